@@ -1,0 +1,28 @@
+package tornadovae.kernels.plan;
+
+import java.util.List;
+
+/**
+ * Runs step plans over a workspace. The JVM backend runs them on the host arrays directly; the
+ * TornadoVM backend keeps the state buffers on the device and moves only INPUT, NOISE and
+ * SCALARS in and the plan's read-back slice out per step.
+ */
+public interface Backend extends AutoCloseable {
+
+    String name();
+
+    /** Builds whatever the backend needs for these plans (TornadoVM: task graphs, compiled on first use). */
+    void prepare(Workspace ws, List<StepPlan> plans);
+
+    /** Runs one plan; afterwards the plan's read-back slice of OUT is valid on the host. */
+    void run(StepPlan plan);
+
+    /** Makes the host copies of PARAMS, ADAM_M and ADAM_V current (before a checkpoint or a picture). */
+    default void pullState() {}
+
+    /** Sends host PARAMS, ADAM_M and ADAM_V to the device (after loading a checkpoint). */
+    default void pushState() {}
+
+    @Override
+    default void close() {}
+}

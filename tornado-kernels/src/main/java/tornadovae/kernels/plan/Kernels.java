@@ -1,0 +1,45 @@
+package tornadovae.kernels.plan;
+
+import tornadovae.kernels.ActivationKind;
+
+/**
+ * The op contract for host backends, one method per op, outputs first (llm.c style).
+ * {@link ReferenceKernels} is the specification; {@code JvmKernels} is the fast schedule.
+ */
+public interface Kernels {
+    void fill(float[] x, int off, int n, float value);
+
+    void sgemm(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
+               int m, int n, int k, boolean transA, boolean transB, boolean accumulate);
+
+    void biasAdd(float[] out, int outOff, float[] bias, int biasOff, int rows, int cols);
+
+    void biasGrad(float[] dbias, int dbOff, float[] dout, int doutOff, int rows, int cols);
+
+    void actForward(ActivationKind kind, float slope, float[] out, int outOff, float[] inp, int inpOff, int n);
+
+    void actBackward(ActivationKind kind, float slope, float[] dinp, int dinpOff, float[] out, int outOff,
+                     float[] dout, int doutOff, int n);
+
+    void reparamForward(float[] z, int zOff, float[] ml, int mlOff, float[] eps, int epsOff, int batch, int latent);
+
+    void reparamBackward(float[] dml, int dOff, float[] dz, int dzOff, float[] ml, int mlOff, float[] eps, int epsOff,
+                         int batch, int latent);
+
+    void klForward(float[] kl, int klOff, float[] ml, int mlOff, int batch, int latent);
+
+    void klBackward(float[] dml, int dOff, float[] ml, int mlOff, float weight, int batch, int latent);
+
+    void reconForward(float[] perSample, int psOff, float[] logits, int lOff, float[] target, int tOff,
+                      float wBce, float wMse, int batch, int dim);
+
+    void reconBackward(float[] dlogits, int dOff, float[] logits, int lOff, float[] target, int tOff,
+                       float wBce, float wMse, int batch, int dim);
+
+    void globalNorm(float[] out, int outIdx, float[] x, int off, int n);
+
+    void clipByNorm(float[] x, int off, int n, float norm, float maxNorm);
+
+    void adam(float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff, int n,
+              float lr, float beta1, float beta2, float eps, float weightDecay, float bc1, float bc2);
+}

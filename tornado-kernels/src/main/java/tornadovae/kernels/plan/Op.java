@@ -1,0 +1,88 @@
+package tornadovae.kernels.plan;
+
+import tornadovae.kernels.ActivationKind;
+
+/**
+ * One step of a plan: which kernel, over which slices, with which frozen dimensions. Each op
+ * has a reference kernel with the same name in {@code tornadovae.kernels.ref}, which defines it.
+ */
+public sealed interface Op {
+
+    /** dst[:] = value */
+    record Fill(Slice dst, float value) implements Op {}
+
+    /** c = op(a)·op(b) (+ c); see {@link tornadovae.kernels.ref.MatmulRef#sgemm}. */
+    record Sgemm(Slice c, Slice a, Slice b, int m, int n, int k,
+                 boolean transA, boolean transB, boolean accumulate) implements Op {
+        public Sgemm {
+            check(c, m * n, "C");
+            check(a, m * k, "A");
+            check(b, k * n, "B");
+        }
+    }
+
+    /** out[r][c] += bias[c] */
+    record BiasAdd(Slice out, Slice bias, int rows, int cols) implements Op {
+        public BiasAdd { check(out, rows * cols, "out"); check(bias, cols, "bias"); }
+    }
+
+    /** dbias[c] = Σ_r dout[r][c] */
+    record BiasGrad(Slice dbias, Slice dout, int rows, int cols) implements Op {
+        public BiasGrad { check(dbias, cols, "dbias"); check(dout, rows * cols, "dout"); }
+    }
+
+    record ActForward(ActivationKind kind, float slope, Slice out, Slice in, int n) implements Op {
+        public ActForward { check(out, n, "out"); check(in, n, "in"); }
+    }
+
+    /** dinp = dout·f'(out) */
+    record ActBackward(ActivationKind kind, float slope, Slice dinp, Slice out, Slice dout, int n) implements Op {
+        public ActBackward { check(dinp, n, "dinp"); check(out, n, "out"); check(dout, n, "dout"); }
+    }
+
+    /** z = mu + exp(logvar/2)·eps, muLogvar is [B][2L] */
+    record Reparam(Slice z, Slice muLogvar, Slice eps, int batch, int latent) implements Op {
+        public Reparam { check(z, batch * latent, "z"); check(muLogvar, 2 * batch * latent, "muLogvar"); check(eps, batch * latent, "eps"); }
+    }
+
+    /** Writes dMuLogvar from dz (overwrites). */
+    record ReparamBackward(Slice dMuLogvar, Slice dz, Slice muLogvar, Slice eps, int batch, int latent) implements Op {
+        public ReparamBackward { check(dMuLogvar, 2 * batch * latent, "dMuLogvar"); check(dz, batch * latent, "dz"); }
+    }
+
+    record KlForward(Slice klPerSample, Slice muLogvar, int batch, int latent) implements Op {
+        public KlForward { check(klPerSample, batch, "kl"); check(muLogvar, 2 * batch * latent, "muLogvar"); }
+    }
+
+    /** Adds SCALARS[KL_WEIGHT]·dKL into dMuLogvar. */
+    record KlBackward(Slice dMuLogvar, Slice muLogvar, int batch, int latent) implements Op {
+        public KlBackward { check(dMuLogvar, 2 * batch * latent, "dMuLogvar"); }
+    }
+
+    /** Per-sample reconstruction loss from logits; see {@link tornadovae.kernels.ref.LossRef}. */
+    record ReconLoss(Slice perSample, Slice logits, Slice target, float wBce, float wMse, int batch, int dim) implements Op {
+        public ReconLoss { check(perSample, batch, "perSample"); check(logits, batch * dim, "logits"); check(target, batch * dim, "target"); }
+    }
+
+    record ReconLossBackward(Slice dlogits, Slice logits, Slice target, float wBce, float wMse, int batch, int dim) implements Op {
+        public ReconLossBackward { check(dlogits, batch * dim, "dlogits"); check(logits, batch * dim, "logits"); }
+    }
+
+    /** out[0] = ||x||₂ */
+    record GlobalNorm(Slice out, Slice x) implements Op {
+        public GlobalNorm { check(out, 1, "out"); }
+    }
+
+    /** x *= min(1, maxNorm / (norm[0] + 1e-6)) */
+    record ClipByNorm(Slice x, Slice norm, float maxNorm) implements Op {}
+
+    /** Adam over whole arenas; lr and bias corrections come from SCALARS. */
+    record Adam(Slice params, Slice grads, Slice m, Slice v, float beta1, float beta2, float eps, float weightDecay) implements Op {
+        public Adam { check(grads, params.length(), "grads"); check(m, params.length(), "m"); check(v, params.length(), "v"); }
+    }
+
+    private static void check(Slice s, int expected, String what) {
+        if (s.length() != expected)
+            throw new IllegalArgumentException(what + " slice holds " + s.length() + " floats, op needs " + expected);
+    }
+}

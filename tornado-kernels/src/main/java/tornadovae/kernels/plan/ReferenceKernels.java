@@ -1,0 +1,53 @@
+package tornadovae.kernels.plan;
+
+import tornadovae.kernels.ActivationKind;
+import tornadovae.kernels.ref.*;
+
+/** The specification as a {@link Kernels}: every call goes to the reference loop. */
+public final class ReferenceKernels implements Kernels {
+    public void fill(float[] x, int off, int n, float value) { OptimRef.fill(x, off, n, value); }
+    public void sgemm(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k,
+                      boolean transA, boolean transB, boolean accumulate) {
+        MatmulRef.sgemm(c, cOff, a, aOff, b, bOff, m, n, k, transA, transB, accumulate);
+    }
+    public void biasAdd(float[] out, int outOff, float[] bias, int biasOff, int rows, int cols) {
+        MatmulRef.biasAdd(out, outOff, bias, biasOff, rows, cols);
+    }
+    public void biasGrad(float[] dbias, int dbOff, float[] dout, int doutOff, int rows, int cols) {
+        MatmulRef.biasGrad(dbias, dbOff, dout, doutOff, rows, cols);
+    }
+    public void actForward(ActivationKind kind, float slope, float[] out, int outOff, float[] inp, int inpOff, int n) {
+        ActivationRef.forward(kind, slope, out, outOff, inp, inpOff, n);
+    }
+    public void actBackward(ActivationKind kind, float slope, float[] dinp, int dinpOff, float[] out, int outOff,
+                            float[] dout, int doutOff, int n) {
+        ActivationRef.backward(kind, slope, dinp, dinpOff, out, outOff, dout, doutOff, n);
+    }
+    public void reparamForward(float[] z, int zOff, float[] ml, int mlOff, float[] eps, int epsOff, int batch, int latent) {
+        VaeRef.reparamForward(z, zOff, ml, mlOff, eps, epsOff, batch, latent);
+    }
+    public void reparamBackward(float[] dml, int dOff, float[] dz, int dzOff, float[] ml, int mlOff, float[] eps,
+                                int epsOff, int batch, int latent) {
+        VaeRef.reparamBackward(dml, dOff, dz, dzOff, ml, mlOff, eps, epsOff, batch, latent);
+    }
+    public void klForward(float[] kl, int klOff, float[] ml, int mlOff, int batch, int latent) {
+        VaeRef.klForward(kl, klOff, ml, mlOff, batch, latent);
+    }
+    public void klBackward(float[] dml, int dOff, float[] ml, int mlOff, float weight, int batch, int latent) {
+        VaeRef.klBackward(dml, dOff, ml, mlOff, weight, batch, latent);
+    }
+    public void reconForward(float[] ps, int psOff, float[] logits, int lOff, float[] target, int tOff,
+                             float wBce, float wMse, int batch, int dim) {
+        LossRef.reconForward(ps, psOff, logits, lOff, target, tOff, wBce, wMse, batch, dim);
+    }
+    public void reconBackward(float[] dl, int dOff, float[] logits, int lOff, float[] target, int tOff,
+                              float wBce, float wMse, int batch, int dim) {
+        LossRef.reconBackward(dl, dOff, logits, lOff, target, tOff, wBce, wMse, batch, dim);
+    }
+    public void globalNorm(float[] out, int outIdx, float[] x, int off, int n) { OptimRef.globalNorm(out, outIdx, x, off, n); }
+    public void clipByNorm(float[] x, int off, int n, float norm, float maxNorm) { OptimRef.clipByNorm(x, off, n, norm, maxNorm); }
+    public void adam(float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff, int n,
+                     float lr, float beta1, float beta2, float eps, float wd, float bc1, float bc2) {
+        OptimRef.adam(p, pOff, g, gOff, m, mOff, v, vOff, n, lr, beta1, beta2, eps, wd, bc1, bc2);
+    }
+}
