@@ -1,0 +1,26 @@
+package tornadovae.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import tornadovae.kernels.plan.Buf;
+import tornadovae.kernels.plan.Op;
+import tornadovae.kernels.plan.Slice;
+import tornadovae.kernels.plan.StepPlan;
+
+/** Collects ops and hands out activation slices from a bump allocator over ACTS. */
+public final class PlanBuilder {
+    private final List<Op> ops = new ArrayList<>();
+    private int actsTop;
+
+    public Slice acts(int n) {
+        Slice s = new Slice(Buf.ACTS, actsTop, n);
+        actsTop += n;
+        return s;
+    }
+
+    public void add(Op op) { ops.add(op); }
+
+    public int actsUsed() { return actsTop; }
+
+    public StepPlan build(String name, int batch, Slice readBack) { return new StepPlan(name, batch, ops, readBack); }
+}

@@ -1,0 +1,38 @@
+package tornadovae.model.layers;
+
+import java.util.SplittableRandom;
+import tornadovae.kernels.plan.Slice;
+import tornadovae.model.ParamLayout;
+import tornadovae.model.PlanBuilder;
+import tornadovae.model.Shape;
+
+/**
+ * A layer knows its shapes (fixed when it is built, so a wrong shape fails before any data is
+ * read), declares its parameters in the arena, and emits the ops of its forward and backward.
+ * Slices are for the whole batch: per-sample shape × batch.
+ */
+public interface Layer {
+    String name();
+
+    /** "Linear", "ReLU", ... as shown in the layer table. */
+    String type();
+
+    Shape inputShape();
+
+    Shape outputShape();
+
+    default int paramCount() { return 0; }
+
+    default void declareParams(ParamLayout layout) {}
+
+    /** Fills this layer's parameters as PyTorch's default initialisation would. */
+    default void initParams(float[] params, ParamLayout layout, SplittableRandom rng) {}
+
+    void forward(PlanBuilder pb, Slice out, Slice in, int batch);
+
+    /**
+     * Emits the backward ops. Writes parameter gradients into GRADS (overwriting) and dIn
+     * unless it is null (the first layer needs no input gradient).
+     */
+    void backward(PlanBuilder pb, Slice dIn, Slice dOut, Slice out, Slice in, int batch);
+}
