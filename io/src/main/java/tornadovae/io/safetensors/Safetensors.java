@@ -1,0 +1,175 @@
+package tornadovae.io.safetensors;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import tornadovae.io.AtomicFiles;
+import tornadovae.io.DataFormatException;
+
+/**
+ * The safetensors format (8-byte little-endian header length, a JSON header, then raw little-endian tensor
+ * data), so that checkpoints move between tornado-vae and PyTorch in both directions.
+ *
+ * <p>Writing is atomic. Reading checks every claim of the header against the real file before allocating
+ * anything, and reports a bad file with one {@link DataFormatException} sentence that names it.
+ */
+public final class Safetensors {
+    /** The reference implementation's limit; real headers are kilobytes. */
+    public static final long MAX_HEADER_BYTES = 100_000_000;
+    private static final int CHUNK = 1 << 16;
+
+    private Safetensors() {}
+
+    /** What a header says: metadata, and each tensor's dtype, shape and place in the data section. */
+    public record Header(Map<String, String> metadata, java.util.List<TensorInfo> tensors, long dataStart) {}
+
+    /** A whole file read into memory: tensors in header order, each in its own float array. */
+    public record Contents(Map<String, String> metadata, LinkedHashMap<String, Tensor> tensors) {}
+
+    /** Writes F32 tensors in map order, straight from their arrays, with the metadata. Atomic. */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        ObjectNode header = SafetensorsHeader.JSON.createObjectNode();
+        if (!metadata.isEmpty()) {
+            ObjectNode meta = header.putObject("__metadata__");
+            metadata.forEach((k, v) -> meta.put(k, java.util.Objects.requireNonNull(v, "metadata value of " + k)));
+        }
+        long offset = 0;
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            String name = e.getKey();
+            Tensor t = e.getValue();
+            if (name.isEmpty() || name.equals("__metadata__")) throw new IllegalArgumentException("bad tensor name '" + name + "'");
+            if (!t.dtype().equals("F32")) throw new IllegalArgumentException("tensor " + name + ": only F32 is written, not " + t.dtype());
+            ObjectNode info = header.putObject(name);
+            info.put("dtype", "F32");
+            ArrayNode shape = info.putArray("shape");
+            for (long d : t.shape()) shape.add(d);
+            long bytes = 4L * t.numel();
+            info.putArray("data_offsets").add(offset).add(offset + bytes);
+            offset += bytes;
+        }
+        byte[] json = SafetensorsHeader.JSON.writeValueAsBytes(header);
+        int padded = (json.length + 7) / 8 * 8;   // keeps the data 8-byte aligned, as the reference writer does
+        byte[] headerBytes = Arrays.copyOf(json, padded);
+        Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
+        AtomicFiles.write(file, out -> {
+            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+            out.write(headerBytes);
+            for (Tensor t : tensors.values()) writeFloats(out, t.data(), t.offset(), t.numel());
+        });
+    }
+
+    private static void writeFloats(OutputStream out, float[] data, int offset, int count) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+        for (int done = 0; done < count; ) {
+            int n = Math.min(CHUNK / 4, count - done);
+            buf.clear();
+            buf.asFloatBuffer().put(data, offset + done, n);
+            out.write(buf.array(), 0, n * 4);
+            done += n;
+        }
+    }
+
+    /** Only the header: cheap, for inspecting a checkpoint or checking it against a model before loading. */
+    public static Header readHeader(Path file) throws IOException {
+        try (FileChannel channel = open(file)) {
+            return SafetensorsHeader.read(file, channel);
+        }
+    }
+
+    /** Every tensor, converted to float; the file's dtypes must be F32, F16, BF16 or F64. */
+    public static Contents read(Path file) throws IOException {
+        try (FileChannel channel = open(file)) {
+            Header header = SafetensorsHeader.read(file, channel);
+            LinkedHashMap<String, Tensor> tensors = new LinkedHashMap<>();
+            for (TensorInfo info : header.tensors()) {
+                checkReadable(file, info);
+                float[] values = new float[(int) info.numel()];   // fits: checked above against the file size and int range
+                readValues(channel, header.dataStart(), info, values, 0);
+                tensors.put(info.name(), new Tensor(info.dtype(), info.shape(), values, 0));
+            }
+            return new Contents(header.metadata(), tensors);
+        }
+    }
+
+    /**
+     * Reads each tensor of the file into the slice of the target of the same name (e.g. one model arena), with no
+     * copy in between. The file must hold exactly the targets' names and shapes; nothing is written into the
+     * targets unless the whole header matches.
+     */
+    public static Header readInto(Path file, Map<String, Tensor> targets) throws IOException {
+        try (FileChannel channel = open(file)) {
+            Header header = SafetensorsHeader.read(file, channel);
+            Map<String, TensorInfo> inFile = new LinkedHashMap<>();
+            for (TensorInfo info : header.tensors()) inFile.put(info.name(), info);
+            for (String name : targets.keySet())
+                if (!inFile.containsKey(name)) throw new DataFormatException(file, "has no tensor '" + name + "'");
+            for (TensorInfo info : inFile.values()) {
+                Tensor target = targets.get(info.name());
+                if (target == null) throw new DataFormatException(file, "has tensor '" + info.name() + "' that the model does not have");
+                if (!Arrays.equals(info.shape(), target.shape()))
+                    throw new DataFormatException(file, "has tensor '" + info.name() + "' of shape " + Arrays.toString(info.shape())
+                            + " where the model needs " + Arrays.toString(target.shape()));
+                checkReadable(file, info);
+            }
+            for (TensorInfo info : inFile.values()) {
+                Tensor target = targets.get(info.name());
+                readValues(channel, header.dataStart(), info, target.data(), target.offset());
+            }
+            return header;
+        }
+    }
+
+    private static void checkReadable(Path file, TensorInfo info) throws DataFormatException {
+        if (!Dtypes.readable(info.dtype()))
+            throw new DataFormatException(file, "has tensor '" + info.name() + "' of dtype " + info.dtype()
+                    + ", which tornado-vae cannot read (it reads F32, F16, BF16 and F64)");
+        if (info.numel() > Integer.MAX_VALUE - 8)
+            throw new DataFormatException(file, "has tensor '" + info.name() + "' of " + info.numel() + " elements, more than a Java array holds");
+    }
+
+    private static void readValues(FileChannel channel, long dataStart, TensorInfo info, float[] out, int at) throws IOException {
+        int size = Dtypes.SIZES.get(info.dtype());
+        int count = (int) info.numel(), perChunk = CHUNK / size;
+        ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+        for (int done = 0; done < count; ) {
+            int n = Math.min(perChunk, count - done);
+            buf.clear().limit(n * size);
+            SafetensorsHeader.readFully(channel, buf, dataStart + info.begin() + (long) done * size);
+            Dtypes.toFloats(info.dtype(), buf, out, at + done, n);
+            done += n;
+        }
+    }
+
+    private static FileChannel open(Path file) throws IOException {
+        if (Files.isDirectory(file)) throw new DataFormatException(file, "is a folder, not a safetensors file");
+        try {
+            return FileChannel.open(file, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new DataFormatException(file, "file not found", e);
+        } catch (IOException e) {
+            throw new DataFormatException(file, "cannot be read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The number of elements of {@code shape}; an empty shape is a scalar. */
+    static long numel(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
+            n = Math.multiplyExact(n, d);
+        }
+        return n;
+    }
+
+}
