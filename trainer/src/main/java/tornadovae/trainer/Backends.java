@@ -1,0 +1,57 @@
+package tornadovae.trainer;
+
+import java.lang.reflect.InvocationTargetException;
+import java.util.List;
+import tornadovae.kernels.jvm.JvmKernels;
+import tornadovae.kernels.plan.Backend;
+import tornadovae.kernels.plan.HostBackend;
+
+/**
+ * Chooses a backend by name. The TornadoVM backend is loaded reflectively: it is compiled only
+ * where a TornadoVM SDK is installed, and it needs TornadoVM's JVM flags at run time.
+ */
+public final class Backends {
+    private Backends() {}
+
+    static final String TORNADO_CLASS = "tornadovae.kernels.tornado.TornadoBackend";
+
+    public static Backend create(String name, String device, int threads) {
+        return switch (name) {
+            case "jvm" -> new HostBackend("jvm", new JvmKernels(threads));
+            case "reference" -> HostBackend.reference();
+            case "tornado" -> tornado(device);
+            default -> throw new IllegalArgumentException("unknown backend '" + name + "' (expected jvm or tornado)");
+        };
+    }
+
+    private static Backend tornado(String device) {
+        try {
+            Class<?> c = Class.forName(TORNADO_CLASS);
+            return (Backend) c.getConstructor(String.class).newInstance(device);
+        } catch (ClassNotFoundException e) {
+            throw new IllegalArgumentException("the TornadoVM backend is not in this build: install a TornadoVM SDK, "
+                    + "source tornado.env and rebuild (or use --backend jvm)");
+        } catch (NoClassDefFoundError | ExceptionInInitializerError e) {
+            throw new IllegalArgumentException("TornadoVM is not on this JVM: run through ./vae with TORNADOVM_HOME set "
+                    + "(TornadoVM needs its own JVM flags) or use --backend jvm");
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            throw new IllegalArgumentException("TornadoVM could not start on device " + (device == null ? "default" : device)
+                    + ": " + cause.getMessage(), cause);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** One line per TornadoVM device, or an explanation of why there are none. */
+    @SuppressWarnings("unchecked")
+    public static List<String> tornadoDevices() {
+        try {
+            return (List<String>) Class.forName(TORNADO_CLASS).getMethod("listDevices").invoke(null);
+        } catch (ClassNotFoundException | NoClassDefFoundError e) {
+            return List.of();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("could not list TornadoVM devices: " + e.getCause(), e);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package tornadovae.trainer;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import tornadovae.io.data.Dataset;
+import tornadovae.model.Vae;
+
+/** What a run writes into its folder, each file atomically (a crash never leaves half a file). */
+final class RunFiles {
+    private final Path dir;
+    private final TrainOptions o;
+    private final Vae vae;
+
+    RunFiles(Path dir, TrainOptions o, Vae vae) {
+        this.dir = dir;
+        this.o = o;
+        this.vae = vae;
+    }
+
+    Path checkpoint(String name) { return dir.resolve(name + ".safetensors"); }
+
+    /** reconstruction_E.png (8 test images above their reconstructions) and sample_E.png (8×8 decoded fixed z). */
+    void writePictures(VaeSession session, Dataset test, float[] sampleZ, int epoch) throws IOException {
+        int n = Math.min(Pictures.RECON_COUNT, test.count());
+        float[] recon = session.reconstruct(test.images(), 0, n, new Noise(o.seed() + 2));
+        Pictures.reconstructions(dir.resolve("reconstruction_" + epoch + ".png"), test.images(), recon, n,
+                test.channels(), test.height(), test.width());
+        float[] samples = session.decode(sampleZ, Pictures.SAMPLE_COUNT);
+        Pictures.samples(dir.resolve("sample_" + epoch + ".png"), samples, Pictures.SAMPLE_COUNT,
+                test.channels(), test.height(), test.width());
+    }
+
+    void writeMetrics(List<Trainer.EpochMetrics> history) throws IOException {
+        Metrics.writeCsv(dir.resolve("metrics.csv"), history);
+        Metrics.writeLossCurve(dir.resolve("loss.png"), history);
+    }
+
+    void writeCheckpoint(String name, VaeSession session, Trainer.EpochMetrics m) throws IOException {
+        Checkpoints.save(checkpoint(name), vae, session.workspace().params(), Trainer.settings(o, m));
+    }
+}

@@ -1,0 +1,19 @@
+package tornadovae.trainer;
+
+import java.nio.file.Path;
+import tornadovae.model.Optimizer;
+import tornadovae.model.VaeSpec;
+
+/** Everything `vae train` was asked to do, validated before any data is read. */
+public record TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epochs, int batchSize, float lr,
+                           float beta, Optimizer optimizer, long seed, String backend, String device, int threads,
+                           Path out, boolean quiet) {
+    public TrainOptions {
+        if (epochs < 1) throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
+        if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
+        if (!(lr > 0) || Float.isInfinite(lr)) throw new IllegalArgumentException("--lr must be a positive number, got " + lr);
+        if (!(beta >= 0) || Float.isInfinite(beta)) throw new IllegalArgumentException("--beta must be ≥ 0, got " + beta);
+        if (optimizer.clipGradNorm() < 0) throw new IllegalArgumentException("--clip-grad-norm must be ≥ 0 (0 disables it), got " + optimizer.clipGradNorm());
+        if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+    }
+}

@@ -1,0 +1,148 @@
+package tornadovae.trainer;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tornadovae.kernels.plan.Backend;
+import tornadovae.kernels.plan.Scalars;
+import tornadovae.kernels.plan.StepPlan;
+import tornadovae.kernels.plan.Workspace;
+import tornadovae.model.Optimizer;
+import tornadovae.model.Vae;
+
+/**
+ * A model, its workspace and a backend, with the plans for every batch size it will see
+ * (TornadoVM builds all graphs up front). Images are [N][D] floats in [0,1].
+ */
+public final class VaeSession implements AutoCloseable {
+
+    /** Loss sums over a batch or a whole split. */
+    public record Losses(double recon, double kl, int count) {
+        public double total(double klWeight) { return recon + klWeight * kl; }
+        public double reconPerSample() { return recon / count; }
+        public double klPerSample() { return kl / count; }
+    }
+
+    private final Vae vae;
+    private final Backend backend;
+    private final Workspace ws;
+    private final Optimizer opt;
+    private final Map<String, StepPlan> plans = new LinkedHashMap<>();
+    private final int maxBatch;
+    private long step;
+    private float gradNorm;
+
+    /**
+     * @param trainBatches batch sizes of training steps (the full batch and the last partial one)
+     * @param evalBatches batch sizes of evaluation passes (and reconstructions/encodings)
+     * @param decodeBatches batch sizes for decoding latent codes (sample grids)
+     */
+    public VaeSession(Vae vae, Backend backend, Optimizer opt, int[] trainBatches, int[] evalBatches, int[] decodeBatches) {
+        this.vae = vae;
+        this.backend = backend;
+        this.opt = opt;
+        int max = 1;
+        for (int[] bs : new int[][]{trainBatches, evalBatches, decodeBatches}) for (int b : bs) max = Math.max(max, b);
+        this.maxBatch = max;
+        this.ws = vae.newWorkspace(max);
+        for (int b : trainBatches) plans.putIfAbsent("train" + b, vae.trainPlan(b, opt));
+        for (int b : evalBatches) plans.putIfAbsent("eval" + b, vae.evalPlan(b));
+        for (int b : decodeBatches) plans.putIfAbsent("decode" + b, vae.decodePlan(b));
+    }
+
+    /** Builds the backend's plans; call once after the parameters are set. */
+    public void prepare() { backend.prepare(ws, new ArrayList<>(plans.values())); }
+
+    public Vae vae() { return vae; }
+    public Workspace workspace() { return ws; }
+    public Backend backend() { return backend; }
+    public long step() { return step; }
+    public void setStep(long step) { this.step = step; }
+    public float lastGradNorm() { return gradNorm; }
+    public int maxBatch() { return maxBatch; }
+
+    private StepPlan plan(String kind, int batch) {
+        StepPlan p = plans.get(kind + batch);
+        if (p == null) throw new IllegalArgumentException("no " + kind + " plan for batch size " + batch + " was prepared");
+        return p;
+    }
+
+    private void loadBatch(float[] images, int[] order, int from, int batch) {
+        int d = vae.inputDim();
+        float[] in = ws.input();
+        for (int b = 0; b < batch; b++) {
+            int src = order == null ? from + b : order[from + b];
+            System.arraycopy(images, src * d, in, b * d, d);
+        }
+    }
+
+    private Losses readLosses(int batch) {
+        float[] out = ws.out();
+        double r = 0, k = 0;
+        int ro = vae.outRecon(batch).offset(), ko = vae.outKl(batch).offset();
+        for (int b = 0; b < batch; b++) { r += out[ro + b]; k += out[ko + b]; }
+        return new Losses(r, k, batch);
+    }
+
+    /** One Adam step on images[order[from..from+batch)]. Returns the batch's loss sums. */
+    public Losses trainStep(float[] images, int[] order, int from, int batch, float lr, float klWeight, Noise noise) {
+        loadBatch(images, order, from, batch);
+        noise.gaussian(ws.noise(), 0, batch * vae.latent());
+        step++;
+        float[] sc = ws.scalars();
+        sc[Scalars.LEARNING_RATE] = lr;
+        sc[Scalars.ADAM_BC1] = (float) (1 - Math.pow(opt.beta1(), step));
+        sc[Scalars.ADAM_BC2] = (float) (1 - Math.pow(opt.beta2(), step));
+        sc[Scalars.KL_WEIGHT] = klWeight;
+        backend.run(plan("train", batch));
+        gradNorm = ws.out()[vae.outGradNorm(batch).offset()];
+        return readLosses(batch);
+    }
+
+    /** Runs the eval plan on images[from..from+batch); reconstructions and [mu|logvar] stay in OUT. */
+    public Losses evalBatch(float[] images, int from, int batch, Noise noise) {
+        loadBatch(images, null, from, batch);
+        noise.gaussian(ws.noise(), 0, batch * vae.latent());
+        backend.run(plan("eval", batch));
+        return readLosses(batch);
+    }
+
+    /** Loss sums over a whole split, in batches of {@code batch} (the last one partial). */
+    public Losses evaluate(float[] images, int count, int batch, Noise noise) {
+        double r = 0, k = 0;
+        for (int from = 0; from < count; from += batch) {
+            int b = Math.min(batch, count - from);
+            Losses l = evalBatch(images, from, b, noise);
+            r += l.recon();
+            k += l.kl();
+        }
+        return new Losses(r, k, count);
+    }
+
+    /** Reconstructions (sigmoid outputs) of images[from..from+n) with sampled z, as [n][D]. */
+    public float[] reconstruct(float[] images, int from, int n, Noise noise) {
+        evalBatch(images, from, n, noise);
+        float[] r = new float[n * vae.inputDim()];
+        System.arraycopy(ws.out(), vae.outReconstructions(n).offset(), r, 0, r.length);
+        return r;
+    }
+
+    /** [mu | logvar] per image of the last evalBatch, as [n][2L]. */
+    public float[] lastMuLogvar(int n) {
+        float[] r = new float[2 * n * vae.latent()];
+        System.arraycopy(ws.out(), vae.outMuLogvar(n).offset(), r, 0, r.length);
+        return r;
+    }
+
+    /** Decodes latent codes z [n][L] to images [n][D]. */
+    public float[] decode(float[] z, int n) {
+        System.arraycopy(z, 0, ws.noise(), 0, n * vae.latent());
+        backend.run(plan("decode", n));
+        float[] r = new float[n * vae.inputDim()];
+        System.arraycopy(ws.out(), vae.outReconstructions(n).offset(), r, 0, r.length);
+        return r;
+    }
+
+    @Override public void close() { backend.close(); }
+}

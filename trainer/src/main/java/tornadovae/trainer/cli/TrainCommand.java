@@ -1,0 +1,76 @@
+package tornadovae.trainer.cli;
+
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tornadovae.kernels.ActivationKind;
+import tornadovae.model.Loss;
+import tornadovae.model.Optimizer;
+import tornadovae.model.Shape;
+import tornadovae.model.VaeSpec;
+import tornadovae.trainer.Datasets;
+import tornadovae.trainer.TrainOptions;
+import tornadovae.trainer.Trainer;
+
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a VAE. With no options: the pytorch/examples MLP VAE (784-400-20) on MNIST,",
+                "10 epochs, batch 128, Adam 1e-3, BCE; MNIST is fetched into data/mnist when missing.",
+                "Writes reconstructions and samples (PNG) each epoch, metrics.csv, loss.png, best and last checkpoints."})
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--dataset", defaultValue = "mnist", description = "mnist or fashion-mnist (default: ${DEFAULT-VALUE})")
+    String dataset;
+    @Option(names = "--data-dir", description = "folder of the data set's files (default: data/<dataset>)")
+    Path dataDir;
+    @Option(names = "--model", defaultValue = "mlp", description = "architecture: mlp (default: ${DEFAULT-VALUE})")
+    String model;
+    @Option(names = "--hidden", defaultValue = "400", split = ",", description = "hidden layer sizes, e.g. 512,256 (default: ${DEFAULT-VALUE})")
+    int[] hidden;
+    @Option(names = "--latent", defaultValue = "20", description = "latent size (default: ${DEFAULT-VALUE})")
+    int latent;
+    @Option(names = "--activation", defaultValue = "relu", description = "relu, leaky-relu (slope 0.2) or tanh (default: ${DEFAULT-VALUE})")
+    String activation;
+    @Option(names = "--epochs", defaultValue = "10", description = "(default: ${DEFAULT-VALUE})")
+    int epochs;
+    @Option(names = "--batch-size", defaultValue = "128", description = "(default: ${DEFAULT-VALUE})")
+    int batchSize;
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default: ${DEFAULT-VALUE})")
+    float lr;
+    @Option(names = "--weight-decay", defaultValue = "0", description = "decoupled weight decay, AdamW (default: ${DEFAULT-VALUE})")
+    float weightDecay;
+    @Option(names = "--loss", defaultValue = "bce", description = "bce, mse or bce+mse (default: ${DEFAULT-VALUE})")
+    String loss;
+    @Option(names = "--beta", defaultValue = "1", description = "weight of the KL term, β-VAE (default: ${DEFAULT-VALUE})")
+    float beta;
+    @Option(names = "--clip-grad-norm", defaultValue = "0", description = "clip the global gradient norm; 0 = off (default: ${DEFAULT-VALUE})")
+    float clip;
+    @Option(names = "--seed", defaultValue = "1", description = "(default: ${DEFAULT-VALUE})")
+    long seed;
+    @Option(names = "--backend", defaultValue = "jvm", description = "jvm or tornado (default: ${DEFAULT-VALUE})")
+    String backend;
+    @Option(names = "--device", description = "TornadoVM device as backend:device, e.g. 0:0 (see `vae devices`)")
+    String device;
+    @Option(names = "--threads", description = "JVM backend threads (default: all cores)")
+    Integer threads;
+    @Option(names = "--out", description = "run folder (default: runs/<dataset>-<model>-<time>)")
+    Path out;
+    @Option(names = "--quiet", description = "no progress bar")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        VaeSpec spec = new VaeSpec(model, Shape.of(1, 28, 28), hidden, latent, ActivationKind.parse(activation), 0.2f, Loss.parse(loss));
+        if (Arrays.stream(hidden).anyMatch(h -> h > 1 << 16))
+            throw new IllegalArgumentException("--hidden sizes above 65536 are not supported");
+        Path outDir = out != null ? out
+                : Path.of("runs", dataset + "-" + model + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        TrainOptions o = new TrainOptions(dataset, dataDir != null ? dataDir : Datasets.defaultDir(dataset), spec, epochs,
+                batchSize, lr, beta, Optimizer.adam().withClip(clip).withWeightDecay(weightDecay), seed, backend, device,
+                threads != null ? threads : Runtime.getRuntime().availableProcessors(), outDir, quiet);
+        new Trainer(o, System.out).run();
+        return 0;
+    }
+}
