@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import tornadovae.io.AtomicFiles;
 import tornadovae.io.DataFormatException;
 
@@ -32,7 +34,7 @@ public final class Safetensors {
     private Safetensors() {}
 
     /** What a header says: metadata, and each tensor's dtype, shape and place in the data section. */
-    public record Header(Map<String, String> metadata, java.util.List<TensorInfo> tensors, long dataStart) {}
+    public record Header(Map<String, String> metadata, List<TensorInfo> tensors, long dataStart) {}
 
     /** A whole file read into memory: tensors in header order, each in its own float array. */
     public record Contents(Map<String, String> metadata, LinkedHashMap<String, Tensor> tensors) {}
@@ -42,7 +44,7 @@ public final class Safetensors {
         ObjectNode header = SafetensorsHeader.JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
-            metadata.forEach((k, v) -> meta.put(k, java.util.Objects.requireNonNull(v, "metadata value of " + k)));
+            metadata.forEach((k, v) -> meta.put(k, Objects.requireNonNull(v, "metadata value of " + k)));
         }
         long offset = 0;
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
