@@ -1,0 +1,383 @@
+package tornadovae.kernels.jvm;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Packed, register-blocked SGEMM on the Vector API, BLIS-style:
+ * C[m×n] = op(A)·op(B) (+C when accumulate), with the operand layouts of
+ * {@link tornadovae.kernels.ref.MatmulRef#sgemm}.
+ *
+ * Loop nest per task (a rectangle of C): column blocks of NC, k blocks of KC (pack op(B) into
+ * NR-column panels), row blocks of MC (pack op(A) into MR-row panels), then a 4×16 micro-kernel
+ * over every (NR, MR) panel pair. Packing absorbs all four transpose forms, so there is one
+ * micro-kernel; edge panels are zero-padded, so an edge element sees the same FMAs as an inner one.
+ *
+ * Determinism: every C element is computed by one task, as acc = fma over its k block in k order,
+ * then C = acc or C + acc per k block; the k blocks depend on k alone. So the result does not
+ * depend on the thread count, the task split or which thread ran what.
+ *
+ * Not thread-safe: one call at a time (per-thread packing buffers are reused).
+ */
+public final class Sgemm implements AutoCloseable {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128;
+    static final int MR = 4;          // micro-tile rows: 4×2 accumulators of 8 lanes (12 spill, see DESIGN)
+    static final int NR = 16;         // micro-tile columns: two 256-bit vectors
+    static final int KC = 256;        // k block: a B micro-panel (KC×NR) stays in L1
+    static final int MC = 128;        // row block: the packed A block (MC×KC) stays in L2
+    static final int NC = 1024;       // column block: the packed B block (KC×NC) stays in L2/L3
+
+    /** Below this many multiply-adds a plain loop wins over packing. */
+    static final long SMALL_MACS = 32 * 1024;
+    /** Below this many multiply-adds waking other threads costs more than it saves. */
+    static final long PARALLEL_MIN_MACS = 512 * 1024;
+    /** Above this many multiply-adds per task, tasks are split finer so a stalled core hurts less. */
+    static final long TASK_MACS = 64L * 1024 * 1024;
+
+    private final WorkerPool pool;
+    private final boolean ownsPool;
+    private final float[][] aPack, bPack, edge;
+    private final WorkerPool.Task runTask = this::runTask;
+
+    // The current call, read by the tasks.
+    private float[] c, a, b;
+    private int cOff, aOff, bOff, m, n, k;
+    private boolean transA, transB, accumulate;
+    private int rowParts, colParts, rowStep, colStep;
+
+    /** An SGEMM with its own pool of {@code threads} threads (the caller counts as one). */
+    public Sgemm(int threads) {
+        this(new WorkerPool(threads), true);
+    }
+
+    /** An SGEMM sharing {@code pool}; closing it leaves the pool running. */
+    public Sgemm(WorkerPool pool) {
+        this(pool, false);
+    }
+
+    private Sgemm(WorkerPool pool, boolean ownsPool) {
+        this.pool = pool;
+        this.ownsPool = ownsPool;
+        int t = pool.threads();
+        aPack = new float[t][];
+        bPack = new float[t][];
+        edge = new float[t][];
+        for (int w = 0; w < t; w++) edge[w] = new float[MR * NR];
+    }
+
+    public int threads() { return pool.threads(); }
+
+    /** C[m×n] = op(A)·op(B), or C += op(A)·op(B) when accumulate; see MatmulRef.sgemm for layouts. */
+    public void sgemm(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
+                      int m, int n, int k, boolean transA, boolean transB, boolean accumulate) {
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0) {
+            if (!accumulate) for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * n, cOff + (i + 1) * n, 0f);
+            return;
+        }
+        checkRange("C", c, cOff, (long) m * n);
+        checkRange("A", a, aOff, (long) m * k);
+        checkRange("B", b, bOff, (long) k * n);
+        long macs = (long) m * n * k;
+        if (macs < SMALL_MACS) {
+            small(c, cOff, a, aOff, b, bOff, m, n, k, transA, transB, accumulate);
+            return;
+        }
+        this.c = c; this.cOff = cOff; this.a = a; this.aOff = aOff; this.b = b; this.bOff = bOff;
+        this.m = m; this.n = n; this.k = k;
+        this.transA = transA; this.transB = transB; this.accumulate = accumulate;
+        int threads = pool.threads();
+        int parts = 1;
+        if (threads > 1 && macs >= PARALLEL_MIN_MACS) {
+            parts = threads;
+            while (macs / parts > TASK_MACS && parts < 8 * threads) parts += threads;
+        }
+        // Split the longer side: the other operand is packed once per part, and packing the short side is cheap.
+        if (n >= m) {
+            int panels = ceilDiv(n, NR);
+            colParts = Math.min(parts, panels);
+            colStep = ceilDiv(panels, colParts) * NR;
+            colParts = ceilDiv(n, colStep);
+            rowParts = 1;
+            rowStep = m;
+        } else {
+            int panels = ceilDiv(m, MR);
+            rowParts = Math.min(parts, panels);
+            rowStep = ceilDiv(panels, rowParts) * MR;
+            rowParts = ceilDiv(m, rowStep);
+            colParts = 1;
+            colStep = n;
+        }
+        try {
+            pool.forEach(rowParts * colParts, runTask);
+        } finally {
+            this.c = null; this.a = null; this.b = null;
+        }
+    }
+
+    private static void checkRange(String what, float[] x, int off, long len) {
+        if (off < 0 || off + len > x.length)
+            throw new IndexOutOfBoundsException(what + ": [" + off + ", " + (off + len) + ") outside an array of " + x.length);
+    }
+
+    static int ceilDiv(int x, int y) { return (x + y - 1) / y; }
+
+    /** Block size for `total` split into equal blocks of at most `max`, rounded up to `align`. */
+    static int blockSize(int total, int max, int align) {
+        int blocks = ceilDiv(total, max);
+        return ceilDiv(ceilDiv(total, blocks), align) * align;
+    }
+
+    private void runTask(int index, int worker) {
+        int i0 = (index / colParts) * rowStep, j0 = (index % colParts) * colStep;
+        int i1 = Math.min(m, i0 + rowStep), j1 = Math.min(n, j0 + colStep);
+        int kcMax = blockSize(k, KC, 1);             // depends on k only: the same k order for every split
+        int ncMax = Math.min(blockSize(j1 - j0, NC, NR), ceilDiv(j1 - j0, NR) * NR);
+        int mcMax = Math.min(blockSize(i1 - i0, MC, MR), ceilDiv(i1 - i0, MR) * MR);
+        float[] ap = aPack[worker], bp = bPack[worker];
+        if (ap == null || ap.length < mcMax * kcMax) aPack[worker] = ap = new float[mcMax * kcMax];
+        if (bp == null || bp.length < ncMax * kcMax) bPack[worker] = bp = new float[ncMax * kcMax];
+        float[] tmp = edge[worker];
+        for (int jc = j0; jc < j1; jc += ncMax) {
+            int nc = Math.min(ncMax, j1 - jc);
+            for (int pc = 0; pc < k; pc += kcMax) {
+                int kc = Math.min(kcMax, k - pc);
+                boolean overwrite = pc == 0 && !accumulate;
+                if (transB) packBTrans(bp, b, bOff, k, jc, nc, pc, kc);
+                else packB(bp, b, bOff, n, jc, nc, pc, kc);
+                for (int ic = i0; ic < i1; ic += mcMax) {
+                    int mc = Math.min(mcMax, i1 - ic);
+                    if (transA) packATrans(ap, a, aOff, m, ic, mc, pc, kc);
+                    else packA(ap, a, aOff, k, ic, mc, pc, kc);
+                    macroKernel(c, cOff + ic * n + jc, n, mc, nc, kc, ap, bp, overwrite, tmp);
+                }
+            }
+        }
+    }
+
+    // ---- packing: op(A) into [panel][p][MR], op(B) into [panel][p][NR], zero-padded ----
+
+    // Two-source lane shuffles for in-register transposes (three butterfly stages of an 8×8).
+    private static final VectorShuffle<Float> PAIR_LO = VectorShuffle.fromValues(S, 0, 8, 1, 9, 4, 12, 5, 13);
+    private static final VectorShuffle<Float> PAIR_HI = VectorShuffle.fromValues(S, 2, 10, 3, 11, 6, 14, 7, 15);
+    private static final VectorShuffle<Float> QUAD_LO = VectorShuffle.fromValues(S, 0, 1, 8, 9, 4, 5, 12, 13);
+    private static final VectorShuffle<Float> QUAD_HI = VectorShuffle.fromValues(S, 2, 3, 10, 11, 6, 7, 14, 15);
+    private static final VectorShuffle<Float> HALF_LO = VectorShuffle.fromValues(S, 0, 1, 2, 3, 8, 9, 10, 11);
+    private static final VectorShuffle<Float> HALF_HI = VectorShuffle.fromValues(S, 4, 5, 6, 7, 12, 13, 14, 15);
+
+    /** A stored [m][k]: rows ic.., k range pc... Full panels go 8 k at a time through a 4×8 transpose. */
+    static void packA(float[] dst, float[] a, int aOff, int lda, int ic, int mc, int pc, int kc) {
+        int d = 0;
+        for (int ir = 0; ir < mc; ir += MR, d += kc * MR) {
+            int mr = Math.min(MR, mc - ir);
+            int row = aOff + (ic + ir) * lda + pc;
+            int p = 0;
+            if (mr == MR) {
+                for (; p + 8 <= kc; p += 8) {
+                    FloatVector r0 = FloatVector.fromArray(S, a, row + p);
+                    FloatVector r1 = FloatVector.fromArray(S, a, row + lda + p);
+                    FloatVector r2 = FloatVector.fromArray(S, a, row + 2 * lda + p);
+                    FloatVector r3 = FloatVector.fromArray(S, a, row + 3 * lda + p);
+                    FloatVector t0 = r0.rearrange(PAIR_LO, r1), t1 = r0.rearrange(PAIR_HI, r1);
+                    FloatVector t2 = r2.rearrange(PAIR_LO, r3), t3 = r2.rearrange(PAIR_HI, r3);
+                    FloatVector u0 = t0.rearrange(QUAD_LO, t2), u1 = t0.rearrange(QUAD_HI, t2);  // k p|p+4, k p+1|p+5
+                    FloatVector u2 = t1.rearrange(QUAD_LO, t3), u3 = t1.rearrange(QUAD_HI, t3);  // k p+2|p+6, k p+3|p+7
+                    int o = d + p * MR;
+                    u0.rearrange(HALF_LO, u1).intoArray(dst, o);
+                    u2.rearrange(HALF_LO, u3).intoArray(dst, o + 8);
+                    u0.rearrange(HALF_HI, u1).intoArray(dst, o + 16);
+                    u2.rearrange(HALF_HI, u3).intoArray(dst, o + 24);
+                }
+            }
+            for (; p < kc; p++)
+                for (int ii = 0; ii < MR; ii++) dst[d + p * MR + ii] = ii < mr ? a[row + ii * lda + p] : 0f;
+        }
+    }
+
+    /** A stored [k][m] (transA): rows ic.., k range pc... A panel row is 4 contiguous floats. */
+    static void packATrans(float[] dst, float[] a, int aOff, int lda, int ic, int mc, int pc, int kc) {
+        int d = 0;
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int col = aOff + pc * lda + ic + ir;
+            if (mr == MR) {
+                for (int p = 0; p < kc; p++, d += MR) FloatVector.fromArray(S4, a, col + p * lda).intoArray(dst, d);
+            } else {
+                for (int p = 0; p < kc; p++, d += MR)
+                    for (int ii = 0; ii < MR; ii++) dst[d + ii] = ii < mr ? a[col + p * lda + ii] : 0f;
+            }
+        }
+    }
+
+    /** B stored [k][n]: columns jc.., k range pc... A panel row is 16 contiguous floats. */
+    static void packB(float[] dst, float[] b, int bOff, int ldb, int jc, int nc, int pc, int kc) {
+        int d = 0;
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int col = bOff + pc * ldb + jc + jr;
+            if (nr == NR) {
+                for (int p = 0; p < kc; p++, d += NR) {
+                    int s = col + p * ldb;
+                    FloatVector.fromArray(S, b, s).intoArray(dst, d);
+                    FloatVector.fromArray(S, b, s + 8).intoArray(dst, d + 8);
+                }
+            } else {
+                for (int p = 0; p < kc; p++, d += NR)
+                    for (int jj = 0; jj < NR; jj++) dst[d + jj] = jj < nr ? b[col + p * ldb + jj] : 0f;
+            }
+        }
+    }
+
+    /**
+     * B stored [n][k] (transB): columns jc.., k range pc... Each half of a full panel goes 8 k at a
+     * time through an 8×8 in-register transpose: twice as fast as scalar copies, which matters
+     * because every dense forward packs its weight matrix this way.
+     */
+    static void packBTrans(float[] dst, float[] b, int bOff, int ldb, int jc, int nc, int pc, int kc) {
+        int d = 0;
+        for (int jr = 0; jr < nc; jr += NR, d += kc * NR) {
+            int nr = Math.min(NR, nc - jr);
+            for (int half = 0; half < NR; half += 8) {
+                int rows = Math.max(0, Math.min(8, nr - half));
+                int row = bOff + (jc + jr + half) * ldb + pc;
+                int p = 0;
+                if (rows == 8) {
+                    for (; p + 8 <= kc; p += 8) {
+                        FloatVector r0 = FloatVector.fromArray(S, b, row + p);
+                        FloatVector r1 = FloatVector.fromArray(S, b, row + ldb + p);
+                        FloatVector r2 = FloatVector.fromArray(S, b, row + 2 * ldb + p);
+                        FloatVector r3 = FloatVector.fromArray(S, b, row + 3 * ldb + p);
+                        FloatVector r4 = FloatVector.fromArray(S, b, row + 4 * ldb + p);
+                        FloatVector r5 = FloatVector.fromArray(S, b, row + 5 * ldb + p);
+                        FloatVector r6 = FloatVector.fromArray(S, b, row + 6 * ldb + p);
+                        FloatVector r7 = FloatVector.fromArray(S, b, row + 7 * ldb + p);
+                        FloatVector t0 = r0.rearrange(PAIR_LO, r1), t1 = r0.rearrange(PAIR_HI, r1);
+                        FloatVector t2 = r2.rearrange(PAIR_LO, r3), t3 = r2.rearrange(PAIR_HI, r3);
+                        FloatVector t4 = r4.rearrange(PAIR_LO, r5), t5 = r4.rearrange(PAIR_HI, r5);
+                        FloatVector t6 = r6.rearrange(PAIR_LO, r7), t7 = r6.rearrange(PAIR_HI, r7);
+                        FloatVector u0 = t0.rearrange(QUAD_LO, t2), u1 = t0.rearrange(QUAD_HI, t2);
+                        FloatVector u2 = t1.rearrange(QUAD_LO, t3), u3 = t1.rearrange(QUAD_HI, t3);
+                        FloatVector u4 = t4.rearrange(QUAD_LO, t6), u5 = t4.rearrange(QUAD_HI, t6);
+                        FloatVector u6 = t5.rearrange(QUAD_LO, t7), u7 = t5.rearrange(QUAD_HI, t7);
+                        int o = d + p * NR + half;
+                        u0.rearrange(HALF_LO, u4).intoArray(dst, o);
+                        u1.rearrange(HALF_LO, u5).intoArray(dst, o + NR);
+                        u2.rearrange(HALF_LO, u6).intoArray(dst, o + 2 * NR);
+                        u3.rearrange(HALF_LO, u7).intoArray(dst, o + 3 * NR);
+                        u0.rearrange(HALF_HI, u4).intoArray(dst, o + 4 * NR);
+                        u1.rearrange(HALF_HI, u5).intoArray(dst, o + 5 * NR);
+                        u2.rearrange(HALF_HI, u6).intoArray(dst, o + 6 * NR);
+                        u3.rearrange(HALF_HI, u7).intoArray(dst, o + 7 * NR);
+                    }
+                }
+                for (int jj = 0; jj < 8; jj++) {
+                    int src = row + jj * ldb;
+                    for (int q = p; q < kc; q++) dst[d + q * NR + half + jj] = jj < rows ? b[src + q] : 0f;
+                }
+            }
+        }
+    }
+
+    // ---- the macro-kernel: all (NR, MR) panel pairs of one packed block; the micro-kernel is inline ----
+
+    /**
+     * C block at cOff (row stride ldc), mc×nc, from packed A (mc×kc) and packed B (kc×nc).
+     * Everything vector stays in this one method: a vector passed to a non-inlined helper gets boxed.
+     */
+    static void macroKernel(float[] c, int cOff, int ldc, int mc, int nc, int kc,
+                            float[] ap, float[] bp, boolean overwrite, float[] tmp) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int bBase = jr * kc;                     // (jr / NR) * kc * NR
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir);
+                int ai = ir * kc, bi = bBase;        // (ir / MR) * kc * MR
+                FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+                FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+                FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+                FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+                for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+                    FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+                    FloatVector b1 = FloatVector.fromArray(S, bp, bi + 8);
+                    FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+                    c00 = a0.fma(b0, c00);
+                    c01 = a0.fma(b1, c01);
+                    FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+                    c10 = a1.fma(b0, c10);
+                    c11 = a1.fma(b1, c11);
+                    FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+                    c20 = a2.fma(b0, c20);
+                    c21 = a2.fma(b1, c21);
+                    FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+                    c30 = a3.fma(b0, c30);
+                    c31 = a3.fma(b1, c31);
+                }
+                int r0 = cOff + ir * ldc + jr;
+                if (mr == MR && nr == NR) {
+                    int r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+                    if (!overwrite) {
+                        c00 = c00.add(FloatVector.fromArray(S, c, r0));
+                        c01 = c01.add(FloatVector.fromArray(S, c, r0 + 8));
+                        c10 = c10.add(FloatVector.fromArray(S, c, r1));
+                        c11 = c11.add(FloatVector.fromArray(S, c, r1 + 8));
+                        c20 = c20.add(FloatVector.fromArray(S, c, r2));
+                        c21 = c21.add(FloatVector.fromArray(S, c, r2 + 8));
+                        c30 = c30.add(FloatVector.fromArray(S, c, r3));
+                        c31 = c31.add(FloatVector.fromArray(S, c, r3 + 8));
+                    }
+                    c00.intoArray(c, r0);
+                    c01.intoArray(c, r0 + 8);
+                    c10.intoArray(c, r1);
+                    c11.intoArray(c, r1 + 8);
+                    c20.intoArray(c, r2);
+                    c21.intoArray(c, r2 + 8);
+                    c30.intoArray(c, r3);
+                    c31.intoArray(c, r3 + 8);
+                } else {
+                    // Edge tile: spill to scratch, then write only the elements inside C (same adds as above).
+                    c00.intoArray(tmp, 0);
+                    c01.intoArray(tmp, 8);
+                    c10.intoArray(tmp, 16);
+                    c11.intoArray(tmp, 24);
+                    c20.intoArray(tmp, 32);
+                    c21.intoArray(tmp, 40);
+                    c30.intoArray(tmp, 48);
+                    c31.intoArray(tmp, 56);
+                    for (int ii = 0; ii < mr; ii++) {
+                        int row = r0 + ii * ldc;
+                        for (int jj = 0; jj < nr; jj++) {
+                            float v = tmp[ii * NR + jj];
+                            c[row + jj] = overwrite ? v : c[row + jj] + v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- small problems: packing costs more than it saves ----
+
+    static void small(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
+                      int m, int n, int k, boolean transA, boolean transB, boolean accumulate) {
+        int aRow = transA ? 1 : k, aStep = transA ? m : 1;   // A[i][p] = a[aOff + i*aRow + p*aStep]
+        int bCol = transB ? k : 1, bStep = transB ? 1 : n;   // B[p][j] = b[bOff + j*bCol + p*bStep]
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float acc = 0f;
+                int ai = aOff + i * aRow, bi = bOff + j * bCol;
+                for (int p = 0; p < k; p++, ai += aStep, bi += bStep) acc = Math.fma(a[ai], b[bi], acc);
+                int ci = cOff + i * n + j;
+                c[ci] = accumulate ? c[ci] + acc : acc;
+            }
+        }
+    }
+
+    /** Releases the pool's threads if this SGEMM created it. */
+    @Override
+    public void close() {
+        if (ownsPool) pool.close();
+    }
+}
