@@ -95,27 +95,34 @@ public final class Sgemm implements AutoCloseable {
             parts = threads;
             while (macs / parts > TASK_MACS && parts < 8 * threads) parts += threads;
         }
-        // Split the longer side: the other operand is packed once per part, and packing the short side is cheap.
-        if (n >= m) {
-            int panels = ceilDiv(n, NR);
-            colParts = Math.min(parts, panels);
-            colStep = ceilDiv(panels, colParts) * NR;
-            colParts = ceilDiv(n, colStep);
-            rowParts = 1;
-            rowStep = m;
-        } else {
-            int panels = ceilDiv(m, MR);
-            rowParts = Math.min(parts, panels);
-            rowStep = ceilDiv(panels, rowParts) * MR;
-            rowParts = ceilDiv(m, rowStep);
-            colParts = 1;
-            colStep = n;
-        }
+        chooseGrid(parts);
         try {
             pool.forEach(rowParts * colParts, runTask);
         } finally {
             this.c = null; this.a = null; this.b = null;
         }
+    }
+
+    /**
+     * Splits C into a grid of about `parts` rectangles. Every column part packs the rows of op(A) it
+     * needs and every row part the columns of op(B), so the grid minimises colParts·m + rowParts·n.
+     */
+    private void chooseGrid(int parts) {
+        int rowPanels = ceilDiv(m, MR), colPanels = ceilDiv(n, NR);
+        int bestRows = 1, bestCols = 1;
+        long bestCost = Long.MAX_VALUE;
+        for (int total = parts; total > 1 && bestCost == Long.MAX_VALUE; total--) {   // thin C: fewer parts
+            for (int pr = 1; pr <= total; pr++) {
+                int pc = total / pr;
+                if (pr * pc != total || pr > rowPanels || pc > colPanels) continue;
+                long cost = (long) pc * m + (long) pr * n;
+                if (cost < bestCost) { bestCost = cost; bestRows = pr; bestCols = pc; }
+            }
+        }
+        rowStep = ceilDiv(rowPanels, bestRows) * MR;
+        colStep = ceilDiv(colPanels, bestCols) * NR;
+        rowParts = ceilDiv(m, rowStep);
+        colParts = ceilDiv(n, colStep);
     }
 
     private static void checkRange(String what, float[] x, int off, long len) {

@@ -238,6 +238,39 @@ class JvmKernelsTest {
         assertBitsEqual("reconBackward", d1, d2);
     }
 
+    /**
+     * After warm-up a training step must not allocate. The JIT removes the Vector API's boxes only
+     * once it has compiled a kernel, so this waits (a bounded time) for one clean batch of calls.
+     */
+    @Test
+    void noAllocationOnceCompiled() {
+        var threadBean = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        Random r = new Random(12);
+        int batch = 128, dim = 784, hidden = 400, n = 100_000;
+        float[] x = padded(r, 0, batch * dim, 0, 1), w = padded(r, 0, hidden * dim, -0.1f, 0.1f);
+        float[] h = new float[batch * hidden], logits = padded(r, 0, batch * dim, -5, 5), loss = new float[batch];
+        float[] dl = new float[batch * dim], dw = new float[hidden * dim], bias = new float[hidden];
+        float[] p = padded(r, 0, n, -1, 1), g = padded(r, 0, n, -1, 1), m = new float[n], v = new float[n], norm = new float[1];
+        long deadline = System.nanoTime() + 20_000_000_000L, allocated = -1;
+        while (allocated != 0 && System.nanoTime() < deadline) {
+            long before = threadBean.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 10; i++) {
+                two.sgemm(h, 0, x, 0, w, 0, batch, hidden, dim, false, true, false);
+                two.biasAdd(h, 0, bias, 0, batch, hidden);
+                two.actForward(ActivationKind.RELU, 0, h, 0, h, 0, batch * hidden);
+                two.reconForward(loss, 0, logits, 0, x, 0, 1, 0, batch, dim);
+                two.reconBackward(dl, 0, logits, 0, x, 0, 1, 0, batch, dim);
+                two.sgemm(dw, 0, dl, 0, x, 0, hidden, dim, batch, true, false, false);
+                two.biasGrad(bias, 0, h, 0, batch, hidden);
+                two.globalNorm(norm, 0, g, 0, n);
+                two.clipByNorm(g, 0, n, norm[0], 1f);
+                two.adam(p, 0, g, 0, m, 0, v, 0, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 0.5f, 0.5f);
+            }
+            allocated = threadBean.getCurrentThreadAllocatedBytes() - before;
+        }
+        assertEquals(0, allocated, "bytes allocated by 10 warm training-step-like rounds");
+    }
+
     @Test
     void closedKernelsStillComputeOnTheCaller() {
         Random r = new Random(10);

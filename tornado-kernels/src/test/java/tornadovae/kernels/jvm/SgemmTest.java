@@ -83,13 +83,15 @@ class SgemmTest {
         check(one, r, 128, 20, 400, false, false, false);
         check(two, r, 400, 784, 128, true, false, false);
         check(one, r, 40, 400, 128, true, false, true);
+        // Big enough for a 2×2 grid of tasks on two threads.
+        check(two, r, 520, 530, 480, false, true, true);
     }
 
     @Test
     void sameBitsForOneTwoAndThreeThreads() {
         Random r = new Random(11);
         int[][] shapes = {{128, 400, 784, 0, 1}, {400, 784, 128, 1, 0}, {128, 40, 400, 0, 1}, {785, 129, 33, 0, 0},
-                {33, 785, 129, 1, 1}, {129, 127, 785, 0, 0}, {128, 400, 20, 0, 1}};
+                {33, 785, 129, 1, 1}, {129, 127, 785, 0, 0}, {128, 400, 20, 0, 1}, {600, 600, 400, 1, 1}};
         for (int[] s : shapes) {
             int m = s[0], n = s[1], k = s[2];
             boolean transA = s[3] == 1, transB = s[4] == 1;
