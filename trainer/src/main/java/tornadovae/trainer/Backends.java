@@ -43,6 +43,23 @@ public final class Backends {
         }
     }
 
+    /** Null when the TornadoVM backend can run in this JVM, else the reason it cannot. */
+    public static String tornadoUnavailableReason() {
+        try {
+            Class.forName(TORNADO_CLASS);
+        } catch (ClassNotFoundException e) {
+            return "this build has no TornadoVM backend (no TORNADOVM_HOME when it was compiled)";
+        } catch (LinkageError e) {
+            return "TornadoVM is not on this JVM (run with TornadoVM's argfile)";
+        }
+        try {
+            if (tornadoDevices().isEmpty()) return "TornadoVM found no device";
+            return null;
+        } catch (RuntimeException | LinkageError e) {
+            return "TornadoVM is not on this JVM (" + e + ")";
+        }
+    }
+
     /** One line per TornadoVM device, or an explanation of why there are none. */
     @SuppressWarnings("unchecked")
     public static List<String> tornadoDevices() {

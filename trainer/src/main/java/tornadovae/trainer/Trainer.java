@@ -25,6 +25,7 @@ public final class Trainer {
     private final TrainOptions o;
     private final PrintStream log;
     private final List<EpochMetrics> history = new ArrayList<>();
+    private long poisonStep = -1;
 
     public Trainer(TrainOptions options, PrintStream log) {
         this.o = options;
@@ -33,12 +34,15 @@ public final class Trainer {
 
     public List<EpochMetrics> history() { return history; }
 
+    /** For tests: fills the parameters with NaN just before this step, as a blow-up would. */
+    void poisonParametersAtStep(long step) { this.poisonStep = step; }
+
     public List<EpochMetrics> run() throws IOException {
-        Path out = RunFolder.create(o.out());
         Dataset train = Datasets.load(o.dataset(), o.dataDir(), true, log::println);
         Dataset test = Datasets.load(o.dataset(), o.dataDir(), false, log::println);
         checkInputShape(train);
         Vae vae = o.spec().build();
+        Path out = RunFolder.create(o.out()); // only once the inputs are known to be good
         log.printf("%s: %,d training and %,d test images of %dx%dx%d%n", o.dataset(), train.count(), test.count(),
                 train.channels(), train.height(), train.width());
         log.print(vae.layerTable());
@@ -75,6 +79,10 @@ public final class Trainer {
             try (Progress progress = Progress.start("epoch " + epoch + "/" + o.epochs(), steps, o.quiet())) {
                 for (int s = 0; s < steps; s++) {
                     int from = s * o.batchSize(), n = Math.min(o.batchSize(), train.count() - from);
+                    if (session.step() + 1 == poisonStep) {
+                        java.util.Arrays.fill(session.workspace().params(), Float.NaN);
+                        session.backend().pushState();
+                    }
                     VaeSession.Losses l = session.trainStep(train.images(), order, from, n, o.lr(), o.beta(), trainNoise);
                     if (!Double.isFinite(l.recon()) || !Double.isFinite(l.kl()) || !Float.isFinite(session.lastGradNorm()))
                         throw new TrainingDivergedException(epoch, session.step(),

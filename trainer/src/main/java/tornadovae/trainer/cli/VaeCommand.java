@@ -24,7 +24,13 @@ public final class VaeCommand implements Runnable {
 
     /** Runs the command line and returns the exit code: 0 ok, 1 bad input or failure, 2 usage error, 3 diverged. */
     public static int execute(String... args) {
+        return execute(new java.io.PrintWriter(System.err, true), args);
+    }
+
+    /** As {@link #execute(String...)}, with error messages going to {@code err}. */
+    public static int execute(java.io.PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new VaeCommand());
+        cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             String msg = e.getMessage() == null ? e.toString() : e.getMessage();
             if (e instanceof TrainingDivergedException) {
