@@ -1,0 +1,129 @@
+package tornadovae.kernels.tornado;
+
+import static tornadovae.kernels.tornado.Harness.assertMatchesReference;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import tornadovae.kernels.ActivationKind;
+import tornadovae.kernels.plan.Buf;
+import tornadovae.kernels.plan.Op;
+import tornadovae.kernels.plan.Scalars;
+import tornadovae.kernels.plan.Slice;
+import tornadovae.kernels.plan.Workspace;
+
+/**
+ * Every kernel of {@link TornadoKernels} against its reference loop: odd shapes, odd offsets,
+ * operands spread over several arenas (and sharing one), each op run as a one-op plan through
+ * {@link TornadoBackend} so that the op-to-task mapping is tested too. Every resident buffer is
+ * compared afterwards, so a kernel that writes outside its slice fails as well.
+ */
+class TornadoKernelsTest {
+    private static final int SIZE = 6007;
+    private static final double TOL = 1e-4;
+
+    private static Workspace ws(long seed) { return Harness.randomWorkspace(SIZE, seed); }
+
+    @Test
+    void fill() {
+        var a = new Harness.Alloc(1);
+        assertMatchesReference("fill", ws(1), List.of(
+                new Op.Fill(a.take(Buf.GRADS, 1237), 0f),
+                new Op.Fill(a.take(Buf.ACTS, 3), -2.5f)), 2, TOL);
+    }
+
+    @Test
+    void biasAddAndBiasGrad() {
+        var a = new Harness.Alloc(2);
+        int rows = 13, cols = 37;
+        assertMatchesReference("bias", ws(2), List.of(
+                new Op.BiasAdd(a.take(Buf.ACTS, rows * cols), a.take(Buf.PARAMS, cols), rows, cols),
+                new Op.BiasGrad(a.take(Buf.GRADS, cols), a.take(Buf.ACTS, rows * cols), rows, cols),
+                new Op.BiasGrad(a.take(Buf.GRADS, 1), a.take(Buf.ACTS, 129), 129, 1)), 2, TOL);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ActivationKind.class)
+    void activations(ActivationKind kind) {
+        var a = new Harness.Alloc(3);
+        Workspace w = ws(3 + kind.ordinal());
+        for (int i = 0; i < w.array(Buf.ACTS).length; i++) w.array(Buf.ACTS)[i] *= 3f;
+        int n = 1001;
+        Slice in = a.take(Buf.ACTS, n), out = a.take(Buf.ACTS, n), dout = a.take(Buf.GRADS, n);
+        Slice shared = a.take(Buf.ACTS, n), sharedOut = a.take(Buf.ACTS, n);
+        assertMatchesReference("act-" + kind, w, List.of(
+                new Op.ActForward(kind, 0.1f, out, in, n),
+                new Op.ActBackward(kind, 0.1f, a.take(Buf.GRADS, n), out, dout, n),
+                // in place: forward over its own input, backward with dinp aliasing dout
+                new Op.ActForward(kind, 0.1f, sharedOut, sharedOut, n),
+                new Op.ActBackward(kind, 0.1f, shared, sharedOut, shared, n)), 2, TOL);
+    }
+
+    @Test
+    void reparamForwardAndBackward() {
+        var a = new Harness.Alloc(4);
+        int batch = 7, latent = 5;
+        Slice ml = a.take(Buf.ACTS, 2 * batch * latent), eps = a.take(Buf.NOISE, batch * latent);
+        assertMatchesReference("reparam", ws(4), List.of(
+                new Op.Reparam(a.take(Buf.ACTS, batch * latent), ml, eps, batch, latent),
+                new Op.ReparamBackward(a.take(Buf.GRADS, 2 * batch * latent), a.take(Buf.GRADS, batch * latent),
+                        ml, eps, batch, latent)), 2, TOL);
+    }
+
+    @Test
+    void klForwardAndBackward() {
+        var a = new Harness.Alloc(5);
+        Workspace w = ws(5);
+        w.scalars()[Scalars.KL_WEIGHT] = 0.7f;
+        int batch = 9, latent = 11;
+        Slice ml = a.take(Buf.ACTS, 2 * batch * latent);
+        assertMatchesReference("kl", w, List.of(
+                new Op.KlForward(a.take(Buf.OUT, batch), ml, batch, latent),
+                new Op.KlBackward(a.take(Buf.GRADS, 2 * batch * latent), ml, batch, latent)), 2, TOL);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1,0", "0,1", "1,1", "0.5,2"})
+    void reconstructionLoss(float wBce, float wMse) {
+        var a = new Harness.Alloc(6);
+        Workspace w = ws(6);
+        for (int i = 0; i < w.array(Buf.ACTS).length; i++) w.array(Buf.ACTS)[i] *= 6f; // logits in [-6, 6]
+        int batch = 6, dim = 199;
+        Slice logits = a.take(Buf.ACTS, batch * dim), target = a.take(Buf.INPUT, batch * dim);
+        assertMatchesReference("recon", w, List.of(
+                new Op.ReconLoss(a.take(Buf.OUT, batch), logits, target, wBce, wMse, batch, dim),
+                new Op.ReconLossBackward(a.take(Buf.GRADS, batch * dim), logits, target, wBce, wMse, batch, dim)),
+                2, TOL);
+    }
+
+    @Test
+    void globalNormAndClip() {
+        var a = new Harness.Alloc(7);
+        Slice big = a.take(Buf.GRADS, 4999), tiny = a.take(Buf.GRADS, 1), mid = a.take(Buf.ACTS, 1500);
+        Slice n1 = a.take(Buf.OUT, 1), n2 = a.take(Buf.OUT, 1), n3 = a.take(Buf.OUT, 1);
+        assertMatchesReference("norm", ws(7), List.of(
+                new Op.GlobalNorm(n1, big),
+                new Op.GlobalNorm(n2, tiny),
+                new Op.GlobalNorm(n3, mid),
+                new Op.ClipByNorm(big, n1, 1.0f),      // clips: the norm is about 40
+                new Op.ClipByNorm(mid, n3, 1000f)),    // leaves it alone
+                2, TOL);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0", "0.01"})
+    void adam(float weightDecay) {
+        Workspace w = ws(8);
+        float[] sc = w.scalars();
+        sc[Scalars.LEARNING_RATE] = 1e-2f;
+        sc[Scalars.ADAM_BC1] = (float) (1 - Math.pow(0.9, 3));
+        sc[Scalars.ADAM_BC2] = (float) (1 - Math.pow(0.999, 3));
+        int n = SIZE - 17;
+        assertMatchesReference("adam", w, List.of(new Op.Adam(new Slice(Buf.PARAMS, 17, n), new Slice(Buf.GRADS, 17, n),
+                new Slice(Buf.ADAM_M, 17, n), new Slice(Buf.ADAM_V, 17, n), 0.9f, 0.999f, 1e-8f, weightDecay)), 2, TOL);
+    }
+}

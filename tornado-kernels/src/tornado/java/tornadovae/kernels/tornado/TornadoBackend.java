@@ -1,0 +1,425 @@
+package tornadovae.kernels.tornado;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import tornadovae.kernels.plan.Backend;
+import tornadovae.kernels.plan.Buf;
+import tornadovae.kernels.plan.Op;
+import tornadovae.kernels.plan.Slice;
+import tornadovae.kernels.plan.StepPlan;
+import tornadovae.kernels.plan.Workspace;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.TornadoRuntime;
+import uk.ac.manchester.tornado.api.WorkerGrid2D;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.enums.ProfilerMode;
+import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
+
+/**
+ * Runs step plans as TornadoVM task graphs, with the model's state resident on the device.
+ *
+ * <p>All plans share one {@link TornadoExecutionPlan}. Graph 0 ("upload") copies the resident
+ * arrays (PARAMS, GRADS, ADAM_M, ADAM_V, ACTS, OUT and a private scratch array) to the device and
+ * persists them; every plan's graph consumes them from the device and persists them again, so
+ * that all graphs work on ONE device copy (two graphs that each upload a FIRST_EXECUTION copy
+ * would silently train two models). Per step only INPUT, NOISE and SCALARS go in
+ * (EVERY_EXECUTION, and only those the graph reads) and OUT comes back. A plan too big for
+ * TornadoVM's bytecode buffer is split into a few chained graphs.
+ *
+ * <p>Task names are {@code <plan>.<index>.<op>}, e.g. {@code train.3.sgemm}. The first run of a
+ * plan compiles its kernels (seconds on PoCL); the timings are kept, see {@link #timings()}.
+ *
+ * <p>Silent fallbacks are switched off: loading this class sets {@code tornado.recover.bailout=False}
+ * (a kernel that does not compile throws instead of running as sequential Java) and
+ * {@code tornado.tvm.maxbytecodesize=65536}, unless the JVM was started with other values, and
+ * only if no TornadoVM runtime class was initialised before.
+ */
+public final class TornadoBackend implements Backend {
+
+    static {
+        defaultProperty("tornado.recover.bailout", "False");
+        defaultProperty("tornado.tvm.maxbytecodesize", "65536");
+    }
+
+    private static void defaultProperty(String key, String value) {
+        if (System.getProperty(key) == null) System.setProperty(key, value);
+    }
+
+    /** System property choosing the SGEMM kernel: 1 = simple @Parallel, 2 = tiled local memory (default). */
+    public static final String SGEMM_VARIANT_PROPERTY = "tornadovae.tornado.sgemm";
+    /** System property: "true" turns TornadoVM's profiler on (compile times in {@link #timings()}). */
+    public static final String PROFILE_PROPERTY = "tornadovae.tornado.profile";
+
+    private static final String UPLOAD_GRAPH = "upload";
+
+    /** Per-plan numbers: tasks, graphs, first run (compiles) and the latest run, in ms. */
+    public record PlanTiming(String plan, int tasks, int graphs, double firstRunMs, double compileMs,
+                             double lastRunMs, long runs) {}
+
+    private final String deviceSpec;
+    private final TornadoDevice device;
+    private final int sgemmVariant;
+    private final boolean profile;
+    private final int maxTasksPerGraph;
+
+    private Workspace ws;
+    private float[] scratch;
+    private TornadoExecutionPlan executionPlan;
+    private TornadoExecutionResult last;
+    private final Map<String, int[]> graphsOfPlan = new LinkedHashMap<>();
+    private final Map<String, Integer> tasksOfPlan = new LinkedHashMap<>();
+    private final Map<String, double[]> timing = new LinkedHashMap<>(); // first, compile, last, runs
+
+    /** @param device null for TornadoVM's default device, else "backendIndex:deviceIndex" as {@link #listDevices()} numbers them */
+    public TornadoBackend(String device) {
+        this(device, Integer.getInteger(SGEMM_VARIANT_PROPERTY, 2), Boolean.getBoolean(PROFILE_PROPERTY), 0);
+    }
+
+    /**
+     * @param sgemmVariant 1 = simple @Parallel, 2 = tiled in local memory
+     * @param profile turn TornadoVM's profiler on (kernel compile times in {@link #timings()}; costs a little per step)
+     * @param maxTasksPerGraph split plans into graphs of at most this many tasks; 0 = as many as the bytecode buffer holds
+     */
+    public TornadoBackend(String device, int sgemmVariant, boolean profile, int maxTasksPerGraph) {
+        if (sgemmVariant != 1 && sgemmVariant != 2)
+            throw new IllegalArgumentException("SGEMM variant " + sgemmVariant + " does not exist (1 = simple, 2 = tiled)");
+        this.deviceSpec = device;
+        this.device = device == null ? null : resolveDevice(device);
+        this.sgemmVariant = sgemmVariant;
+        this.profile = profile;
+        this.maxTasksPerGraph = maxTasksPerGraph <= 0 ? Integer.MAX_VALUE : maxTasksPerGraph;
+    }
+
+    /** One line per TornadoVM device: "0:0 OpenCL / Portable Computing Language / cpu-haswell-... (CPU)". */
+    public static List<String> listDevices() {
+        TornadoRuntime rt = TornadoRuntimeProvider.getTornadoRuntime();
+        List<String> lines = new ArrayList<>();
+        for (int b = 0; b < rt.getNumBackends(); b++) {
+            uk.ac.manchester.tornado.api.TornadoBackend backend = rt.getBackend(b);
+            for (int d = 0; d < backend.getNumDevices(); d++) {
+                TornadoDevice dev = backend.getDevice(d);
+                lines.add(b + ":" + d + " " + backend.getName() + " / " + dev.getPlatformName().trim() + " / "
+                        + dev.getDeviceName().trim() + " (" + dev.getDeviceType() + ")");
+            }
+        }
+        return lines;
+    }
+
+    private static TornadoDevice resolveDevice(String spec) {
+        String[] parts = spec.trim().split(":");
+        int b, d;
+        try {
+            if (parts.length != 2) throw new NumberFormatException();
+            b = Integer.parseInt(parts[0]);
+            d = Integer.parseInt(parts[1]);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("device '" + spec + "' is not of the form backendIndex:deviceIndex (e.g. 0:0)");
+        }
+        TornadoRuntime rt = TornadoRuntimeProvider.getTornadoRuntime();
+        if (b < 0 || b >= rt.getNumBackends() || d < 0 || d >= rt.getBackend(b).getNumDevices())
+            throw new IllegalArgumentException("no TornadoVM device " + spec + "; the devices are: " + listDevices());
+        return rt.getBackend(b).getDevice(d);
+    }
+
+    @Override
+    public String name() {
+        TornadoDevice dev = device != null ? device : TornadoRuntimeProvider.getTornadoRuntime().getDefaultDevice();
+        return "tornado[" + (deviceSpec == null ? "default" : deviceSpec) + ": " + dev.getDeviceName().trim() + "]";
+    }
+
+    @Override
+    public void prepare(Workspace ws, List<StepPlan> plans) {
+        close();
+        Set<String> names = new HashSet<>();
+        for (StepPlan p : plans) {
+            ws.checkFits(p);
+            if (!names.add(p.name())) throw new IllegalArgumentException("two plans are named " + p.name());
+        }
+        this.ws = ws;
+        this.scratch = new float[TornadoKernels.NORM_PARTS];
+        Object[] resident = resident();
+
+        List<ImmutableTaskGraph> graphs = new ArrayList<>();
+        GridScheduler grids = new GridScheduler();
+        TaskGraph upload = new TaskGraph(UPLOAD_GRAPH)
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, resident)
+                .task("touch", TornadoKernels::touch, ws.params(), ws.grads(), ws.adamM(), ws.adamV(),
+                        ws.array(Buf.ACTS), ws.out(), scratch)
+                .persistOnDevice(resident);
+        graphs.add(upload.snapshot());
+
+        Set<String> graphNames = new HashSet<>(List.of(UPLOAD_GRAPH));
+        int budget = taskBytesBudget();
+        for (StepPlan plan : plans) {
+            List<List<Integer>> parts = split(plan, budget, maxTasksPerGraph);
+            int[] indices = new int[parts.size()];
+            String base = graphName(plan.name());
+            int tasks = 0;
+            for (int part = 0; part < parts.size(); part++) {
+                String gname = parts.size() == 1 ? base : base + "_" + part;
+                while (!graphNames.add(gname)) gname = gname + "_";
+                TaskGraph tg = new TaskGraph(gname).consumeFromDevice(resident);
+                Object[] streams = streamsOf(plan, parts.get(part));
+                if (streams.length > 0) tg.transferToDevice(DataTransferMode.EVERY_EXECUTION, streams);
+                for (int opIndex : parts.get(part))
+                    tasks += addTasks(tg, gname, plan.name() + "." + opIndex + ".", plan.ops().get(opIndex), grids);
+                tg.persistOnDevice(resident);
+                indices[part] = graphs.size();
+                graphs.add(tg.snapshot());
+            }
+            graphsOfPlan.put(plan.name(), indices);
+            tasksOfPlan.put(plan.name(), tasks);
+        }
+
+        executionPlan = new TornadoExecutionPlan(graphs.toArray(new ImmutableTaskGraph[0]));
+        if (device != null) executionPlan.withDevice(device);
+        if (!grids.keySet().isEmpty()) executionPlan.withGridScheduler(grids);
+        if (profile) executionPlan.withProfiler(ProfilerMode.SILENT);
+        last = executionPlan.withGraph(0).execute();
+    }
+
+    private Object[] resident() {
+        return new Object[] {ws.params(), ws.grads(), ws.adamM(), ws.adamV(), ws.array(Buf.ACTS), ws.out(), scratch};
+    }
+
+    @Override
+    public void run(StepPlan plan) {
+        int[] indices = graphsOfPlan.get(plan.name());
+        if (indices == null) throw new IllegalStateException("plan " + plan.name() + " was not prepared");
+        long t0 = System.nanoTime();
+        long compile = 0;
+        for (int g : indices) {
+            last = executionPlan.withGraph(g).execute();
+            if (profile) compile += last.getProfilerResult().getCompileTime();
+        }
+        last.transferToHost(ws.out());
+        double ms = (System.nanoTime() - t0) / 1e6;
+        double compileMs = compile / 1e6;
+        double[] t = timing.computeIfAbsent(plan.name(), k -> new double[] {ms, compileMs, 0, 0});
+        t[2] = ms;
+        t[3]++;
+    }
+
+    @Override
+    public void pullState() {
+        if (last != null) last.transferToHost(ws.params(), ws.adamM(), ws.adamV());
+    }
+
+    /** Re-runs the upload graph; the device-only arrays are read back first so that only PARAMS and the moments change. */
+    @Override
+    public void pushState() {
+        if (executionPlan == null) throw new IllegalStateException("prepare() first");
+        last.transferToHost(ws.grads(), ws.array(Buf.ACTS), ws.out(), scratch);
+        last = executionPlan.withGraph(0).execute();
+    }
+
+    /**
+     * Makes the host copies of these buffers current: any of PARAMS, GRADS, ADAM_M, ADAM_V, ACTS
+     * and OUT (the others only ever travel host to device).
+     */
+    public void pull(Buf... bufs) {
+        if (last == null) throw new IllegalStateException("prepare() first");
+        List<Object> arrays = new ArrayList<>();
+        for (Buf b : bufs) {
+            if (b == Buf.INPUT || b == Buf.NOISE || b == Buf.SCALARS)
+                throw new IllegalArgumentException(b + " is never copied back: the host copy is the only one");
+            arrays.add(ws.array(b));
+        }
+        last.transferToHost(arrays.toArray());
+    }
+
+    /** Timings of the plans run so far, in the order they were prepared. */
+    public List<PlanTiming> timings() {
+        List<PlanTiming> list = new ArrayList<>();
+        for (var e : timing.entrySet()) {
+            double[] t = e.getValue();
+            list.add(new PlanTiming(e.getKey(), tasksOfPlan.get(e.getKey()), graphsOfPlan.get(e.getKey()).length,
+                    t[0], t[1], t[2], (long) t[3]));
+        }
+        return list;
+    }
+
+    /** How many task graphs a plan became (more than one when it was split to fit the bytecode buffer). */
+    public int graphCount(String plan) {
+        return graphsOfPlan.get(plan).length;
+    }
+
+    @Override
+    public void close() {
+        if (executionPlan != null) {
+            try {
+                executionPlan.freeDeviceMemory();
+                executionPlan.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the TornadoVM execution plan failed", e);
+            } finally {
+                executionPlan = null;
+                last = null;
+                graphsOfPlan.clear();
+                tasksOfPlan.clear();
+                timing.clear();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- building graphs
+
+    private static String graphName(String plan) {
+        String s = plan.replaceAll("[^A-Za-z0-9_]", "_");
+        return s.isEmpty() || !Character.isLetter(s.charAt(0)) ? "p" + s : s;
+    }
+
+    private float[] arr(Slice s) {
+        return ws.array(s.buf());
+    }
+
+    /** INPUT, NOISE and SCALARS that these ops read (streamed in every execution). */
+    private Object[] streamsOf(StepPlan plan, List<Integer> ops) {
+        Set<Buf> used = java.util.EnumSet.noneOf(Buf.class);
+        for (int i : ops) {
+            Op op = plan.ops().get(i);
+            if (op instanceof Op.KlBackward || op instanceof Op.Adam) used.add(Buf.SCALARS);
+            for (var comp : op.getClass().getRecordComponents()) {
+                if (comp.getType() != Slice.class) continue;
+                try {
+                    used.add(((Slice) comp.getAccessor().invoke(op)).buf());
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        List<Object> streams = new ArrayList<>();
+        for (Buf b : List.of(Buf.INPUT, Buf.NOISE, Buf.SCALARS)) if (used.contains(b)) streams.add(ws.array(b));
+        return streams.toArray();
+    }
+
+    /**
+     * Bytes of TornadoVM bytecode a graph may spend on its tasks: the buffer size, less room for
+     * the graph's allocations, transfers and persists. A task costs 33 bytes to launch, 5 per
+     * argument and 5 per dependency edge.
+     */
+    private static int taskBytesBudget() {
+        int size = 4096;
+        try {
+            size = Integer.parseInt(System.getProperty("tornado.tvm.maxbytecodesize", "4096").trim());
+        } catch (NumberFormatException ignored) {
+            // TornadoVM's own default then
+        }
+        return size - 1024;
+    }
+
+    private static int taskBytes(Op op) {
+        int args = switch (op) {
+            case Op.Sgemm o -> 15;
+            case Op.Adam o -> 14;
+            case Op.GlobalNorm o -> 11;
+            default -> 10;
+        };
+        int tasks = op instanceof Op.GlobalNorm ? 2 : 1;
+        return tasks * 33 + args * 5 + tasks * 20;
+    }
+
+    private static List<List<Integer>> split(StepPlan plan, int budget, int maxTasks) {
+        List<List<Integer>> parts = new ArrayList<>();
+        List<Integer> cur = new ArrayList<>();
+        int used = 0, tasks = 0;
+        for (int i = 0; i < plan.ops().size(); i++) {
+            Op op = plan.ops().get(i);
+            int cost = taskBytes(op);
+            int n = op instanceof Op.GlobalNorm ? 2 : 1;
+            if (!cur.isEmpty() && (used + cost > budget || tasks + n > maxTasks)) {
+                parts.add(cur);
+                cur = new ArrayList<>();
+                used = 0;
+                tasks = 0;
+            }
+            cur.add(i);
+            used += cost;
+            tasks += n;
+        }
+        if (!cur.isEmpty() || parts.isEmpty()) parts.add(cur);
+        return parts;
+    }
+
+    private static String opName(Op op) {
+        String s = op.getClass().getSimpleName();
+        return Character.toLowerCase(s.charAt(0)) + s.substring(1);
+    }
+
+    /** Adds the task(s) of one op; returns how many. Arguments in the kernels' order: inputs first, the written array last. */
+    private int addTasks(TaskGraph tg, String graph, String prefix, Op op, GridScheduler grids) {
+        String id = prefix + opName(op);
+        switch (op) {
+            case Op.Fill o -> tg.task(id, TornadoKernels::fill, arr(o.dst()), o.dst().offset(), o.dst().length(), o.value());
+            case Op.Sgemm o -> addSgemm(tg, graph, id, o, grids);
+            case Op.BiasAdd o -> tg.task(id, TornadoKernels::biasAdd, arr(o.bias()), o.bias().offset(), arr(o.out()),
+                    o.out().offset(), o.cols(), o.rows() * o.cols());
+            case Op.BiasGrad o -> tg.task(id, TornadoKernels::biasGrad, arr(o.dout()), o.dout().offset(), arr(o.dbias()),
+                    o.dbias().offset(), o.rows(), o.cols());
+            case Op.ActForward o -> tg.task(id, TornadoKernels::actForward, arr(o.in()), o.in().offset(), arr(o.out()),
+                    o.out().offset(), o.n(), TornadoKernels.actCode(o.kind()), o.slope());
+            case Op.ActBackward o -> tg.task(id, TornadoKernels::actBackward, arr(o.out()), o.out().offset(),
+                    arr(o.dout()), o.dout().offset(), arr(o.dinp()), o.dinp().offset(), o.n(),
+                    TornadoKernels.actCode(o.kind()), o.slope());
+            case Op.Reparam o -> tg.task(id, TornadoKernels::reparam, arr(o.muLogvar()), o.muLogvar().offset(),
+                    arr(o.eps()), o.eps().offset(), arr(o.z()), o.z().offset(), o.latent(), o.batch() * o.latent());
+            case Op.ReparamBackward o -> tg.task(id, TornadoKernels::reparamBackward, arr(o.dz()), o.dz().offset(),
+                    arr(o.muLogvar()), o.muLogvar().offset(), arr(o.eps()), o.eps().offset(), arr(o.dMuLogvar()),
+                    o.dMuLogvar().offset(), o.latent(), o.batch() * o.latent());
+            case Op.KlForward o -> tg.task(id, TornadoKernels::klForward, arr(o.muLogvar()), o.muLogvar().offset(),
+                    arr(o.klPerSample()), o.klPerSample().offset(), o.batch(), o.latent());
+            case Op.KlBackward o -> tg.task(id, TornadoKernels::klBackward, arr(o.muLogvar()), o.muLogvar().offset(),
+                    ws.scalars(), arr(o.dMuLogvar()), o.dMuLogvar().offset(), o.latent(), o.batch() * o.latent());
+            case Op.ReconLoss o -> tg.task(id, TornadoKernels::reconLoss, arr(o.logits()), o.logits().offset(),
+                    arr(o.target()), o.target().offset(), arr(o.perSample()), o.perSample().offset(), o.wBce(), o.wMse(),
+                    o.batch(), o.dim());
+            case Op.ReconLossBackward o -> tg.task(id, TornadoKernels::reconLossBackward, arr(o.logits()),
+                    o.logits().offset(), arr(o.target()), o.target().offset(), arr(o.dlogits()), o.dlogits().offset(),
+                    o.wBce(), o.wMse(), o.batch() * o.dim());
+            case Op.GlobalNorm o -> {
+                tg.task(id + "Partial", TornadoKernels::sumSquaresPartial, arr(o.x()), o.x().offset(), o.x().length(),
+                        scratch, 0, TornadoKernels.NORM_PARTS);
+                tg.task(id, TornadoKernels::sqrtOfSum, scratch, 0, TornadoKernels.NORM_PARTS, arr(o.out()), o.out().offset());
+                return 2;
+            }
+            case Op.ClipByNorm o -> tg.task(id, TornadoKernels::clipByNorm, arr(o.norm()), o.norm().offset(), arr(o.x()),
+                    o.x().offset(), o.x().length(), o.maxNorm());
+            case Op.Adam o -> tg.task(id, TornadoKernels::adam, arr(o.grads()), o.grads().offset(), ws.scalars(),
+                    arr(o.params()), o.params().offset(), arr(o.m()), o.m().offset(), arr(o.v()), o.v().offset(),
+                    o.params().length(), o.beta1(), o.beta2(), o.eps(), o.weightDecay());
+        }
+        return 1;
+    }
+
+    private void addSgemm(TaskGraph tg, String graph, String id, Op.Sgemm o, GridScheduler grids) {
+        int[] s = TornadoKernels.strides(o.m(), o.n(), o.k(), o.transA(), o.transB());
+        int acc = o.accumulate() ? 1 : 0;
+        if (sgemmVariant == 1) {
+            tg.task(id, TornadoKernels::sgemmSimple, arr(o.a()), o.a().offset(), s[0], s[1], arr(o.b()), o.b().offset(),
+                    s[2], s[3], arr(o.c()), o.c().offset(), o.m(), o.n(), o.k(), acc);
+        } else {
+            tg.task(id, TornadoKernels::sgemmTiled, new KernelContext(), arr(o.a()), o.a().offset(), s[0], s[1],
+                    arr(o.b()), o.b().offset(), s[2], s[3], arr(o.c()), o.c().offset(), o.m(), o.n(), o.k(), acc);
+            WorkerGrid2D grid = new WorkerGrid2D(TornadoKernels.roundUp(o.n()), TornadoKernels.roundUp(o.m()));
+            grid.setLocalWork(TornadoKernels.TS, TornadoKernels.TS, 1);
+            grids.addWorkerGrid(graph + "." + id, grid);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "%s, sgemm variant %d", name(), sgemmVariant);
+    }
+}
