@@ -26,7 +26,7 @@ import tornadovae.kernels.plan.Workspace;
 class MnistSizeTimingTest {
 
     @ParameterizedTest(name = "sgemm variant {0}")
-    @ValueSource(ints = {2, 1})
+    @ValueSource(ints = {3, 2, 1})
     void mnistShapes(int variant) {
         MlpVaePlans vae = new MlpVaePlans(784, 400, 20, 128, 100, ActivationKind.RELU, ActivationKind.RELU, 1e9f);
         StepPlan train = vae.train(), eval = vae.eval();

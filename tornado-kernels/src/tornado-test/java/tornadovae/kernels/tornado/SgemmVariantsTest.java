@@ -12,17 +12,18 @@ import tornadovae.kernels.plan.Buf;
 import tornadovae.kernels.plan.Op;
 
 /**
- * Both SGEMM variants (1 = simple @Parallel, 2 = tiled in local memory) for all four transpose
- * forms, with and without accumulation, on shapes that are not multiples of the tile (and on
+ * The SGEMM variants (1 = simple @Parallel, 2 = tiled in local memory, 3 = row blocks) for all four transpose
+ * forms, with and without accumulation, on shapes that are not multiples of the tiles (and on
  * 1×1×1), operands at odd offsets in different arenas and, once, A, B and C in the same arena.
  */
 class SgemmVariantsTest {
-    private static final int[][] SHAPES = {{37, 53, 29}, {1, 1, 1}, {16, 16, 16}, {17, 33, 65}, {5, 70, 3}};
+    private static final int[][] SHAPES = {{37, 53, 29}, {1, 1, 1}, {16, 16, 16}, {17, 33, 65}, {5, 70, 3}, {8, 9, 10}, {9, 3, 4}};
 
     @ParameterizedTest(name = "variant {0} transA={1} transB={2}")
     @CsvSource({
             "1,false,false", "1,false,true", "1,true,false", "1,true,true",
-            "2,false,false", "2,false,true", "2,true,false", "2,true,true"})
+            "2,false,false", "2,false,true", "2,true,false", "2,true,true",
+            "3,false,false", "3,false,true", "3,true,false", "3,true,true"})
     void matchesReference(int variant, boolean transA, boolean transB) {
         var alloc = new Harness.Alloc(variant * 4L + (transA ? 2 : 0) + (transB ? 1 : 0));
         List<Op> ops = new ArrayList<>();

@@ -25,6 +25,7 @@ import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
+import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
 import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
 
 /**
@@ -57,7 +58,7 @@ public final class TornadoBackend implements Backend {
         if (System.getProperty(key) == null) System.setProperty(key, value);
     }
 
-    /** System property choosing the SGEMM kernel: 1 = simple @Parallel, 2 = tiled local memory (default). */
+    /** System property choosing the SGEMM kernel: 1 = simple @Parallel, 2 = tiled local memory, 3 = row blocks. */
     public static final String SGEMM_VARIANT_PROPERTY = "tornadovae.tornado.sgemm";
     /** System property: "true" turns TornadoVM's profiler on (compile times in {@link #timings()}). */
     public static final String PROFILE_PROPERTY = "tornadovae.tornado.profile";
@@ -82,24 +83,39 @@ public final class TornadoBackend implements Backend {
     private final Map<String, Integer> tasksOfPlan = new LinkedHashMap<>();
     private final Map<String, double[]> timing = new LinkedHashMap<>(); // first, compile, last, runs
 
-    /** @param device null for TornadoVM's default device, else "backendIndex:deviceIndex" as {@link #listDevices()} numbers them */
+    /**
+     * @param device null for TornadoVM's default device, else "backendIndex:deviceIndex" as {@link #listDevices()} numbers them.
+     *               The SGEMM variant is the system property {@value #SGEMM_VARIANT_PROPERTY} if set, else 3 on a CPU device, 2 elsewhere.
+     */
     public TornadoBackend(String device) {
-        this(device, Integer.getInteger(SGEMM_VARIANT_PROPERTY, 2), Boolean.getBoolean(PROFILE_PROPERTY), 0);
+        this(device, Integer.getInteger(SGEMM_VARIANT_PROPERTY, 0), Boolean.getBoolean(PROFILE_PROPERTY), 0);
     }
 
     /**
-     * @param sgemmVariant 1 = simple @Parallel, 2 = tiled in local memory
+     * @param sgemmVariant 1 = simple @Parallel, 2 = tiled in local memory (GPUs), 3 = row blocks in registers (CPU OpenCL);
+     *                     0 = 3 on a CPU device, 2 elsewhere
      * @param profile turn TornadoVM's profiler on (kernel compile times in {@link #timings()}; costs a little per step)
      * @param maxTasksPerGraph split plans into graphs of at most this many tasks; 0 = as many as the bytecode buffer holds
      */
     public TornadoBackend(String device, int sgemmVariant, boolean profile, int maxTasksPerGraph) {
-        if (sgemmVariant != 1 && sgemmVariant != 2)
-            throw new IllegalArgumentException("SGEMM variant " + sgemmVariant + " does not exist (1 = simple, 2 = tiled)");
+        if (sgemmVariant < 0 || sgemmVariant > 3)
+            throw new IllegalArgumentException("SGEMM variant " + sgemmVariant
+                    + " does not exist (1 = simple, 2 = tiled, 3 = row blocks, 0 = chosen by device type)");
         this.deviceSpec = device;
         this.device = device == null ? null : resolveDevice(device);
-        this.sgemmVariant = sgemmVariant;
+        this.sgemmVariant = sgemmVariant != 0 ? sgemmVariant
+                : targetDevice().getDeviceType() == TornadoDeviceType.CPU ? 3 : 2;
         this.profile = profile;
         this.maxTasksPerGraph = maxTasksPerGraph <= 0 ? Integer.MAX_VALUE : maxTasksPerGraph;
+    }
+
+    private TornadoDevice targetDevice() {
+        return device != null ? device : TornadoRuntimeProvider.getTornadoRuntime().getDefaultDevice();
+    }
+
+    /** The SGEMM kernel this backend uses (1, 2 or 3). */
+    public int sgemmVariant() {
+        return sgemmVariant;
     }
 
     /** One line per TornadoVM device: "0:0 OpenCL / Portable Computing Language / cpu-haswell-... (CPU)". */
@@ -111,10 +127,19 @@ public final class TornadoBackend implements Backend {
             for (int d = 0; d < backend.getNumDevices(); d++) {
                 TornadoDevice dev = backend.getDevice(d);
                 lines.add(b + ":" + d + " " + backend.getName() + " / " + dev.getPlatformName().trim() + " / "
-                        + dev.getDeviceName().trim() + " (" + dev.getDeviceType() + ")");
+                        + deviceName(dev) + " (" + dev.getDeviceType() + ")");
             }
         }
         return lines;
+    }
+
+    /** The hardware's name ("pthread-skylake-avx512-AMD EPYC"), not TornadoVM's ("opencl-0-0"). */
+    private static String deviceName(TornadoDevice dev) {
+        try {
+            return dev.getPhysicalDevice().getDeviceName().trim();
+        } catch (RuntimeException e) {
+            return dev.getDeviceName().trim();
+        }
     }
 
     private static TornadoDevice resolveDevice(String spec) {
@@ -135,8 +160,7 @@ public final class TornadoBackend implements Backend {
 
     @Override
     public String name() {
-        TornadoDevice dev = device != null ? device : TornadoRuntimeProvider.getTornadoRuntime().getDefaultDevice();
-        return "tornado[" + (deviceSpec == null ? "default" : deviceSpec) + ": " + dev.getDeviceName().trim() + "]";
+        return "tornado[" + (deviceSpec == null ? "default" : deviceSpec) + ": " + deviceName(targetDevice()) + "]";
     }
 
     @Override
@@ -409,6 +433,10 @@ public final class TornadoBackend implements Backend {
         if (sgemmVariant == 1) {
             tg.task(id, TornadoKernels::sgemmSimple, arr(o.a()), o.a().offset(), s[0], s[1], arr(o.b()), o.b().offset(),
                     s[2], s[3], arr(o.c()), o.c().offset(), o.m(), o.n(), o.k(), acc);
+        } else if (sgemmVariant == 3) {
+            tg.task(id, TornadoKernels::sgemmRows, arr(o.a()), o.a().offset(), s[0], s[1], arr(o.b()), o.b().offset(),
+                    s[2], s[3], arr(o.c()), o.c().offset(), o.m(), o.n(), o.k(), acc,
+                    (o.m() + TornadoKernels.RB - 1) / TornadoKernels.RB);
         } else {
             tg.task(id, TornadoKernels::sgemmTiled, new KernelContext(), arr(o.a()), o.a().offset(), s[0], s[1],
                     arr(o.b()), o.b().offset(), s[2], s[3], arr(o.c()), o.c().offset(), o.m(), o.n(), o.k(), acc);

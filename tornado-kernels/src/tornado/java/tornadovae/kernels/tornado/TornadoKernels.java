@@ -326,6 +326,65 @@ public final class TornadoKernels {
         }
     }
 
+    /** Rows of C per work-item in variant 3. */
+    public static final int RB = 8;
+
+    /**
+     * Variant 3, for CPU OpenCL (PoCL vectorises ACROSS work-items of dimension 0): work-item
+     * (j, rowBlock) computes RB rows of column j of C in registers. Neighbouring work-items read
+     * neighbouring elements of op(B) (a vector load when B's columns are contiguous: NN and TN)
+     * and the same elements of op(A) (one broadcast). Rows past m are clamped to m - 1 for the
+     * loads and not stored. rowBlocks = ceil(m / RB).
+     */
+    public static void sgemmRows(float[] a, int aOff, int sAi, int sAp, float[] b, int bOff, int sBp, int sBj,
+                                 float[] c, int cOff, int m, int n, int k, int accumulate, int rowBlocks) {
+        for (@Parallel int j = 0; j < n; j++) {
+            for (@Parallel int ib = 0; ib < rowBlocks; ib++) {
+                int i0 = ib * RB;
+                int r0 = aOff + i0 * sAi;
+                int r1 = aOff + TornadoMath.min(i0 + 1, m - 1) * sAi;
+                int r2 = aOff + TornadoMath.min(i0 + 2, m - 1) * sAi;
+                int r3 = aOff + TornadoMath.min(i0 + 3, m - 1) * sAi;
+                int r4 = aOff + TornadoMath.min(i0 + 4, m - 1) * sAi;
+                int r5 = aOff + TornadoMath.min(i0 + 5, m - 1) * sAi;
+                int r6 = aOff + TornadoMath.min(i0 + 6, m - 1) * sAi;
+                int r7 = aOff + TornadoMath.min(i0 + 7, m - 1) * sAi;
+                float c0 = 0f, c1 = 0f, c2 = 0f, c3 = 0f, c4 = 0f, c5 = 0f, c6 = 0f, c7 = 0f;
+                for (int p = 0; p < k; p++) {
+                    float bv = b[bOff + p * sBp + j * sBj];
+                    int q = p * sAp;
+                    c0 += a[r0 + q] * bv;
+                    c1 += a[r1 + q] * bv;
+                    c2 += a[r2 + q] * bv;
+                    c3 += a[r3 + q] * bv;
+                    c4 += a[r4 + q] * bv;
+                    c5 += a[r5 + q] * bv;
+                    c6 += a[r6 + q] * bv;
+                    c7 += a[r7 + q] * bv;
+                }
+                int ci = cOff + i0 * n + j;
+                if (accumulate != 0) {
+                    c0 += c[ci];
+                    if (i0 + 1 < m) c1 += c[ci + n];
+                    if (i0 + 2 < m) c2 += c[ci + 2 * n];
+                    if (i0 + 3 < m) c3 += c[ci + 3 * n];
+                    if (i0 + 4 < m) c4 += c[ci + 4 * n];
+                    if (i0 + 5 < m) c5 += c[ci + 5 * n];
+                    if (i0 + 6 < m) c6 += c[ci + 6 * n];
+                    if (i0 + 7 < m) c7 += c[ci + 7 * n];
+                }
+                c[ci] = c0;
+                if (i0 + 1 < m) c[ci + n] = c1;
+                if (i0 + 2 < m) c[ci + 2 * n] = c2;
+                if (i0 + 3 < m) c[ci + 3 * n] = c3;
+                if (i0 + 4 < m) c[ci + 4 * n] = c4;
+                if (i0 + 5 < m) c[ci + 5 * n] = c5;
+                if (i0 + 6 < m) c[ci + 6 * n] = c6;
+                if (i0 + 7 < m) c[ci + 7 * n] = c7;
+            }
+        }
+    }
+
     /** Rounds up to a multiple of TS (the tiled variant's global size). */
     public static int roundUp(int x) {
         return (x + TS - 1) / TS * TS;
