@@ -39,6 +39,12 @@ import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
  * (EVERY_EXECUTION, and only those the graph reads) and OUT comes back. A plan too big for
  * TornadoVM's bytecode buffer is split into a few chained graphs.
  *
+ * <p>The upload graph transfers EVERY_EXECUTION rather than FIRST_EXECUTION because it runs only
+ * twice in its life: in {@link #prepare} and in {@link #pushState()}. Hence: {@code prepare()}
+ * takes the host state as it is then (initialise PARAMS first); later host edits of the state
+ * need {@code pushState()}; INPUT, NOISE and SCALARS are read from the host at every
+ * {@code run()} and never copied back, so no op may write them.
+ *
  * <p>Task names are {@code <plan>.<index>.<op>}, e.g. {@code train.3.sgemm}. The first run of a
  * plan compiles its kernels (seconds on PoCL); the timings are kept, see {@link #timings()}.
  *
