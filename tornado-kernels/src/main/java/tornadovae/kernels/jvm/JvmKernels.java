@@ -30,6 +30,15 @@ public final class JvmKernels implements Kernels, AutoCloseable {
     private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
     private static final int L = F.length();
 
+    // VectorMath's polynomial coefficients as vectors (constants: no per-call boxes).
+    private static final FloatVector VE2 = FloatVector.broadcast(F, E2), VE3 = FloatVector.broadcast(F, E3),
+            VE4 = FloatVector.broadcast(F, E4), VE5 = FloatVector.broadcast(F, E5);
+    private static final FloatVector VL2 = FloatVector.broadcast(F, L2), VL3 = FloatVector.broadcast(F, L3),
+            VL4 = FloatVector.broadcast(F, L4), VL5 = FloatVector.broadcast(F, L5), VL6 = FloatVector.broadcast(F, L6),
+            VL7 = FloatVector.broadcast(F, L7), VL8 = FloatVector.broadcast(F, L8);
+    private static final FloatVector VT2 = FloatVector.broadcast(F, T2), VT3 = FloatVector.broadcast(F, T3),
+            VT4 = FloatVector.broadcast(F, T4);
+
     /** Element-wise work is split in chunks of this many elements (64 KB of floats). */
     static final int CHUNK = 16 * 1024;
     /** Below this many elements an op runs on the calling thread: waking workers would cost more. */
@@ -48,6 +57,8 @@ public final class JvmKernels implements Kernels, AutoCloseable {
     private final WorkerPool.Task normTask = this::normChunk;
     private final WorkerPool.Task scaleTask = this::scaleChunk;
     private final WorkerPool.Task reconForwardTask = this::reconForwardRows;
+    private final WorkerPool.Task sigmoidTask = (index, worker) -> activationChunk(index, true);
+    private final WorkerPool.Task tanhTask = (index, worker) -> activationChunk(index, false);
     private final WorkerPool.Task reconBackwardTask = this::reconBackwardRows;
 
     /** Kernels over {@code threads} threads, the caller included. */
@@ -135,39 +146,54 @@ public final class JvmKernels implements Kernels, AutoCloseable {
                     x.mul(slope).blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(out, outOff + i);
                 }
             }
-            case SIGMOID -> sigmoidForward(out, outOff, inp, inpOff, vecEnd);
-            case TANH -> tanhForward(out, outOff, inp, inpOff, vecEnd);
+            case SIGMOID, TANH -> {
+                // Dozens of operations an element: worth splitting. Lanes and tails agree bit for bit, so any split gives the same result.
+                WorkerPool.Task task = kind == ActivationKind.SIGMOID ? sigmoidTask : tanhTask;
+                x0 = out; o0 = outOff; x1 = inp; o1 = inpOff; count = n;
+                try {
+                    if (n < PARALLEL_MIN) task.run(0, 0);
+                    else pool.forEach(chunks(n), task);
+                } finally {
+                    x0 = x1 = null;
+                }
+                return;
+            }
         }
         for (i = vecEnd; i < n; i++) {
             float x = inp[inpOff + i];
-            out[outOff + i] = switch (kind) {
-                case RELU -> x > 0f ? x : 0f;
-                case LEAKY_RELU -> x > 0f ? x : x * slope;
-                case SIGMOID -> VectorMath.sigmoid(x);
-                default -> VectorMath.tanh(x);
-            };
+            out[outOff + i] = x > 0f ? x : kind == ActivationKind.RELU ? 0f : x * slope;
         }
     }
 
-    /** The first `end` elements (a multiple of L); VectorMath.sigmoid written out. */
-    private static void sigmoidForward(float[] out, int outOff, float[] inp, int inpOff, int end) {
+    /** Chunk `index` of CHUNK elements, or all of them when the op runs unsplit. */
+    private void activationChunk(int index, boolean sigmoid) {
+        int start = count < PARALLEL_MIN ? 0 : index * CHUNK, n = count < PARALLEL_MIN ? count : Math.min(CHUNK, count - start);
+        if (sigmoid) sigmoidForward(x0, o0 + start, x1, o1 + start, n);
+        else tanhForward(x0, o0 + start, x1, o1 + start, n);
+    }
+
+    /** VectorMath.sigmoid written out; the tail through the scalar twin. */
+    private static void sigmoidForward(float[] out, int outOff, float[] inp, int inpOff, int count) {
+        int end = F.loopBound(count);
         for (int i = 0; i < end; i += L) {
             FloatVector x = FloatVector.fromArray(F, inp, inpOff + i);
             // e = exp(-|x|): VectorMath.expNonPositive
             FloatVector xn = x.abs().neg(), xc = xn.max(EXP_MIN);
             FloatVector n = xc.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
             FloatVector r = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-            FloatVector q = r.mul(E0).add(E1).mul(r).add(E2).mul(r).add(E3).mul(r).add(E4).mul(r).add(E5);
-            q = q.mul(r.mul(r)).add(r).add(1f);
+            FloatVector q = r.fma(E0, E1).fma(r, VE2).fma(r, VE3).fma(r, VE4).fma(r, VE5);
+            q = q.fma(r.mul(r), r).add(1f);
             FloatVector scale = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector e = q.mul(scale).blend(0f, xn.compare(VectorOperators.LT, EXP_MIN));
             FloatVector inv = FloatVector.broadcast(F, 1f).div(e.add(1f));
             inv.mul(e).blend(inv, x.compare(VectorOperators.GE, 0f)).intoArray(out, outOff + i);
         }
+        for (int i = end; i < count; i++) out[outOff + i] = VectorMath.sigmoid(inp[inpOff + i]);
     }
 
-    /** The first `end` elements (a multiple of L); VectorMath.tanh written out. */
-    private static void tanhForward(float[] out, int outOff, float[] inp, int inpOff, int end) {
+    /** VectorMath.tanh written out; the tail through the scalar twin. */
+    private static void tanhForward(float[] out, int outOff, float[] inp, int inpOff, int count) {
+        int end = F.loopBound(count);
         for (int i = 0; i < end; i += L) {
             FloatVector x = FloatVector.fromArray(F, inp, inpOff + i);
             FloatVector ax = x.abs();
@@ -175,17 +201,18 @@ public final class JvmKernels implements Kernels, AutoCloseable {
             FloatVector xn = ax.mul(-2f), xc = xn.max(EXP_MIN);
             FloatVector n = xc.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
             FloatVector r = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-            FloatVector q = r.mul(E0).add(E1).mul(r).add(E2).mul(r).add(E3).mul(r).add(E4).mul(r).add(E5);
-            q = q.mul(r.mul(r)).add(r).add(1f);
+            FloatVector q = r.fma(E0, E1).fma(r, VE2).fma(r, VE3).fma(r, VE4).fma(r, VE5);
+            q = q.fma(r.mul(r), r).add(1f);
             FloatVector scale = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector e = q.mul(scale).blend(0f, xn.compare(VectorOperators.LT, EXP_MIN));
             FloatVector big = FloatVector.broadcast(F, 1f).sub(e).div(e.add(1f));
             big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0f));
             FloatVector z = x.mul(x);
-            FloatVector small = z.mul(T0).add(T1).mul(z).add(T2).mul(z).add(T3).mul(z).add(T4).mul(z).mul(x).add(x);
+            FloatVector small = z.fma(T0, T1).fma(z, VT2).fma(z, VT3).fma(z, VT4).mul(z).fma(x, x);
             big.blend(small, ax.compare(VectorOperators.LT, TANH_SMALL)).blend(x, x.compare(VectorOperators.EQ, 0f))
                     .intoArray(out, outOff + i);
         }
+        for (int i = end; i < count; i++) out[outOff + i] = VectorMath.tanh(inp[inpOff + i]);
     }
 
     /** dinp = dout · f'(y) with f' from the output y, in the reference's float arithmetic (same bits). */
@@ -298,16 +325,16 @@ public final class JvmKernels implements Kernels, AutoCloseable {
                     FloatVector xn = x.abs().neg(), xc = xn.max(EXP_MIN);
                     FloatVector n = xc.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
                     FloatVector r = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-                    FloatVector q = r.mul(E0).add(E1).mul(r).add(E2).mul(r).add(E3).mul(r).add(E4).mul(r).add(E5);
-                    q = q.mul(r.mul(r)).add(r).add(1f);
+                    FloatVector q = r.fma(E0, E1).fma(r, VE2).fma(r, VE3).fma(r, VE4).fma(r, VE5);
+                    q = q.fma(r.mul(r), r).add(1f);
                     FloatVector scale = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
                     FloatVector e = q.mul(scale).blend(0f, xn.compare(VectorOperators.LT, EXP_MIN));
                     // log(1 + e): VectorMath.log1pUnit
                     FloatVector u = e.add(1f);
                     VectorMask<Float> high = u.compare(VectorOperators.GT, SQRT2);
                     FloatVector lx = u.blend(u.mul(0.5f), high).sub(1f), k = FloatVector.zero(F).blend(1f, high), z = lx.mul(lx);
-                    FloatVector p = lx.mul(L0).add(L1).mul(lx).add(L2).mul(lx).add(L3).mul(lx).add(L4).mul(lx).add(L5)
-                            .mul(lx).add(L6).mul(lx).add(L7).mul(lx).add(L8);
+                    FloatVector p = lx.fma(L0, L1).fma(lx, VL2).fma(lx, VL3).fma(lx, VL4).fma(lx, VL5)
+                            .fma(lx, VL6).fma(lx, VL7).fma(lx, VL8);
                     FloatVector y = p.mul(lx).mul(z).add(k.mul(LN2_LO)).sub(z.mul(0.5f));
                     FloatVector log1p = lx.add(y).add(k.mul(LN2_HI));
                     FloatVector loss = x.max(0f).sub(x.mul(t)).add(log1p).mul(wBce);
@@ -340,8 +367,8 @@ public final class JvmKernels implements Kernels, AutoCloseable {
             FloatVector xn = x.abs().neg(), xc = xn.max(EXP_MIN);
             FloatVector n = xc.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
             FloatVector r = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-            FloatVector q = r.mul(E0).add(E1).mul(r).add(E2).mul(r).add(E3).mul(r).add(E4).mul(r).add(E5);
-            q = q.mul(r.mul(r)).add(r).add(1f);
+            FloatVector q = r.fma(E0, E1).fma(r, VE2).fma(r, VE3).fma(r, VE4).fma(r, VE5);
+            q = q.fma(r.mul(r), r).add(1f);
             FloatVector scale = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector e = q.mul(scale).blend(0f, xn.compare(VectorOperators.LT, EXP_MIN));
             FloatVector inv = FloatVector.broadcast(F, 1f).div(e.add(1f));

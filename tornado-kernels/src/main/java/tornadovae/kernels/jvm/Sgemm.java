@@ -30,6 +30,11 @@ public final class Sgemm implements AutoCloseable {
     static final int MC = 128;        // row block: the packed A block (MC×KC) stays in L2
     static final int NC = 1024;       // column block: the packed B block (KC×NC) stays in L2/L3
 
+    /**
+     * Where the JIT has no 256-bit vectors (say 128-bit NEON), SPECIES_256 code would run as the
+     * Vector API's boxed Java fallback, far slower than plain loops: use the plain loop for all sizes.
+     */
+    static final boolean HAS_256_BIT_VECTORS = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
     /** Below this many multiply-adds a plain loop wins over packing. */
     static final long SMALL_MACS = 32 * 1024;
     /** Below this many multiply-adds waking other threads costs more than it saves. */
@@ -82,7 +87,7 @@ public final class Sgemm implements AutoCloseable {
         checkRange("A", a, aOff, (long) m * k);
         checkRange("B", b, bOff, (long) k * n);
         long macs = (long) m * n * k;
-        if (macs < SMALL_MACS) {
+        if (macs < SMALL_MACS || !HAS_256_BIT_VECTORS) {
             small(c, cOff, a, aOff, b, bOff, m, n, k, transA, transB, accumulate);
             return;
         }

@@ -9,7 +9,8 @@ package tornadovae.kernels.jvm;
  * Why not {@code lanewise(EXP)}: the JIT computes it with SVML while the interpreter and C1 use a
  * scalar fallback, and the two differ in the last bit; a result would then depend on whether its
  * thread had been compiled yet, and neither runs nor thread counts would reproduce. These are
- * Cephes' expf and logf polynomials (about 1–2 ulp), built only from IEEE-exact operations.
+ * Cephes' expf and logf polynomials (about 1–2 ulp) in Horner form with FMAs, built only from
+ * IEEE-exact operations (Math.fma is exact in every tier, as is the vector fma).
  *
  * Why written out in the loops rather than called: a vector passed to a method that the JIT does
  * not inline gets boxed, and helpers this size are not inlined reliably (too large, node-count
@@ -39,12 +40,12 @@ final class VectorMath {
         float n = xc * LOG2E + ROUND_MAGIC - ROUND_MAGIC;     // round(x / ln 2)
         float r = xc - n * LN2_HI;
         r = r - n * LN2_LO;
-        float p = r * E0 + E1;
-        p = p * r + E2;
-        p = p * r + E3;
-        p = p * r + E4;
-        p = p * r + E5;
-        p = p * (r * r) + r + 1f;
+        float p = Math.fma(r, E0, E1);
+        p = Math.fma(p, r, E2);
+        p = Math.fma(p, r, E3);
+        p = Math.fma(p, r, E4);
+        p = Math.fma(p, r, E5);
+        p = Math.fma(p, r * r, r) + 1f;
         float scale = Float.intBitsToFloat(((int) n + 127) << 23);   // 2^n, n in [-126, 0]
         return x < EXP_MIN ? 0f : p * scale;
     }
@@ -56,14 +57,14 @@ final class VectorMath {
         float x = (high ? u * 0.5f : u) - 1f;
         float k = high ? 1f : 0f;
         float z = x * x;
-        float p = x * L0 + L1;
-        p = p * x + L2;
-        p = p * x + L3;
-        p = p * x + L4;
-        p = p * x + L5;
-        p = p * x + L6;
-        p = p * x + L7;
-        p = p * x + L8;
+        float p = Math.fma(x, L0, L1);
+        p = Math.fma(p, x, L2);
+        p = Math.fma(p, x, L3);
+        p = Math.fma(p, x, L4);
+        p = Math.fma(p, x, L5);
+        p = Math.fma(p, x, L6);
+        p = Math.fma(p, x, L7);
+        p = Math.fma(p, x, L8);
         float y = p * x * z;
         y = y + k * LN2_LO;
         y = y - z * 0.5f;
@@ -85,11 +86,11 @@ final class VectorMath {
         float big = (1f - e) / (e + 1f);
         big = x < 0f ? -big : big;
         float z = x * x;
-        float p = z * T0 + T1;
-        p = p * z + T2;
-        p = p * z + T3;
-        p = p * z + T4;
-        float small = p * z * x + x;
+        float p = Math.fma(z, T0, T1);
+        p = Math.fma(p, z, T2);
+        p = Math.fma(p, z, T3);
+        p = Math.fma(p, z, T4);
+        float small = Math.fma(p * z, x, x);
         float y = ax < TANH_SMALL ? small : big;
         return x == 0f ? x : y;                               // keeps the sign of zero
     }
