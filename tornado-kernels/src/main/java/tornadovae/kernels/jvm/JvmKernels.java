@@ -52,14 +52,14 @@ public final class JvmKernels implements Kernels, AutoCloseable {
     // The arguments of the current element-wise call, read by its tasks (published by the pool).
     private float[] x0, x1, x2, x3;
     private int o0, o1, o2, o3, count, cols;
-    private float f0, f1, f2, f3, f4, f5, f6, f7;
+    private float f0, f1, f2, f3, f4, f5, f6;
     private final WorkerPool.Task adamTask = this::adamChunk;
     private final WorkerPool.Task normTask = this::normChunk;
     private final WorkerPool.Task scaleTask = this::scaleChunk;
     private final WorkerPool.Task reconForwardTask = this::reconForwardRows;
+    private final WorkerPool.Task reconBackwardTask = this::reconBackwardRows;
     private final WorkerPool.Task sigmoidTask = (index, worker) -> activationChunk(index, true);
     private final WorkerPool.Task tanhTask = (index, worker) -> activationChunk(index, false);
-    private final WorkerPool.Task reconBackwardTask = this::reconBackwardRows;
 
     /** Kernels over {@code threads} threads, the caller included. */
     public JvmKernels(int threads) {
