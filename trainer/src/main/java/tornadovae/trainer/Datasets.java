@@ -54,7 +54,10 @@ public final class Datasets {
                 MnistFetcher.checkFashionMnist(dir);
                 yield IdxReader.loadFashionMnist(dir, train);
             }
-            case "cifar10" -> Cifar10Reader.load(dir, train);
+            case "cifar10" -> {
+                Cifar10Reader.unpackIfArchived(dir, log);
+                yield Cifar10Reader.load(dir, train);
+            }
             case "folder" -> ImageFolderReader.load(dir, train, folder, log);
             default -> throw unknown(name);
         };

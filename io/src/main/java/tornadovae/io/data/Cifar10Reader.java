@@ -1,9 +1,14 @@
 package tornadovae.io.data;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+import tornadovae.io.AtomicFiles;
 import tornadovae.io.DataFormatException;
 
 /**
@@ -12,6 +17,9 @@ import tornadovae.io.DataFormatException;
  * Each record is one label byte (0..9) and 3,072 pixel bytes: the red plane, then green, then blue, 32 rows of 32,
  * which already is the CHW layout of {@link Dataset}. Files may hold any whole number of records (the real ones
  * hold 10,000 each), so tests can use small ones.
+ *
+ * <p>CIFAR-10 cannot be downloaded by this tool; a user who put the archive {@value #ARCHIVE} in the data folder
+ * gets it unpacked by {@link #unpackIfArchived}.
  */
 public final class Cifar10Reader {
     public static final Path DEFAULT_DIR = Path.of("data", "cifar10");
@@ -55,8 +63,40 @@ public final class Cifar10Reader {
         String missing = Files.isRegularFile(batches.resolve(TEST_FILE)) ? TRAIN_FILES.stream()
                 .filter(f -> !Files.isRegularFile(batches.resolve(f))).findFirst().orElseThrow() : TEST_FILE;
         throw new DataFormatException(batches.resolve(missing), "file not found; CIFAR-10 is not fetched automatically: "
-                + "download the binary version (" + ARCHIVE + ") from " + DOWNLOAD_PAGE + " and unpack it into "
-                + dir + " (tar xzf " + ARCHIVE + " -C " + dir + "), which makes " + dir.resolve(BATCHES_DIR));
+                + "download the binary version (" + ARCHIVE + ") from " + DOWNLOAD_PAGE + " into " + dir
+                + " (it is unpacked on first use) or unpack it there yourself (tar xzf " + ARCHIVE + " -C " + dir + ")");
+    }
+
+    /**
+     * When the batch files are missing but {@code dir} holds {@value #ARCHIVE}, unpacks the batch files (and
+     * batches.meta.txt) from it into {@code dir/cifar-10-batches-bin}, each written atomically.
+     * @return whether anything was unpacked
+     */
+    public static boolean unpackIfArchived(Path dir, Consumer<String> log) throws IOException {
+        Path archive = dir.resolve(ARCHIVE);
+        if (hasFiles(dir) || !Files.isRegularFile(archive)) return false;
+        Path batches = dir.resolve(BATCHES_DIR);
+        log.accept("unpacking " + archive + " into " + batches);
+        int unpacked = 0;
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(archive), 1 << 16)) {
+            TarReader tar = new TarReader(in, archive);
+            for (TarReader.Entry e; (e = tar.next()) != null; ) {
+                String name = e.name().substring(e.name().lastIndexOf('/') + 1);
+                if (!e.isFile() || !(name.equals(TEST_FILE) || TRAIN_FILES.contains(name) || name.equals("batches.meta.txt")))
+                    continue;
+                Files.createDirectories(batches);
+                InputStream content = tar.content();
+                AtomicFiles.write(batches.resolve(name), content::transferTo);
+                if (!name.endsWith(".txt")) unpacked++;
+            }
+        } catch (ZipException | java.io.EOFException e) {
+            throw new DataFormatException(archive, "is not a complete gzip-compressed tar archive (" + e.getMessage()
+                    + "); download it again", e);
+        }
+        if (unpacked < TRAIN_FILES.size() + 1)
+            throw new DataFormatException(archive, "holds only " + unpacked + " of the 6 CIFAR-10 batch files; is it "
+                    + "the binary version (not the Python or MATLAB one)?");
+        return true;
     }
 
     /** The 50,000 training images (five batches, in order) or the 10,000 test images, labelled 0..9. */

@@ -56,8 +56,11 @@ public final class ImageFolderReader {
         if (train && listing.labelled())
             log.accept(root + ": " + listing.classes().size() + " classes (" + String.join(", ", listing.classes()) + ")");
         log.accept("reading " + entries.size() + " " + split + " images from " + root + " as " + o.channels() + "×"
-                + o.imageSize() + "×" + o.imageSize());
-        return decode(root.getFileName() + "-" + split, entries, listing.labelled(), o, log);
+                + o.imageSize() + "×" + o.imageSize() + "...");
+        long t0 = System.nanoTime();
+        Dataset d = decode(root.getFileName() + "-" + split, entries, listing.labelled(), o, log);
+        log.accept(String.format("read %d %s images in %.1f s", d.count(), split, (System.nanoTime() - t0) / 1e9));
+        return d;
     }
 
     /** Finds the images and splits them, without decoding any. */
@@ -95,8 +98,10 @@ public final class ImageFolderReader {
         List<Entry> entries(List<String> allClasses) {
             List<Entry> entries = new ArrayList<>();
             for (Path f : loose) entries.add(new Entry(f, relative(root, f), -1));
-            for (int c = 0; c < classes.size(); c++)
-                for (Path f : byClass.get(c)) entries.add(new Entry(f, relative(root, f), allClasses.indexOf(classes.get(c))));
+            for (int c = 0; c < classes.size(); c++) {
+                int label = allClasses.indexOf(classes.get(c));
+                for (Path f : byClass.get(c)) entries.add(new Entry(f, relative(root, f), label));
+            }
             return entries;
         }
     }
@@ -154,26 +159,24 @@ public final class ImageFolderReader {
     // ---- splitting -------------------------------------------------------------------------------------
 
     private static Listing splitByHash(Path root, List<String> classes, List<Entry> all, double testFraction) {
-        List<Entry> train = new ArrayList<>(), test = new ArrayList<>();
-        double[] u = new double[all.size()];
-        for (int i = 0; i < all.size(); i++) {
+        int n = all.size();
+        double[] u = new double[n];
+        boolean[] inTest = new boolean[n];
+        int tests = 0;
+        for (int i = 0; i < n; i++) {
             u[i] = unitHash(all.get(i).relativePath());
-            (u[i] < testFraction ? test : train).add(all.get(i));
+            inTest[i] = u[i] < testFraction;
+            if (inTest[i]) tests++;
         }
         // a small folder may hash every image to one side: move the one closest to the boundary
-        if (test.isEmpty() || train.isEmpty()) {
-            boolean toTest = test.isEmpty();
-            int best = -1;
-            for (int i = 0; i < u.length; i++)
-                if (best < 0 || (toTest ? u[i] < u[best] : u[i] > u[best])) best = i;
-            Entry moved = all.get(best);
-            train.remove(moved);
-            test.remove(moved);
-            (toTest ? test : train).add(moved);
-            // keep path order inside each split
-            train.sort((a, b) -> Integer.compare(all.indexOf(a), all.indexOf(b)));
-            test.sort((a, b) -> Integer.compare(all.indexOf(a), all.indexOf(b)));
+        if (tests == 0 || tests == n) {
+            int best = 0;
+            for (int i = 1; i < n; i++)
+                if (tests == 0 ? u[i] < u[best] : u[i] > u[best]) best = i;
+            inTest[best] = tests == 0;
         }
+        List<Entry> train = new ArrayList<>(), test = new ArrayList<>();
+        for (int i = 0; i < n; i++) (inTest[i] ? test : train).add(all.get(i));
         return new Listing(root, classes, train, test);
     }
 

