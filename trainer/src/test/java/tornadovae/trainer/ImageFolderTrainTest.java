@@ -98,6 +98,26 @@ class ImageFolderTrainTest {
     }
 
     @Test
+    void cifar10TrainsFromItsBinaryBatches() throws Exception {
+        Path batches = Files.createDirectories(tmp.resolve("cifar10/cifar-10-batches-bin"));
+        java.util.Random rnd = new java.util.Random(3);
+        for (String f : new String[]{"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin",
+                "data_batch_5.bin", "test_batch.bin"}) {
+            byte[] b = new byte[4 * 3073];
+            rnd.nextBytes(b);
+            for (int r = 0; r < 4; r++) b[r * 3073] = (byte) r;
+            Files.write(batches.resolve(f), b);
+        }
+        Path out = tmp.resolve("cifar-run");
+        StringWriter err = new StringWriter();
+        assertEquals(0, VaeCommand.execute(new PrintWriter(err, true), "train", "--dataset", "cifar10", "--data-dir",
+                tmp.resolve("cifar10").toString(), "--epochs", "1", "--batch-size", "8", "--hidden", "16", "--latent", "2",
+                "--out", out.toString(), "--quiet", "--threads", "1"), err.toString());
+        assertEquals(tornadovae.model.Shape.of(3, 32, 32), Checkpoints.load(out.resolve("last.safetensors")).spec().input());
+        assertTrue(hasColour(ImageIO.read(out.resolve("reconstruction_1.png").toFile())));
+    }
+
+    @Test
     void folderOptionsAreCheckedBeforeAnyDataIsRead() {
         StringWriter err = new StringWriter();
         PrintWriter w = new PrintWriter(err, true);
