@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -36,7 +37,7 @@ import tornadovae.io.DataFormatException;
  * </ol>
  *
  * <p>A file that is not an image, is empty, or is truncated or corrupt (including a JPEG whose decoder only warns
- * that its data ended early) gives a {@link DataFormatException} naming the file. Readers are TwelveMonkeys' JPEG
+ * that its data ended early or is corrupt; warnings about ignored ICC profiles and markers are not errors) gives a {@link DataFormatException} naming the file. Readers are TwelveMonkeys' JPEG
  * and BMP plugins where present (registered on first use, also from a shaded jar whose service files were merged),
  * and the JDK's own readers otherwise. Thread-safe: every call uses its own reader.
  */
@@ -45,6 +46,12 @@ public final class ImageDecoder {
     public static final List<String> EXTENSIONS = List.of("png", "jpg", "jpeg", "bmp");
     /** Larger images are refused before decoding, rather than exhausting the heap: 2^28 pixels (16384²). */
     static final long MAX_PIXELS = 1L << 28;
+    /**
+     * Reader warnings that mean pixels are missing or wrong (libjpeg's and TwelveMonkeys' wording), unless the
+     * reader says it is ignoring the damaged part (a truncated ICC profile: the pixels are fine).
+     */
+    static final Pattern DAMAGE_WARNING = Pattern.compile(
+            "premature end|corrupt|truncat|too few scanlines|inconsistent progression|bad huffman", Pattern.CASE_INSENSITIVE);
 
     static {
         ImageIO.setUseCache(false);   // decode in memory, never through temporary files
@@ -109,10 +116,12 @@ public final class ImageDecoder {
                     throw new DataFormatException(file, "is " + reader.getWidth(0) + "×" + reader.getHeight(0)
                             + " pixels, more than the " + (MAX_PIXELS >> 20) + " megapixels this reader accepts");
                 BufferedImage image = reader.read(0);
-                // JPEG decoders report missing data as a warning and fill the rest with gray: treat it as the error it is
-                if (!warnings.isEmpty())
-                    throw new DataFormatException(file, "is corrupt or truncated (" + formatName(reader) + " decoder: "
-                            + warnings.getFirst().strip() + ")");
+                // JPEG decoders report missing data as a warning and fill the rest with gray: treat it as the error it
+                // is; other warnings (an unusable ICC profile or Adobe marker that the reader ignores) are harmless
+                for (String w : warnings)
+                    if (DAMAGE_WARNING.matcher(w).find() && !w.toLowerCase(Locale.ROOT).contains("ignoring"))
+                        throw new DataFormatException(file, "is corrupt or truncated (" + formatName(reader) + " decoder: "
+                                + w.strip() + ")");
                 return image;
             } finally {
                 reader.dispose();

@@ -124,6 +124,26 @@ class ImageDecoderTest {
     }
 
     @Test
+    void aJpegWithAnIgnoredBrokenIccProfileStillReads() throws Exception {
+        Path ok = write(tmp.resolve("ok.jpg"), flat(8, 8, 0x2080E0), "jpeg");
+        byte[] jpeg = Files.readAllBytes(ok);
+        // APP2 ICC_PROFILE chunk 1 of 2, with the second chunk missing: the reader warns and ignores the profile
+        byte[] payload = "ICC_PROFILE\0\1\2junk".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] app2 = new byte[4 + payload.length];
+        app2[0] = (byte) 0xFF;
+        app2[1] = (byte) 0xE2;
+        app2[2] = (byte) ((payload.length + 2) >> 8);
+        app2[3] = (byte) (payload.length + 2);
+        System.arraycopy(payload, 0, app2, 4, payload.length);
+        byte[] withIcc = new byte[jpeg.length + app2.length];
+        System.arraycopy(jpeg, 0, withIcc, 0, 2);
+        System.arraycopy(app2, 0, withIcc, 2, app2.length);
+        System.arraycopy(jpeg, 2, withIcc, 2 + app2.length, jpeg.length - 2);
+        Path icc = Files.write(tmp.resolve("icc.jpg"), withIcc);
+        assertArrayEquals(ImageDecoder.read(ok, 8, 3), ImageDecoder.read(icc, 8, 3));
+    }
+
+    @Test
     void extensionsAreMatchedWithoutCase() {
         assertTrue(ImageDecoder.hasImageExtension(Path.of("a/B.JPEG")));
         assertTrue(ImageDecoder.hasImageExtension(Path.of("x.Png")));
