@@ -35,6 +35,7 @@ import tornadovae.io.DataFormatException;
  *       half-integers, as PyTorch's {@code align_corners=False}). An image that already is size × size is copied
  *       unchanged.</li>
  * </ol>
+ * An EXIF orientation tag is not applied (as with PIL's {@code Image.open}): pixels are taken as stored.
  *
  * <p>A file that is not an image, is empty, or is truncated or corrupt (including a JPEG whose decoder only warns
  * that its data ended early or is corrupt; warnings about ignored ICC profiles and markers are not errors) gives a {@link DataFormatException} naming the file. Readers are TwelveMonkeys' JPEG

@@ -49,6 +49,23 @@ class ImageDecoderTest {
     }
 
     @Test
+    void sixteenBitRgbaAndGrayAlphaPngsAreRead() throws Exception {
+        var cs = java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_sRGB);
+        var cm = new java.awt.image.ComponentColorModel(cs, true, false, java.awt.Transparency.TRANSLUCENT,
+                java.awt.image.DataBuffer.TYPE_USHORT);
+        BufferedImage rgba = new BufferedImage(cm, cm.createCompatibleWritableRaster(1, 1), false, null);
+        rgba.getRaster().setPixel(0, 0, new int[]{65535, 257 * 51, 0, 65535 / 5 * 4 + 1});  // 80 % opaque
+        float[] v = ImageDecoder.read(png(tmp.resolve("rgba16.png"), rgba), 1, 3);
+        assertArrayEquals(new float[]{0.8f, 0.16f, 0}, v, 1e-4f);
+        var gcs = java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_GRAY);
+        var gcm = new java.awt.image.ComponentColorModel(gcs, true, false, java.awt.Transparency.TRANSLUCENT,
+                java.awt.image.DataBuffer.TYPE_BYTE);
+        BufferedImage ga = new BufferedImage(gcm, gcm.createCompatibleWritableRaster(1, 1), false, null);
+        ga.getRaster().setPixel(0, 0, new int[]{255, 51});
+        assertArrayEquals(new float[]{0.2f, 0.2f, 0.2f}, ImageDecoder.read(png(tmp.resolve("ga.png"), ga), 1, 3), 1e-6f);
+    }
+
+    @Test
     void alphaIsCompositedOnBlackAndPalettesAreLookedUp() throws Exception {
         BufferedImage argb = new BufferedImage(2, 2, BufferedImage.TYPE_INT_ARGB);
         argb.setRGB(0, 0, 0x00FFFFFF);      // transparent white
