@@ -3,7 +3,8 @@
  *
  * <ul>
  *   <li>{@code tornadovae.io.data}: data sets in memory ({@code Dataset}), MNIST-style IDX files ({@code IdxReader}),
- *       and fetching MNIST with checksums ({@code MnistFetcher}).</li>
+ *       fetching MNIST with checksums ({@code MnistFetcher}), CIFAR-10 binary batches ({@code Cifar10Reader}) and
+ *       folders of PNG/JPEG/BMP images ({@code ImageFolderReader}, decoding and resizing in {@code ImageDecoder}).</li>
  *   <li>{@code tornadovae.io.safetensors}: checkpoints in the safetensors format, readable by PyTorch.</li>
  *   <li>{@code tornadovae.io.report}: what a training run leaves to look at: image grids, loss curves, a metrics CSV.</li>
  * </ul>

@@ -38,8 +38,8 @@ public final class Trainer {
     void poisonParametersAtStep(long step) { this.poisonStep = step; }
 
     public List<EpochMetrics> run() throws IOException {
-        Dataset train = Datasets.load(o.dataset(), o.dataDir(), true, log::println);
-        Dataset test = Datasets.load(o.dataset(), o.dataDir(), false, log::println);
+        Dataset train = Datasets.load(o.dataset(), o.dataDir(), true, o.imageFolder(), log::println);
+        Dataset test = Datasets.load(o.dataset(), o.dataDir(), false, o.imageFolder(), log::println);
         checkInputShape(train);
         Vae vae = o.spec().build();
         Path out = RunFolder.create(o.out()); // only once the inputs are known to be good

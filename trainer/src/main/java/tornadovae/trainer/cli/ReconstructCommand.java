@@ -3,6 +3,7 @@ package tornadovae.trainer.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import tornadovae.io.data.Dataset;
 import tornadovae.trainer.Checkpoints;
@@ -17,10 +18,11 @@ import tornadovae.trainer.VaeSession;
 final class ReconstructCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, description = "a .safetensors checkpoint written by `vae train`")
     Path checkpoint;
-    @Option(names = "--dataset", defaultValue = "mnist", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--dataset", defaultValue = "mnist", description = "mnist, fashion-mnist, cifar10 or folder (default: ${DEFAULT-VALUE})")
     String dataset;
-    @Option(names = "--data-dir", description = "(default: data/<dataset>)")
+    @Option(names = "--data-dir", description = "(default: data/<dataset>; required for folder)")
     Path dataDir;
+    @Mixin ImageFolderMixin images;
     @Option(names = "--split", defaultValue = "test", description = "train or test (default: ${DEFAULT-VALUE})")
     String split;
     @Option(names = "--first", defaultValue = "0", description = "index of the first image (default: ${DEFAULT-VALUE})")
@@ -43,7 +45,7 @@ final class ReconstructCommand implements Callable<Integer> {
         if (count < 1 || count > 256) throw new IllegalArgumentException("--count must be between 1 and 256, got " + count);
         Checkpoints.Loaded ckpt = Checkpoints.load(checkpoint);
         Dataset data = Datasets.load(dataset, dataDir != null ? dataDir : Datasets.defaultDir(dataset),
-                split.equals("train"), System.out::println);
+                split.equals("train"), images.options(dataset, ckpt.spec().input()), System.out::println);
         if (data.dim() != ckpt.vae().inputDim())
             throw new IllegalArgumentException(checkpoint + " is a model of " + ckpt.spec().input() + " inputs but "
                     + dataset + " images are " + data.channels() + "x" + data.height() + "x" + data.width());

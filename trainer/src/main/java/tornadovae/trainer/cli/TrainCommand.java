@@ -6,11 +6,12 @@ import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import tornadovae.io.data.ImageFolderOptions;
 import tornadovae.kernels.ActivationKind;
 import tornadovae.model.Loss;
 import tornadovae.model.Optimizer;
-import tornadovae.model.Shape;
 import tornadovae.model.VaeSpec;
 import tornadovae.trainer.Datasets;
 import tornadovae.trainer.TrainOptions;
@@ -21,10 +22,11 @@ import tornadovae.trainer.Trainer;
                 "10 epochs, batch 128, Adam 1e-3, BCE; MNIST is fetched into data/mnist when missing.",
                 "Writes reconstructions and samples (PNG) each epoch, metrics.csv, loss.png, best and last checkpoints."})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--dataset", defaultValue = "mnist", description = "mnist or fashion-mnist (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dataset", defaultValue = "mnist", description = "mnist, fashion-mnist, cifar10 or folder (a folder of images) (default: ${DEFAULT-VALUE})")
     String dataset;
-    @Option(names = "--data-dir", description = "folder of the data set's files (default: data/<dataset>)")
+    @Option(names = "--data-dir", description = "folder of the data set's files (default: data/<dataset>; required for folder)")
     Path dataDir;
+    @Mixin ImageFolderMixin images;
     @Option(names = "--model", defaultValue = "mlp", description = "architecture: mlp (default: ${DEFAULT-VALUE})")
     String model;
     @Option(names = "--hidden", defaultValue = "400", split = ",", description = "hidden layer sizes, e.g. 512,256 (default: ${DEFAULT-VALUE})")
@@ -62,14 +64,15 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        VaeSpec spec = new VaeSpec(model, Shape.of(1, 28, 28), hidden, latent, ActivationKind.parse(activation), 0.2f, Loss.parse(loss));
+        ImageFolderOptions folder = images.options(dataset, null);
+        VaeSpec spec = new VaeSpec(model, Datasets.inputShape(dataset, folder), hidden, latent, ActivationKind.parse(activation), 0.2f, Loss.parse(loss));
         if (Arrays.stream(hidden).anyMatch(h -> h > 1 << 16))
             throw new IllegalArgumentException("--hidden sizes above 65536 are not supported");
         Path outDir = out != null ? out
                 : Path.of("runs", dataset + "-" + model + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         TrainOptions o = new TrainOptions(dataset, dataDir != null ? dataDir : Datasets.defaultDir(dataset), spec, epochs,
                 batchSize, lr, beta, Optimizer.adam().withClip(clip).withWeightDecay(weightDecay), seed, backend, device,
-                threads != null ? threads : Runtime.getRuntime().availableProcessors(), outDir, quiet);
+                threads != null ? threads : Runtime.getRuntime().availableProcessors(), outDir, quiet, folder);
         new Trainer(o, System.out).run();
         return 0;
     }
