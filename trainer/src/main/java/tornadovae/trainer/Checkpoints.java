@@ -27,7 +27,8 @@ import tornadovae.model.VaeSpec;
  * <p>Every checkpoint carries {@value #CHECKSUM_KEY}: the SHA-256 of its other metadata entries (sorted,
  * one {@code key=value\n} each) followed by the raw tensor data section. A flipped bit anywhere that
  * matters, or a truncated file, is refused on load with a sentence naming the file. Files written by
- * other tools (no checksum entry) are accepted on the strength of the header checks alone.
+ * other tools, or by tornado-vae before the checksum ({@value #FORMAT_1}), are accepted on the strength of the
+ * header checks alone.
  *
  * <p>Extra arenas (Adam's moments in a resume checkpoint) are stored as further tensors named
  * {@code <prefix><parameter name>}, so the parameters keep their PyTorch names in every file.
@@ -36,7 +37,9 @@ public final class Checkpoints {
     private Checkpoints() {}
 
     public static final String FORMAT_KEY = "format";
-    public static final String FORMAT = "tornado-vae/1";
+    /** Version 2 added the checksum, which it requires; version 1 files (no checksum) are still read. */
+    public static final String FORMAT = "tornado-vae/2";
+    static final String FORMAT_1 = "tornado-vae/1";
     public static final String CHECKSUM_KEY = "checksum.sha256";
 
     public record Loaded(VaeSpec spec, Vae vae, float[] params, Map<String, String> metadata) {}
@@ -90,7 +93,12 @@ public final class Checkpoints {
         if (needed > held)
             throw new DataFormatException(file, "describes an architecture of " + needed + " parameters but holds only "
                     + held + " values (the metadata or the tensors are wrong)");
-        Vae vae = spec.build();
+        Vae vae;
+        try {
+            vae = spec.build();
+        } catch (IllegalArgumentException e) {
+            throw new DataFormatException(file, "describes an architecture that cannot be built: " + e.getMessage());
+        }
         Map<String, float[]> arenas = new LinkedHashMap<>();
         for (String prefix : prefixes) arenas.put(prefix, arena(file, c, vae, prefix));
         return new WithArenas(new Loaded(spec, vae, arena(file, c, vae, ""), c.metadata()), arenas);
@@ -146,8 +154,14 @@ public final class Checkpoints {
     }
 
     private static void verifyChecksum(Path file, Safetensors.Contents c) throws IOException {
-        String want = c.metadata().get(CHECKSUM_KEY);
-        if (want == null) return;
+        String want = c.metadata().get(CHECKSUM_KEY), format = c.metadata().get(FORMAT_KEY);
+        if (format != null && !format.equals(FORMAT) && !format.equals(FORMAT_1))
+            throw new DataFormatException(file, "has format '" + format + "', which this version of tornado-vae does not know ("
+                    + FORMAT + " or " + FORMAT_1 + ")");
+        if (want == null) {
+            if (FORMAT.equals(format)) throw new DataFormatException(file, "lacks its " + CHECKSUM_KEY + " metadata entry (it was altered)");
+            return;
+        }
         MessageDigest md = sha256();
         digestMetadata(md, c.metadata());
         long dataStart = Safetensors.readHeader(file).dataStart();
