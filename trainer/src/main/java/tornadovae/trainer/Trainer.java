@@ -102,6 +102,7 @@ public final class Trainer {
         if (resume != null) {
             ResumeCheckpoint.Position p = resume.position();
             history.addAll(Metrics.readCsv(out.resolve("metrics.csv"), p.epoch() - 1));
+            Metrics.writeCsv(out.resolve("metrics.csv"), history);   // drops rows written after this checkpoint
             for (EpochMetrics m : history) bestTest = Math.min(bestTest, m.testLoss());
             firstEpoch = p.epoch();
             trainNoise.restoreState(p.epochRng());

@@ -128,6 +128,24 @@ class ResumeTest {
         assertSameRun(run);
     }
 
+    /** A run that blows up (NaN) in its first epoch resumes from the mid-epoch checkpoint before the blow-up. */
+    @Test
+    void aRunThatDivergedInItsFirstEpochResumesFromTheCheckpointBefore() throws Exception {
+        Path run = tmp.resolve("diverged");
+        var spec = new tornadovae.model.VaeSpec("mlp", tornadovae.model.Shape.of(1, 28, 28), new int[]{64}, 4,
+                tornadovae.kernels.ActivationKind.RELU, 0.2f, tornadovae.model.Loss.BCE);
+        TrainOptions o = new TrainOptions("mnist", data, spec, 3, 32, 1e-3f, 1f, tornadovae.model.Optimizer.adam(), 7, "jvm",
+                null, 2, run, true);
+        Trainer t = new Trainer(o, new PrintStream(new ByteArrayOutputStream())).checkpointEvery(3);
+        t.poisonParametersAtStep(5);
+        var e = assertThrows(TrainingDivergedException.class, t::run);
+        assertTrue(e.getMessage().contains(ResumeCheckpoint.FILE), e.getMessage());
+        assertEquals("1", Safetensors.readHeader(run.resolve(ResumeCheckpoint.FILE)).metadata().get("resume.epoch"));
+        assertEquals("3", Safetensors.readHeader(run.resolve(ResumeCheckpoint.FILE)).metadata().get("resume.batch"));
+        assertEquals(0, vae("train", "--resume", run.toString(), "--quiet"));
+        assertSameRun(run);
+    }
+
     @Test
     void aFinishedRunExtendedWithMoreEpochsGivesTheLongerRun() throws Exception {
         Path run = tmp.resolve("extended");
