@@ -1,10 +1,18 @@
 package tornadovae.trainer;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import tornadovae.io.DataFormatException;
 import tornadovae.io.safetensors.Safetensors;
 import tornadovae.io.safetensors.Tensor;
@@ -15,45 +23,177 @@ import tornadovae.model.VaeSpec;
 /**
  * Checkpoints are safetensors files: one F32 tensor per named parameter slice (PyTorch's
  * [out][in] weight layout) and the architecture plus training settings as metadata.
+ *
+ * <p>Every checkpoint carries {@value #CHECKSUM_KEY}: the SHA-256 of its other metadata entries (sorted,
+ * one {@code key=value\n} each) followed by the raw tensor data section. A flipped bit anywhere that
+ * matters, or a truncated file, is refused on load with a sentence naming the file. Files written by
+ * other tools, or by tornado-vae before the checksum ({@value #FORMAT_1}), are accepted on the strength of the
+ * header checks alone.
+ *
+ * <p>Extra arenas (Adam's moments in a resume checkpoint) are stored as further tensors named
+ * {@code <prefix><parameter name>}, so the parameters keep their PyTorch names in every file.
  */
 public final class Checkpoints {
     private Checkpoints() {}
 
     public static final String FORMAT_KEY = "format";
-    public static final String FORMAT = "tornado-vae/1";
+    /** Version 2 added the checksum, which it requires; version 1 files (no checksum) are still read. */
+    public static final String FORMAT = "tornado-vae/2";
+    static final String FORMAT_1 = "tornado-vae/1";
+    public static final String CHECKSUM_KEY = "checksum.sha256";
 
     public record Loaded(VaeSpec spec, Vae vae, float[] params, Map<String, String> metadata) {}
 
     public static void save(Path file, Vae vae, float[] params, Map<String, String> settings) throws IOException {
+        save(file, vae, params, Map.of(), settings);
+    }
+
+    /** Parameters plus extra arenas of the same layout, each under its tensor-name prefix. Atomic. */
+    public static void save(Path file, Vae vae, float[] params, Map<String, float[]> extraArenas,
+                            Map<String, String> settings) throws IOException {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
-        for (ParamLayout.Entry e : vae.layout().entries())
-            tensors.put(e.name(), Tensor.f32Slice(params, e.offset(), Arrays.stream(e.shape()).asLongStream().toArray()));
+        addArena(tensors, vae, "", params);
+        extraArenas.forEach((prefix, arena) -> addArena(tensors, vae, prefix, arena));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(FORMAT_KEY, FORMAT);
         meta.putAll(vae.spec().toMetadata());
         meta.putAll(settings);
+        meta.put(CHECKSUM_KEY, checksum(meta, tensors));
         Safetensors.write(file, tensors, meta);
     }
 
+    private static void addArena(Map<String, Tensor> tensors, Vae vae, String prefix, float[] arena) {
+        for (ParamLayout.Entry e : vae.layout().entries())
+            tensors.put(prefix + e.name(), Tensor.f32Slice(arena, e.offset(), Arrays.stream(e.shape()).asLongStream().toArray()));
+    }
+
     public static Loaded load(Path file) throws IOException {
+        return loadWith(file).loaded();
+    }
+
+    /** A checkpoint and the extra arenas stored under these prefixes (each must be present and complete). */
+    record WithArenas(Loaded loaded, Map<String, float[]> arenas) {}
+
+    static WithArenas loadWith(Path file, String... prefixes) throws IOException {
         Safetensors.Contents c = Safetensors.read(file);
+        verifyChecksum(file, c);
         VaeSpec spec;
         try {
             spec = VaeSpec.fromMetadata(c.metadata());
         } catch (IllegalArgumentException e) {
             throw new DataFormatException(file, "is not a tornado-vae checkpoint: " + e.getMessage());
         }
-        Vae vae = spec.build();
+        long needed, held = 0;
+        try {
+            needed = parameterCount(spec);
+        } catch (ArithmeticException e) {
+            needed = Long.MAX_VALUE;
+        }
+        for (Tensor t : c.tensors().values()) held += t.numel();
+        if (needed > held)
+            throw new DataFormatException(file, "describes an architecture of " + needed + " parameters but holds only "
+                    + held + " values (the metadata or the tensors are wrong)");
+        Vae vae;
+        try {
+            vae = spec.build();
+        } catch (IllegalArgumentException e) {
+            throw new DataFormatException(file, "describes an architecture that cannot be built: " + e.getMessage());
+        }
+        Map<String, float[]> arenas = new LinkedHashMap<>();
+        for (String prefix : prefixes) arenas.put(prefix, arena(file, c, vae, prefix));
+        return new WithArenas(new Loaded(spec, vae, arena(file, c, vae, ""), c.metadata()), arenas);
+    }
+
+    /** The MLP VAE's parameter count in long arithmetic, so a hostile header cannot overflow the layout or allocate 10^12 floats. */
+    static long parameterCount(VaeSpec spec) {
+        long in = 1;
+        for (int d : spec.input().dims()) in = Math.multiplyExact(in, (long) d);
+        long count = 0, prev = in;
+        for (int h : spec.hidden()) { count = linear(count, prev, h); prev = h; }
+        count = linear(linear(count, prev, spec.latent()), prev, spec.latent());   // mu and logvar
+        prev = spec.latent();
+        for (int i = spec.hidden().length - 1; i >= 0; i--) { count = linear(count, prev, spec.hidden()[i]); prev = spec.hidden()[i]; }
+        return linear(count, prev, in);
+    }
+
+    private static long linear(long count, long in, long out) {
+        return Math.addExact(count, Math.addExact(Math.multiplyExact(in, out), out));
+    }
+
+    private static float[] arena(Path file, Safetensors.Contents c, Vae vae, String prefix) throws DataFormatException {
         float[] params = new float[vae.paramCount()];
         for (ParamLayout.Entry e : vae.layout().entries()) {
-            Tensor t = c.tensors().get(e.name());
-            if (t == null) throw new DataFormatException(file, "lacks the tensor '" + e.name() + "' that its architecture needs");
+            String name = prefix + e.name();
+            Tensor t = c.tensors().get(name);
+            if (t == null) throw new DataFormatException(file, "lacks the tensor '" + name + "' that its architecture needs");
             long[] want = Arrays.stream(e.shape()).asLongStream().toArray();
             if (!Arrays.equals(t.shape(), want))
-                throw new DataFormatException(file, "has tensor '" + e.name() + "' of shape " + Arrays.toString(t.shape())
+                throw new DataFormatException(file, "has tensor '" + name + "' of shape " + Arrays.toString(t.shape())
                         + " where the architecture needs " + Arrays.toString(want));
             for (int i = 0; i < e.size(); i++) params[e.offset() + i] = t.get(i);
         }
-        return new Loaded(spec, vae, params, c.metadata());
+        return params;
+    }
+
+    /** SHA-256 over the sorted metadata (without the checksum) and the tensors' little-endian F32 bytes in file order. */
+    static String checksum(Map<String, String> meta, Map<String, Tensor> tensors) {
+        MessageDigest md = sha256();
+        digestMetadata(md, meta);
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (Tensor t : tensors.values()) {
+            float[] data = t.data();
+            for (int done = 0, n = t.numel(); done < n; ) {
+                int k = Math.min(buf.capacity() / 4, n - done);
+                buf.clear();
+                buf.asFloatBuffer().put(data, t.offset() + done, k);
+                md.update(buf.array(), 0, 4 * k);
+                done += k;
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    private static void verifyChecksum(Path file, Safetensors.Contents c) throws IOException {
+        String want = c.metadata().get(CHECKSUM_KEY), format = c.metadata().get(FORMAT_KEY);
+        if (format != null && !format.equals(FORMAT) && !format.equals(FORMAT_1))
+            throw new DataFormatException(file, "has format '" + format + "', which this version of tornado-vae does not know ("
+                    + FORMAT + " or " + FORMAT_1 + ")");
+        if (want == null) {
+            if (FORMAT.equals(format)) throw new DataFormatException(file, "lacks its " + CHECKSUM_KEY + " metadata entry (it was altered)");
+            return;
+        }
+        MessageDigest md = sha256();
+        digestMetadata(md, c.metadata());
+        long dataStart = Safetensors.readHeader(file).dataStart();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+            for (long pos = dataStart; ; ) {
+                buf.clear();
+                int n = ch.read(buf, pos);
+                if (n < 0) break;
+                md.update(buf.array(), 0, n);
+                pos += n;
+            }
+        }
+        String got = HexFormat.of().formatHex(md.digest());
+        if (!got.equalsIgnoreCase(want))
+            throw new DataFormatException(file, "is corrupted: its SHA-256 checksum does not match its contents "
+                    + "(stored " + abbreviate(want) + ", computed " + abbreviate(got) + ")");
+    }
+
+    private static String abbreviate(String hex) { return hex.length() > 12 ? hex.substring(0, 12) + "…" : hex; }
+
+    private static void digestMetadata(MessageDigest md, Map<String, String> meta) {
+        TreeMap<String, String> sorted = new TreeMap<>(meta);
+        sorted.remove(CHECKSUM_KEY);
+        sorted.forEach((k, v) -> md.update((k + "=" + v + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
     }
 }

@@ -22,6 +22,32 @@ final class Metrics {
                     m.testKl(), m.gradNorm(), m.imagesPerSecond(), m.seconds());
     }
 
+    /** The first {@code epochs} rows of a run's metrics.csv (a resumed run continues the table; later rows are dropped). */
+    static List<Trainer.EpochMetrics> readCsv(Path file, int epochs) throws IOException {
+        List<Trainer.EpochMetrics> rows = new java.util.ArrayList<>();
+        if (epochs == 0) return rows;
+        MetricsCsv.resume(file, COLUMNS);   // checks the columns and that every row is whole
+        List<String> lines = java.nio.file.Files.readAllLines(file);
+        for (int i = 1; i < lines.size() && rows.size() < epochs; i++) {
+            if (lines.get(i).isEmpty()) continue;
+            String[] f = lines.get(i).split(",");
+            try {
+                Trainer.EpochMetrics m = new Trainer.EpochMetrics(Integer.parseInt(f[0]), Long.parseLong(f[1]),
+                        d(f[2]), d(f[3]), d(f[4]), d(f[5]), d(f[6]), d(f[7]), d(f[8]), d(f[9]), d(f[10]));
+                if (m.epoch() != rows.size() + 1)
+                    throw new tornadovae.io.DataFormatException(file, "line " + (i + 1) + " is epoch " + m.epoch() + ", expected " + (rows.size() + 1));
+                rows.add(m);
+            } catch (NumberFormatException e) {
+                throw new tornadovae.io.DataFormatException(file, "line " + (i + 1) + " has a bad number: " + e.getMessage());
+            }
+        }
+        if (rows.size() < epochs)
+            throw new tornadovae.io.DataFormatException(file, "has " + rows.size() + " epochs but the checkpoint being resumed is after epoch " + epochs);
+        return rows;
+    }
+
+    private static double d(String s) { return Double.parseDouble(s); }
+
     static void writeLossCurve(Path png, List<Trainer.EpochMetrics> history) throws IOException {
         int n = history.size();
         double[] epochs = new double[n];

@@ -32,4 +32,16 @@ final class RunFolder {
         }
         return out;
     }
+
+    /**
+     * The folder of a run being resumed. Temporary files left by a process killed in the middle of a write
+     * ({@code name.tmp-XXXX}, see AtomicFiles) are removed: the file they were meant to replace is intact.
+     */
+    static Path reopen(Path out) throws IOException {
+        try (var files = Files.list(out)) {
+            for (Path p : (Iterable<Path>) files::iterator)
+                if (p.getFileName().toString().matches(".+\\.tmp-[0-9a-f]+")) Files.deleteIfExists(p);
+        }
+        return out;
+    }
 }

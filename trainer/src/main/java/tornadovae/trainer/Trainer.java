@@ -26,6 +26,10 @@ public final class Trainer {
     private final PrintStream log;
     private final List<EpochMetrics> history = new ArrayList<>();
     private long poisonStep = -1;
+    private int checkpointEvery;
+    private ResumeCheckpoint.Loaded resume;
+    /** For tests in a child JVM that must be killed mid-epoch: called after every training step (slows a run down). */
+    static volatile java.util.function.LongConsumer stepHookForTests = step -> {};
 
     public Trainer(TrainOptions options, PrintStream log) {
         this.o = options;
@@ -34,6 +38,19 @@ public final class Trainer {
 
     public List<EpochMetrics> history() { return history; }
 
+    /** Also writes resume.safetensors every {@code steps} training steps inside an epoch (0: only at epoch ends). */
+    public Trainer checkpointEvery(int steps) {
+        if (steps < 0) throw new IllegalArgumentException("--checkpoint-every must be ≥ 0 (0: at epoch ends only), got " + steps);
+        this.checkpointEvery = steps;
+        return this;
+    }
+
+    /** Continues the run of this resume checkpoint (its options must be the ones this trainer was given). */
+    public Trainer resumeFrom(ResumeCheckpoint.Loaded r) {
+        this.resume = r;
+        return this;
+    }
+
     /** For tests: fills the parameters with NaN just before this step, as a blow-up would. */
     void poisonParametersAtStep(long step) { this.poisonStep = step; }
 
@@ -41,8 +58,9 @@ public final class Trainer {
         Dataset train = Datasets.load(o.dataset(), o.dataDir(), true, o.imageFolder(), log::println);
         Dataset test = Datasets.load(o.dataset(), o.dataDir(), false, o.imageFolder(), log::println);
         checkInputShape(train);
+        if (resume != null) checkResumable(train);
         Vae vae = o.spec().build();
-        Path out = RunFolder.create(o.out()); // only once the inputs are known to be good
+        Path out = resume != null ? RunFolder.reopen(o.out()) : RunFolder.create(o.out()); // only once the inputs are known to be good
         log.printf("%s: %,d training and %,d test images of %dx%dx%d%n", o.dataset(), train.count(), test.count(),
                 train.channels(), train.height(), train.width());
         log.print(vae.layerTable());
@@ -53,9 +71,18 @@ public final class Trainer {
         Backend backend = Backends.create(o.backend(), o.device(), o.threads());
         try (VaeSession session = new VaeSession(vae, backend, o.optimizer(), trainBatches, evalBatches,
                 new int[]{Pictures.SAMPLE_COUNT})) {
-            vae.initParams(session.workspace().params(), o.seed());
+            if (resume == null) {
+                vae.initParams(session.workspace().params(), o.seed());
+            } else {
+                var ws = session.workspace();
+                System.arraycopy(resume.params(), 0, ws.params(), 0, ws.params().length);
+                System.arraycopy(resume.adamM(), 0, ws.adamM(), 0, ws.adamM().length);
+                System.arraycopy(resume.adamV(), 0, ws.adamV(), 0, ws.adamV().length);
+                session.setStep(resume.position().step());
+            }
             log.printf("backend %s; compiling plans...%n", backend.name());
             session.prepare();
+            if (resume != null) session.backend().pushState();
             loop(session, train, test, out);
         }
         return history;
@@ -71,13 +98,34 @@ public final class Trainer {
         double bestTest = Double.POSITIVE_INFINITY;
         String lastGood = null;
         RunFiles files = new RunFiles(out, o, session.vae());
+        int firstEpoch = 1;
+        if (resume != null) {
+            ResumeCheckpoint.Position p = resume.position();
+            history.addAll(Metrics.readCsv(out.resolve("metrics.csv"), p.epoch() - 1));
+            Metrics.writeCsv(out.resolve("metrics.csv"), history);   // drops rows written after this checkpoint
+            for (EpochMetrics m : history) bestTest = Math.min(bestTest, m.testLoss());
+            firstEpoch = p.epoch();
+            trainNoise.restoreState(p.epochRng());
+            lastGood = resume.file().toString();
+            log.printf("resuming %s at epoch %d, batch %d of %d (step %d)%n", out, p.epoch(), p.batch() + 1, steps, p.step());
+        }
 
-        for (int epoch = 1; epoch <= o.epochs(); epoch++) {
+        for (int epoch = firstEpoch; epoch <= o.epochs(); epoch++) {
+            byte[] epochRng = trainNoise.saveState();
+            for (int i = 0; i < order.length; i++) order[i] = i;   // the order is a function of the RNG state alone
             trainNoise.shuffle(order);
             double recon = 0, kl = 0;
+            int firstBatch = 0;
+            if (resume != null && epoch == firstEpoch && resume.position().batch() > 0) {
+                ResumeCheckpoint.Position p = resume.position();
+                trainNoise.restoreState(p.rng());
+                firstBatch = p.batch();
+                recon = p.reconSum();
+                kl = p.klSum();
+            }
             long t0 = System.nanoTime();
             try (Progress progress = Progress.start("epoch " + epoch + "/" + o.epochs(), steps, o.quiet())) {
-                for (int s = 0; s < steps; s++) {
+                for (int s = firstBatch; s < steps; s++) {
                     int from = s * o.batchSize(), n = Math.min(o.batchSize(), train.count() - from);
                     if (session.step() + 1 == poisonStep) {
                         java.util.Arrays.fill(session.workspace().params(), Float.NaN);
@@ -91,6 +139,13 @@ public final class Trainer {
                     recon += l.recon();
                     kl += l.kl();
                     progress.step(String.format("loss %.2f", l.total(o.beta()) / n));
+                    stepHookForTests.accept(session.step());
+                    if (checkpointEvery > 0 && session.step() % checkpointEvery == 0 && s + 1 < steps) {
+                        session.backend().pullState();
+                        ResumeCheckpoint.save(out.resolve(ResumeCheckpoint.FILE), session, o, new ResumeCheckpoint.Position(
+                                epoch, s + 1, session.step(), epochRng, trainNoise.saveState(), recon, kl));
+                        lastGood = out.resolve(ResumeCheckpoint.FILE).toString();
+                    }
                 }
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -112,14 +167,29 @@ public final class Trainer {
                 bestTest = m.testLoss();
                 files.writeCheckpoint("best", session, m);
             }
+            ResumeCheckpoint.save(out.resolve(ResumeCheckpoint.FILE), session, o, new ResumeCheckpoint.Position(
+                    epoch + 1, 0, session.step(), trainNoise.saveState(), null, 0, 0));
         }
         log.printf("done: best test loss %.2f; outputs in %s%n", bestTest, out);
+    }
+
+    private void checkResumable(Dataset train) {
+        ResumeCheckpoint.Position p = resume.position();
+        int steps = (train.count() + o.batchSize() - 1) / o.batchSize();
+        if (p.epoch() > o.epochs())
+            throw new IllegalArgumentException("the run in " + o.out() + " has already trained all " + o.epochs()
+                    + " epochs; pass a larger --epochs to continue it");
+        if (p.batch() >= steps)
+            throw new IllegalArgumentException(resume.file() + " stopped after batch " + p.batch() + " of an epoch, but "
+                    + train.name() + " in " + o.dataDir() + " has only " + steps + " batches of " + o.batchSize()
+                    + " (is it the same data set?)");
     }
 
     private void checkInputShape(Dataset d) {
         var in = o.spec().input();
         if (in.size() != d.dim())
-            throw new IllegalArgumentException("the model expects inputs of " + in + " = " + in.size() + " values but "
+            throw new IllegalArgumentException((resume != null ? "the checkpoint " + resume.file() + " is for another "
+                    + "image size: " : "") + "the model expects inputs of " + in + " = " + in.size() + " values but "
                     + d.name() + " images are " + d.channels() + "x" + d.height() + "x" + d.width() + " = " + d.dim());
     }
 
@@ -137,18 +207,32 @@ public final class Trainer {
 
     /** Training settings stored in checkpoint metadata next to the architecture. */
     static Map<String, String> settings(TrainOptions o, EpochMetrics m) {
+        Map<String, String> s = options(o);
+        s.put("train.epoch", Integer.toString(m.epoch()));
+        s.put("train.step", Long.toString(m.step()));
+        s.put("train.test_loss", Double.toString(m.testLoss()));
+        return s;
+    }
+
+    /** The options a run was started with, as stored in every checkpoint's metadata (what --resume reads back). */
+    static Map<String, String> options(TrainOptions o) {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("train.dataset", o.dataset());
+        s.put("train.data_dir", o.dataDir().toString());
         s.put("train.epochs", Integer.toString(o.epochs()));
         s.put("train.batch_size", Integer.toString(o.batchSize()));
         s.put("train.lr", Float.toString(o.lr()));
         s.put("train.beta", Float.toString(o.beta()));
         s.put("train.clip_grad_norm", Float.toString(o.optimizer().clipGradNorm()));
+        s.put("train.weight_decay", Float.toString(o.optimizer().weightDecay()));
         s.put("train.seed", Long.toString(o.seed()));
         s.put("train.backend", o.backend());
-        s.put("train.epoch", Integer.toString(m.epoch()));
-        s.put("train.step", Long.toString(m.step()));
-        s.put("train.test_loss", Double.toString(m.testLoss()));
+        if (o.device() != null) s.put("train.device", o.device());
+        var f = o.imageFolder();
+        s.put("train.image_size", Integer.toString(f.imageSize()));
+        s.put("train.image_channels", Integer.toString(f.channels()));
+        s.put("train.test_fraction", Double.toString(f.testFraction()));
+        s.put("train.skip_bad_images", Boolean.toString(f.skipBadImages()));
         return s;
     }
 

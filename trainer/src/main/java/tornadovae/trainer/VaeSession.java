@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import tornadovae.kernels.plan.Backend;
 import tornadovae.kernels.plan.Scalars;
+import tornadovae.kernels.plan.Slice;
 import tornadovae.kernels.plan.StepPlan;
 import tornadovae.kernels.plan.Workspace;
 import tornadovae.model.Optimizer;
@@ -106,6 +107,32 @@ public final class VaeSession implements AutoCloseable {
         noise.gaussian(ws.noise(), 0, batch * vae.latent());
         backend.run(plan("eval", batch));
         return readLosses(batch);
+    }
+
+    /**
+     * As {@link #evalBatch(float[], int, int, Noise)} with the reparameterisation noise given: eps [batch][L],
+     * or null for zeros (then z = mu).
+     */
+    public Losses evalBatch(float[] images, int from, int batch, float[] eps) {
+        loadBatch(images, null, from, batch);
+        int n = batch * vae.latent();
+        if (eps == null) java.util.Arrays.fill(ws.noise(), 0, n, 0f);
+        else System.arraycopy(eps, 0, ws.noise(), 0, n);
+        backend.run(plan("eval", batch));
+        return readLosses(batch);
+    }
+
+    /** Per-sample reconstruction losses and KL terms of the last eval or train plan, as [batch] each. */
+    public float[][] lastPerSampleLosses(int batch) {
+        float[] out = ws.out();
+        return new float[][]{java.util.Arrays.copyOfRange(out, vae.outRecon(batch).offset(), vae.outRecon(batch).end()),
+                java.util.Arrays.copyOfRange(out, vae.outKl(batch).offset(), vae.outKl(batch).end())};
+    }
+
+    /** Reconstructions (sigmoid outputs) of the last eval plan, as [batch][D]. */
+    public float[] lastReconstructions(int batch) {
+        Slice r = vae.outReconstructions(batch);
+        return java.util.Arrays.copyOfRange(ws.out(), r.offset(), r.end());
     }
 
     /** Loss sums over a whole split, in batches of {@code batch} (the last one partial). */

@@ -50,6 +50,9 @@ final class IdxContent implements AutoCloseable {
         } catch (ZipException e) {
             raw.close();
             throw new DataFormatException(file, "is not a valid gzip file (" + e.getMessage() + ")", e);
+        } catch (EOFException e) {   // GZIPInputStream reads the gzip header at once; a cut header ends it early
+            raw.close();
+            throw new DataFormatException(file, "is not a valid gzip file (its gzip header is truncated)", e);
         }
     }
 
@@ -88,7 +91,7 @@ final class IdxContent implements AutoCloseable {
         int next;
         try {
             next = in.read();
-        } catch (ZipException e) {
+        } catch (ZipException | EOFException e) {
             throw new DataFormatException(file, "has corrupt gzip data at its end (" + e.getMessage() + ")", e);
         }
         if (next != -1) throw new DataFormatException(file, "has data after the " + expected + " bytes its header announces");

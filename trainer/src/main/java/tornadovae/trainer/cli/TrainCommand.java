@@ -61,9 +61,18 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--quiet", description = "no progress bar")
     boolean quiet;
+    @Option(names = "--checkpoint-every", defaultValue = "0", paramLabel = "STEPS",
+            description = "also write resume.safetensors every STEPS training steps within an epoch; 0 = at epoch ends only (default: ${DEFAULT-VALUE})")
+    int checkpointEvery;
+    @Option(names = "--resume", paramLabel = "RUN_DIR",
+            description = "continue the run in RUN_DIR from its resume.safetensors, with the options it was started with "
+                    + "(--epochs, --data-dir, --threads, --backend, --device, --checkpoint-every and --quiet may be given; other options must match)")
+    Path resume;
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec commandSpec;
 
     @Override
     public Integer call() throws Exception {
+        if (resume != null) return ResumeArgs.resume(this, commandSpec.commandLine().getParseResult());
         ImageFolderOptions folder = images.options(dataset, null);
         VaeSpec spec = new VaeSpec(model, Datasets.inputShape(dataset, folder), hidden, latent, ActivationKind.parse(activation), 0.2f, Loss.parse(loss));
         if (Arrays.stream(hidden).anyMatch(h -> h > 1 << 16))
@@ -73,7 +82,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainOptions o = new TrainOptions(dataset, dataDir != null ? dataDir : Datasets.defaultDir(dataset), spec, epochs,
                 batchSize, lr, beta, Optimizer.adam().withClip(clip).withWeightDecay(weightDecay), seed, backend, device,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(), outDir, quiet, folder);
-        new Trainer(o, System.out).run();
+        new Trainer(o, System.out).checkpointEvery(checkpointEvery).run();
         return 0;
     }
 }

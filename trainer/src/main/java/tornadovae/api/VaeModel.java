@@ -1,0 +1,251 @@
+package tornadovae.api;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.function.Function;
+import tornadovae.kernels.jvm.JvmKernels;
+import tornadovae.kernels.plan.Backend;
+import tornadovae.kernels.plan.HostBackend;
+import tornadovae.model.Optimizer;
+import tornadovae.model.VaeSpec;
+import tornadovae.trainer.Checkpoints;
+import tornadovae.trainer.Noise;
+import tornadovae.trainer.VaeSession;
+
+/**
+ * A trained VAE for use inside a JVM program: encode, decode, sample, reconstruct and score inputs.
+ *
+ * <p>Thread-safe: any number of threads may call any method at once. Each call borrows a worker (its own
+ * workspace, plans and single-threaded JVM kernels, with a private copy of the parameters) from a small pool
+ * and gives it back; no mutable state is shared between callers. Results do not depend on which worker ran
+ * a call or how many run at once.
+ *
+ * <p>Needs no TornadoVM and no native code. With {@code --add-modules jdk.incubator.vector} on the JVM's
+ * command line it uses the Vector API kernels; without it, the plain reference loops (slower; the same
+ * results up to float rounding).
+ *
+ * <p>Images are flat float arrays of {@link #inputSize()} values (channels × height × width, row-major) with
+ * pixels in [0, 1]; latent codes are arrays of {@link #latentSize()} values. Wrong sizes, non-finite values and
+ * pixels outside [0, 1] are refused with an {@link IllegalArgumentException} that says which input and why.
+ */
+public final class VaeModel implements AutoCloseable {
+    /** The encoder's Gaussian q(z|x) = N(mu, exp(logvar)) for one input. */
+    public record Encoding(float[] mu, float[] logvar) {}
+
+    /** Inputs are run in batches of this many (a last, smaller batch is padded with zeros). */
+    static final int CHUNK = 16;
+
+    private final Checkpoints.Loaded checkpoint;
+    private final Path file;
+    private final int dim, latent;
+    private final Semaphore permits;
+    private final ConcurrentLinkedQueue<VaeSession> idle = new ConcurrentLinkedQueue<>();
+    private volatile boolean closed;
+
+    private VaeModel(Path file, Checkpoints.Loaded checkpoint, int maxWorkers) {
+        this.file = file;
+        this.checkpoint = checkpoint;
+        this.dim = checkpoint.vae().inputDim();
+        this.latent = checkpoint.vae().latent();
+        this.permits = new Semaphore(maxWorkers);
+    }
+
+    /** Loads a checkpoint written by {@code vae train} (best, last or resume), with one worker per core at most. */
+    public static VaeModel load(Path checkpoint) throws IOException {
+        return load(checkpoint, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Loads a checkpoint; at most {@code maxWorkers} calls run at once (the others wait). The file is checked
+     * (header, checksum, architecture); a bad one is refused with a {@link tornadovae.io.DataFormatException}
+     * naming it.
+     */
+    public static VaeModel load(Path checkpoint, int maxWorkers) throws IOException {
+        if (maxWorkers < 1) throw new IllegalArgumentException("maxWorkers must be at least 1, got " + maxWorkers);
+        return new VaeModel(checkpoint, Checkpoints.load(checkpoint), maxWorkers);
+    }
+
+    /** Values per input image: channels × height × width. */
+    public int inputSize() { return dim; }
+
+    /** Values per latent code. */
+    public int latentSize() { return latent; }
+
+    /** The architecture, as stored in the checkpoint. */
+    public VaeSpec spec() { return checkpoint.spec(); }
+
+    /** The encoder's mean and log-variance for one image. */
+    public Encoding encode(float[] image) { return encode(new float[][]{image})[0]; }
+
+    /** The encoder's mean and log-variance for each image. */
+    public Encoding[] encode(float[][] images) {
+        checkImages(images);
+        Encoding[] r = new Encoding[images.length];
+        forEachChunk(images, null, (s, from, n, b) -> {
+            float[] ml = s.lastMuLogvar(b);
+            for (int i = 0; i < n; i++)
+                r[from + i] = new Encoding(Arrays.copyOfRange(ml, 2 * i * latent, (2 * i + 1) * latent),
+                        Arrays.copyOfRange(ml, (2 * i + 1) * latent, (2 * i + 2) * latent));
+        });
+        return r;
+    }
+
+    /** The decoder's output (pixel probabilities in [0, 1]) for one latent code. */
+    public float[] decode(float[] z) { return decode(new float[][]{z})[0]; }
+
+    /** The decoder's output for each latent code. */
+    public float[][] decode(float[][] z) {
+        check(z, latent, "latent code", false);
+        float[][] r = new float[z.length][];
+        withWorker(s -> {
+            float[] flat = new float[CHUNK * latent];
+            for (int from = 0; from < z.length; from += CHUNK) {
+                int n = Math.min(CHUNK, z.length - from), b = batchFor(n);
+                Arrays.fill(flat, 0f);
+                for (int i = 0; i < n; i++) System.arraycopy(z[from + i], 0, flat, i * latent, latent);
+                float[] images = s.decode(flat, b);
+                for (int i = 0; i < n; i++) r[from + i] = Arrays.copyOfRange(images, i * dim, (i + 1) * dim);
+            }
+            return null;
+        });
+        return r;
+    }
+
+    /** {@code n} images decoded from latent codes z ~ N(0, I) drawn from a stream seeded with {@code seed}. */
+    public float[][] sample(int n, long seed) {
+        if (n < 1) throw new IllegalArgumentException("the number of samples must be at least 1, got " + n);
+        float[][] z = new float[n][latent];
+        Noise noise = new Noise(seed);
+        for (float[] code : z) noise.gaussian(code, 0, latent);
+        return decode(z);
+    }
+
+    /** The decoder's output at the encoder's mean (z = mu, no sampling): a deterministic reconstruction. */
+    public float[] reconstruct(float[] image) { return reconstruct(new float[][]{image})[0]; }
+
+    /** {@link #reconstruct(float[])} for each image. */
+    public float[][] reconstruct(float[][] images) {
+        checkImages(images);
+        float[][] r = new float[images.length][];
+        forEachChunk(images, null, (s, from, n, b) -> {
+            float[] rec = s.lastReconstructions(b);
+            for (int i = 0; i < n; i++) r[from + i] = Arrays.copyOfRange(rec, i * dim, (i + 1) * dim);
+        });
+        return r;
+    }
+
+    /**
+     * The negative evidence lower bound of one image, in nats: the training loss (reconstruction term, e.g. BCE
+     * summed over pixels, plus the KL divergence of q(z|x) from N(0, I), weight 1) with z = mu, i.e. with the
+     * reparameterisation noise fixed at zero so that the same input always gets the same score. Higher means
+     * less like the training data.
+     */
+    public double anomalyScore(float[] image) { return anomalyScores(new float[][]{image})[0]; }
+
+    /** As {@link #anomalyScore(float[])} with z = mu + exp(logvar / 2) · eps for the given noise eps. */
+    public double anomalyScore(float[] image, float[] eps) {
+        check(new float[][]{eps}, latent, "noise vector", false);
+        return anomalyScores(new float[][]{image}, new float[][]{eps})[0];
+    }
+
+    /** {@link #anomalyScore(float[])} for each image. */
+    public double[] anomalyScores(float[][] images) { return anomalyScores(images, null); }
+
+    private double[] anomalyScores(float[][] images, float[][] eps) {
+        checkImages(images);
+        double[] r = new double[images.length];
+        forEachChunk(images, eps, (s, from, n, b) -> {
+            float[][] l = s.lastPerSampleLosses(b);
+            for (int i = 0; i < n; i++) r[from + i] = (double) l[0][i] + l[1][i];
+        });
+        return r;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (VaeSession s; (s = idle.poll()) != null; ) s.close();
+    }
+
+    // ---- workers ------------------------------------------------------------------------------
+
+    private interface ChunkResult { void take(VaeSession s, int from, int n, int batch); }
+
+    /** Runs the eval plan over the images CHUNK at a time (eps null: z = mu) and hands each result over. */
+    private void forEachChunk(float[][] images, float[][] eps, ChunkResult result) {
+        withWorker(s -> {
+            float[] flat = new float[CHUNK * dim], noise = eps == null ? null : new float[CHUNK * latent];
+            for (int from = 0; from < images.length; from += CHUNK) {
+                int n = Math.min(CHUNK, images.length - from), b = batchFor(n);
+                Arrays.fill(flat, 0f);
+                for (int i = 0; i < n; i++) System.arraycopy(images[from + i], 0, flat, i * dim, dim);
+                if (noise != null) {
+                    Arrays.fill(noise, 0f);
+                    for (int i = 0; i < n; i++) System.arraycopy(eps[from + i], 0, noise, i * latent, latent);
+                }
+                s.evalBatch(flat, 0, b, noise);
+                result.take(s, from, n, b);
+            }
+            return null;
+        });
+    }
+
+    /** One input runs alone; more run in (padded) batches of CHUNK. */
+    private static int batchFor(int n) { return n == 1 ? 1 : CHUNK; }
+
+    private <T> T withWorker(Function<VaeSession, T> work) {
+        if (closed) throw new IllegalStateException("this VaeModel (" + file + ") is closed");
+        permits.acquireUninterruptibly();
+        VaeSession s = idle.poll();
+        try {
+            if (s == null) s = newWorker();
+            return work.apply(s);
+        } finally {
+            if (s != null) {
+                if (closed) s.close();
+                else idle.offer(s);
+            }
+            permits.release();
+        }
+    }
+
+    private VaeSession newWorker() {
+        int[] batches = {1, CHUNK};
+        VaeSession s = new VaeSession(checkpoint.vae(), backend(), Optimizer.adam(), new int[0], batches, batches);
+        System.arraycopy(checkpoint.params(), 0, s.workspace().params(), 0, checkpoint.params().length);
+        s.prepare();
+        return s;
+    }
+
+    private static Backend backend() {
+        boolean vectorApi = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        return vectorApi ? new HostBackend("jvm", new JvmKernels(1)) : HostBackend.reference();
+    }
+
+    // ---- input checks -------------------------------------------------------------------------
+
+    private void checkImages(float[][] images) { check(images, dim, "image", true); }
+
+    private void check(float[][] inputs, int size, String what, boolean pixels) {
+        if (inputs == null) throw new IllegalArgumentException("the " + what + "s are null");
+        if (inputs.length == 0) throw new IllegalArgumentException("no " + what + "s were given");
+        for (int i = 0; i < inputs.length; i++) {
+            float[] x = inputs[i];
+            String name = inputs.length == 1 ? "the " + what : what + " " + i;
+            if (x == null) throw new IllegalArgumentException(name + " is null");
+            if (x.length != size)
+                throw new IllegalArgumentException(name + " has " + x.length + " values but this model's " + what + "s have "
+                        + size + (pixels ? " (" + spec().input() + ")" : ""));
+            for (int j = 0; j < size; j++) {
+                float v = x[j];
+                if (!Float.isFinite(v)) throw new IllegalArgumentException(name + " has the value " + v + " at index " + j);
+                if (pixels && (v < 0 || v > 1))
+                    throw new IllegalArgumentException(name + " has the value " + v + " at index " + j
+                            + "; pixels must be in [0, 1] (divide 8-bit values by 255)");
+            }
+        }
+    }
+}
