@@ -48,6 +48,14 @@ public final class ImageDecoder {
     /** Larger images are refused before decoding, rather than exhausting the heap: 2^28 pixels (16384²). */
     static final long MAX_PIXELS = 1L << 28;
     /**
+     * A file cannot hold more pixels than this per byte: deflate (PNG) expands at most 1032:1 and a 1-bit image
+     * packs 8 pixels a byte. Checking the header's claim against it refuses a small file that says it is huge
+     * before the reader allocates a raster for it (found by the fuzz tests: 300 bytes claiming 10⁸ pixels).
+     */
+    static final long MAX_PIXELS_PER_BYTE = 1032L * 8;
+    /** Below this any claim is allowed: a raster this size costs at most 16 MB. */
+    static final long ALWAYS_ALLOWED_PIXELS = 1L << 22;
+    /**
      * Reader warnings that mean pixels are missing or wrong (libjpeg's and TwelveMonkeys' wording), unless the
      * reader says it is ignoring the damaged part (a truncated ICC profile: the pixels are fine).
      */
@@ -116,6 +124,9 @@ public final class ImageDecoder {
                 if (pixels > MAX_PIXELS)
                     throw new DataFormatException(file, "is " + reader.getWidth(0) + "×" + reader.getHeight(0)
                             + " pixels, more than the " + (MAX_PIXELS >> 20) + " megapixels this reader accepts");
+                if (pixels > ALWAYS_ALLOWED_PIXELS && pixels > length * MAX_PIXELS_PER_BYTE)
+                    throw new DataFormatException(file, "claims " + reader.getWidth(0) + "×" + reader.getHeight(0)
+                            + " pixels, more than a file of " + length + " bytes can hold (corrupt header)");
                 BufferedImage image = reader.read(0);
                 // JPEG decoders report missing data as a warning and fill the rest with gray: treat it as the error it
                 // is; other warnings (an unusable ICC profile or Adobe marker that the reader ignores) are harmless
