@@ -33,10 +33,18 @@ import java.util.concurrent.TimeUnit;
  * A shape is m x n x k : form, where the form says which operand is stored transposed (T) or not
  * (N): forward x·Wᵀ is NT, input gradient dout·W is NN, weight gradient doutᵀ·x is TN.
  * This host is shared and noisy: compare configurations within one run, and quote ratios.
+ *
+ * Measured 2026-11-21 on the 2-core AVX-512 EPYC, 1 thread, 4×16 tile, an interleaved harness at
+ * load average ~3 (medians): 128x784x400 NT 90, NN 90-93; 128x400x784 NN 92; 400x784x128 TN 96;
+ * 784x400x128 TN 98; 40x400x128 TN 86; 128x40x400 NT 68; 128x400x20 NT 62; 128x20x400 NN 45
+ * (n = 20 fills 20 of 32 tile columns); 512³ 95; 1024³ 86-88 GFLOP/s. Two threads reached 150-185
+ * in the quiet moments of that run. JMH runs at load average 6-9 measured a half to a third of that.
+ * Slow first calls: the interpreter runs the Vector API boxed (the first 128x400x784 call takes ~1 s),
+ * so keep at least 5 s of warm-up.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
 @State(Scope.Benchmark)
