@@ -29,6 +29,18 @@ public final class HostBackend implements Backend {
         for (Op op : plan.ops()) execute(op);
     }
 
+    /** Releases the kernels' threads (the JVM schedules keep a worker pool). */
+    @Override
+    public void close() {
+        if (k instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the " + name + " kernels failed", e);
+            }
+        }
+    }
+
     private float[] a(Slice s) { return ws.array(s.buf()); }
 
     private void execute(Op op) {
