@@ -196,6 +196,19 @@ public final class Vae {
         return pb.build("decode" + batch, batch, new Slice(Buf.OUT, 0, rec.end()));
     }
 
+    /**
+     * Decodes the latent codes in NOISE ([B][L]) and writes each row's reconstruction loss against
+     * the row of INPUT ([B][D]) into OUT's per-sample recon slice: log p(x|z) for given z, as the
+     * importance-weighted bound needs it (the host repeats each image once per sample).
+     */
+    public StepPlan decodeLossPlan(int batch) {
+        PlanBuilder pb = new PlanBuilder();
+        Forward f = decode(pb, batch, new Slice(Buf.NOISE, 0, batch * latent));
+        Slice x = new Slice(Buf.INPUT, 0, batch * dim);
+        pb.add(new Op.ReconLoss(outRecon(batch), f.logits(), x, spec.loss().wBce, spec.loss().wMse, batch, dim));
+        return pb.build("decodeLoss" + batch, batch, outRecon(batch));
+    }
+
     // ---- the layer table ---------------------------------------------------------------------
 
     /** Layer, output shape and parameter count, as printed before training. */

@@ -144,5 +144,22 @@ public final class VaeSession implements AutoCloseable {
         return r;
     }
 
+    /** Adds decode-and-loss plans ({@link Vae#decodeLossPlan}) for these batch sizes; call before prepare(). */
+    public void addDecodeLossPlans(int... batches) {
+        for (int b : batches) {
+            if (b > maxBatch) throw new IllegalArgumentException("decode-loss batch " + b + " exceeds the workspace's " + maxBatch);
+            plans.putIfAbsent("decodeLoss" + b, vae.decodeLossPlan(b));
+        }
+    }
+
+    /**
+     * Decodes the codes the caller wrote into the workspace's NOISE ([batch][L]) and returns the
+     * offset in OUT of the reconstruction loss of each row against INPUT's row ([batch][D]).
+     */
+    public int runDecodeLoss(int batch) {
+        backend.run(plan("decodeLoss", batch));
+        return vae.outRecon(batch).offset();
+    }
+
     @Override public void close() { backend.close(); }
 }

@@ -9,7 +9,8 @@ import tornadovae.trainer.TrainingDivergedException;
 /** The `vae` command line: train, sample, reconstruct, data fetch, devices. */
 @Command(name = "vae", mixinStandardHelpOptions = true, version = "tornado-vae 0.1.0",
         description = "Train and run variational autoencoders on the JVM or on TornadoVM devices.",
-        subcommands = {TrainCommand.class, SampleCommand.class, ReconstructCommand.class, DataCommand.class,
+        subcommands = {TrainCommand.class, SampleCommand.class, ReconstructCommand.class, EvalCommand.class,
+                LatentPcaCommand.class, ManifoldCommand.class, InterpolateCommand.class, EncodeCommand.class, DataCommand.class,
                 DevicesCommand.class, CommandLine.HelpCommand.class})
 public final class VaeCommand implements Runnable {
 
