@@ -129,7 +129,9 @@ public final class Vae {
         return new Forward(null, null, null, z, decIn, decOut);
     }
 
-    private PlanBuilder trainPlanBuilder(int batch, Optimizer opt) {
+    private PlanBuilder trainPlanBuilder(int batch, Optimizer opt) { return trainPlanBuilder(batch, opt, 0f); }
+
+    private PlanBuilder trainPlanBuilder(int batch, Optimizer opt, float freeBits) {
         PlanBuilder pb = new PlanBuilder();
         Slice x = new Slice(Buf.INPUT, 0, batch * dim);
         Forward f = forward(pb, batch, x, pb.acts(2 * batch * latent), true);
@@ -148,7 +150,8 @@ public final class Vae {
         }
         Slice dMuLogvar = pb.acts(2 * batch * latent);
         pb.add(new Op.ReparamBackward(dMuLogvar, dz, f.muLogvar(), new Slice(Buf.NOISE, 0, batch * latent), batch, latent));
-        pb.add(new Op.KlBackward(dMuLogvar, f.muLogvar(), batch, latent));
+        pb.add(freeBits > 0 ? new Op.KlBackwardFreeBits(dMuLogvar, f.muLogvar(), freeBits, batch, latent)
+                : new Op.KlBackward(dMuLogvar, f.muLogvar(), batch, latent));
         Slice headIn = f.encOut()[encoder.size() - 1];
         Slice dHeadIn = pb.acts(headIn.length());
         head.backward(pb, dHeadIn, dMuLogvar, f.muLogvar(), headIn, batch);
@@ -171,6 +174,11 @@ public final class Vae {
     /** Forward, loss, backward and an Adam step; reads back per-sample losses and the gradient norm. */
     public StepPlan trainPlan(int batch, Optimizer opt) {
         return trainPlanBuilder(batch, opt).build("train" + batch, batch, new Slice(Buf.OUT, 0, 2 * batch + 1));
+    }
+
+    /** As {@link #trainPlan(int, Optimizer)} with free bits: dimensions whose batch-mean KL is below freeBits nats get no KL gradient. */
+    public StepPlan trainPlan(int batch, Optimizer opt, float freeBits) {
+        return trainPlanBuilder(batch, opt, freeBits).build("train" + batch, batch, new Slice(Buf.OUT, 0, 2 * batch + 1));
     }
 
     /**

@@ -7,7 +7,7 @@ import tornadovae.model.VaeSpec;
 /** Everything `vae train` was asked to do, validated before any data is read. */
 public record TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epochs, int batchSize, float lr,
                            float beta, Optimizer optimizer, long seed, String backend, String device, int threads,
-                           Path out, boolean quiet) {
+                           Path out, boolean quiet, KlSchedule kl) {
     public TrainOptions {
         if (epochs < 1) throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
@@ -15,5 +15,13 @@ public record TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epoch
         if (!(beta >= 0) || Float.isInfinite(beta)) throw new IllegalArgumentException("--beta must be ≥ 0, got " + beta);
         if (optimizer.clipGradNorm() < 0) throw new IllegalArgumentException("--clip-grad-norm must be ≥ 0 (0 disables it), got " + optimizer.clipGradNorm());
         if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        if (kl == null) kl = KlSchedule.NONE;
+    }
+
+    /** Without KL warm-up, annealing or free bits. */
+    public TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epochs, int batchSize, float lr, float beta,
+                        Optimizer optimizer, long seed, String backend, String device, int threads, Path out, boolean quiet) {
+        this(dataset, dataDir, spec, epochs, batchSize, lr, beta, optimizer, seed, backend, device, threads, out, quiet,
+                KlSchedule.NONE);
     }
 }

@@ -39,6 +39,12 @@ public final class VaeSession implements AutoCloseable {
      * @param decodeBatches batch sizes for decoding latent codes (sample grids)
      */
     public VaeSession(Vae vae, Backend backend, Optimizer opt, int[] trainBatches, int[] evalBatches, int[] decodeBatches) {
+        this(vae, backend, opt, 0f, trainBatches, evalBatches, decodeBatches);
+    }
+
+    /** @param freeBits nats per latent dimension below which the KL gets no gradient (0: off) */
+    public VaeSession(Vae vae, Backend backend, Optimizer opt, float freeBits, int[] trainBatches, int[] evalBatches,
+                      int[] decodeBatches) {
         this.vae = vae;
         this.backend = backend;
         this.opt = opt;
@@ -46,7 +52,7 @@ public final class VaeSession implements AutoCloseable {
         for (int[] bs : new int[][]{trainBatches, evalBatches, decodeBatches}) for (int b : bs) max = Math.max(max, b);
         this.maxBatch = max;
         this.ws = vae.newWorkspace(max);
-        for (int b : trainBatches) plans.putIfAbsent("train" + b, vae.trainPlan(b, opt));
+        for (int b : trainBatches) plans.putIfAbsent("train" + b, vae.trainPlan(b, opt, freeBits));
         for (int b : evalBatches) plans.putIfAbsent("eval" + b, vae.evalPlan(b));
         for (int b : decodeBatches) plans.putIfAbsent("decode" + b, vae.decodePlan(b));
     }
