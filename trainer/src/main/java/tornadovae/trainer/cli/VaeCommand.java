@@ -10,7 +10,7 @@ import tornadovae.trainer.TrainingDivergedException;
 @Command(name = "vae", mixinStandardHelpOptions = true, version = "tornado-vae 0.1.0",
         description = "Train and run variational autoencoders on the JVM or on TornadoVM devices.",
         subcommands = {TrainCommand.class, SampleCommand.class, ReconstructCommand.class, EvalCommand.class,
-                LatentPcaCommand.class, ManifoldCommand.class, InterpolateCommand.class, EncodeCommand.class, DataCommand.class,
+                LatentPcaCommand.class, ManifoldCommand.class, InterpolateCommand.class, EncodeCommand.class, DemoCommand.class, DataCommand.class,
                 DevicesCommand.class, CommandLine.HelpCommand.class})
 public final class VaeCommand implements Runnable {
 
