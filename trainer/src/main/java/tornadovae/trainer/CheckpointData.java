@@ -15,7 +15,7 @@ public record CheckpointData(Path checkpointFile, Checkpoints.Loaded checkpoint,
         Dataset data = Datasets.load(dataset, dataDir != null ? dataDir : Datasets.defaultDir(dataset),
                 split.equals("train"), System.err::println);
         if (data.dim() != ckpt.vae().inputDim())
-            throw new IllegalArgumentException(checkpointFile + " is a model of " + ckpt.spec().input() + " inputs but "
+            throw new IllegalArgumentException(checkpointFile + " is a model of " + ckpt.spec().input().toString().replace('×', 'x') + " inputs but "
                     + dataset + " images are " + data.channels() + "x" + data.height() + "x" + data.width());
         return new CheckpointData(checkpointFile, ckpt, data, split);
     }

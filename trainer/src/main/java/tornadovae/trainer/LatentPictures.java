@@ -171,6 +171,13 @@ public final class LatentPictures {
         return kl;
     }
 
+    /** The labels to colour points by, or one sentence saying the data set has none. */
+    public static int[] requireLabels(tornadovae.io.data.Dataset d, int count) {
+        if (!d.hasLabels())
+            throw new IllegalArgumentException(d.name() + " has no labels to colour the PCA by; use --colour none");
+        return Arrays.copyOf(d.labels(), count);
+    }
+
     /** Dimensions whose mean KL exceeds this are counted active. */
     public static final double ACTIVE_KL = 0.01;
 

@@ -83,7 +83,9 @@ class TornadoKernelsTest {
         Slice ml = a.take(Buf.ACTS, 2 * batch * latent);
         assertMatchesReference("kl", w, List.of(
                 new Op.KlForward(a.take(Buf.OUT, batch), ml, batch, latent),
-                new Op.KlBackward(a.take(Buf.GRADS, 2 * batch * latent), ml, batch, latent)), 2, TOL);
+                new Op.KlBackward(a.take(Buf.GRADS, 2 * batch * latent), ml, batch, latent),
+                // free bits: λ near the batch-mean KL of dimensions with entries in [-1, 1], so some pass and some do not
+                new Op.KlBackwardFreeBits(a.take(Buf.GRADS, 2 * batch * latent), ml, 0.25f, batch, latent)), 2, TOL);
     }
 
     @ParameterizedTest

@@ -1,7 +1,6 @@
 package tornadovae.trainer.cli;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,15 +25,14 @@ final class LatentPcaCommand implements Callable<Integer> {
         if (!colour.equals("label") && !colour.equals("none"))
             throw new IllegalArgumentException("--colour must be label or none, got '" + colour + "'");
         CheckpointData cd = m.load();
-        if (colour.equals("label") && !cd.data().hasLabels())
-            throw new IllegalArgumentException(cd.data().name() + " has no labels to colour the PCA by; use --colour none");
+        if (colour.equals("label")) LatentPictures.requireLabels(cd.data(), 0); // before the encoding, not after
         int count = cd.count(limit);
         if (count < 2) throw new IllegalArgumentException("a PCA needs at least 2 images, the " + m.split + " split has " + count);
         int lat = cd.checkpoint().vae().latent();
         LatentPictures.Pca p;
         try (VaeSession s = m.open(cd, count)) {
             float[] ml = LatentPictures.encode(s, cd.data().images(), count, m.batch(count));
-            int[] labels = colour.equals("label") ? Arrays.copyOf(cd.data().labels(), count) : null;
+            int[] labels = colour.equals("label") ? LatentPictures.requireLabels(cd.data(), count) : null;
             p = LatentPictures.writePcaScatter(out, ml, count, lat, labels,
                     "latent means of " + count + " " + m.split + " images, PCA of " + lat + " dimensions");
         }
