@@ -73,18 +73,7 @@ public final class Evaluation {
             for (int r0 = 0; r0 < nb * k; r0 += rows) {
                 int n = Math.min(rows, nb * k - r0);
                 iwNoise.gaussian(eps, 0, n * lat);
-                for (int i = 0; i < n; i++) {
-                    int img = (r0 + i) / k;
-                    System.arraycopy(images, (from + img) * d, in, i * d, d);
-                    double acc = 0; // log p(z) − log q(z|x); the 2π terms cancel
-                    for (int j = 0; j < lat; j++) {
-                        double mu = ml[img * 2 * lat + j], lv = ml[img * 2 * lat + lat + j], e = eps[i * lat + j];
-                        double zj = mu + Math.exp(0.5 * lv) * e;
-                        z[i * lat + j] = (float) zj;
-                        acc += 0.5 * (lv + e * e - zj * zj);
-                    }
-                    logw[r0 + i] = acc;
-                }
+                fillRows(images, from, ml, eps, r0, n, k, d, lat, in, z, logw);
                 // rows n..rows-1 (the last run of a block) decode stale codes; their losses are ignored
                 int off = s.runDecodeLoss(rows);
                 float[] loss = s.workspace().out();
@@ -100,6 +89,27 @@ public final class Evaluation {
         double c = vae.spec().loss() == Loss.MSE ? 0.5 * d * Math.log(Math.PI) : 0;
         return new Result(count, d, k, sumRecon / count, sumKl / count, sumElbo / count, stdErr(sumElbo, sumElbo2, count),
                 sumNll / count, stdErr(sumNll, sumNll2, count), c, seconds);
+    }
+
+    /**
+     * Rows r0..r0+n of a block: INPUT gets each row's image, NOISE its code z = mu + σ·eps, and
+     * logw its log p(z) − log q(z|x) (the 2π terms cancel). A method of its own so the JIT
+     * compiles it early instead of waiting for the long outer loop.
+     */
+    private static void fillRows(float[] images, int from, float[] ml, float[] eps, int r0, int n, int k, int d, int lat,
+                                 float[] in, float[] z, double[] logw) {
+        for (int i = 0; i < n; i++) {
+            int img = (r0 + i) / k;
+            System.arraycopy(images, (from + img) * d, in, i * d, d);
+            double acc = 0;
+            for (int j = 0; j < lat; j++) {
+                double mu = ml[img * 2 * lat + j], lv = ml[img * 2 * lat + lat + j], e = eps[i * lat + j];
+                double zj = mu + Math.exp(0.5 * lv) * e;
+                z[i * lat + j] = (float) zj;
+                acc += 0.5 * (lv + e * e - zj * zj);
+            }
+            logw[r0 + i] = acc;
+        }
     }
 
     static double logSumExp(double[] x, int off, int n) {
