@@ -39,6 +39,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (k < 1) throw new IllegalArgumentException("--k must be at least 1, got " + k);
+        if (k > 100_000) throw new IllegalArgumentException("--k above 100000 is not supported (it holds k weights per image in memory), got " + k);
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
         CheckpointData cd = CheckpointData.load(checkpoint, dataset, dataDir, split);
         int count = cd.count(limit), batch = Math.min(batchSize, count);
