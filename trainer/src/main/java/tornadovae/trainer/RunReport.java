@@ -27,7 +27,8 @@ final class RunReport {
     private final Path dir;
     private final Map<String, String> settings;
     private final int latent;
-    private final List<double[]> klHistory = new ArrayList<>();
+    /** Per epoch of this process (a resumed run starts a new table), the KL of each latent dimension. */
+    private final java.util.SortedMap<Integer, double[]> klHistory = new java.util.TreeMap<>();
 
     RunReport(Path dir, Map<String, String> settings, int latent) {
         this.dir = dir;
@@ -46,7 +47,7 @@ final class RunReport {
     void writeEpoch(VaeSession s, Dataset test, Latents lat, List<Trainer.EpochMetrics> history, boolean finished)
             throws IOException {
         int epoch = history.get(history.size() - 1).epoch();
-        klHistory.add(lat.klPerDim());
+        klHistory.put(epoch, lat.klPerDim());
         writeKlCsv();
         int n = Math.min(PCA_POINTS, lat.count());
         if (n >= 2)
@@ -61,11 +62,11 @@ final class RunReport {
         List<String> cols = new ArrayList<>(List.of("epoch", "active_dims"));
         for (int j = 0; j < latent; j++) cols.add("kl_" + j);
         MetricsCsv csv = MetricsCsv.create(dir.resolve("kl_per_dim.csv"), cols);
-        for (int e = 0; e < klHistory.size(); e++) {
+        for (var e : klHistory.entrySet()) {
             Object[] row = new Object[cols.size()];
-            row[0] = e + 1;
-            row[1] = LatentPictures.activeDims(klHistory.get(e));
-            for (int j = 0; j < latent; j++) row[2 + j] = klHistory.get(e)[j];
+            row[0] = e.getKey();
+            row[1] = LatentPictures.activeDims(e.getValue());
+            for (int j = 0; j < latent; j++) row[2 + j] = e.getValue()[j];
             csv.append(row);
         }
     }
@@ -111,7 +112,7 @@ final class RunReport {
             h.append("<tr>");
             for (Object v : new Object[]{m.epoch(), m.step(), m.trainLoss(), m.trainRecon(), m.trainKl(), m.testLoss(),
                     m.testRecon(), m.testKl(), m.gradNorm(), m.imagesPerSecond(), m.seconds(),
-                    i < klHistory.size() ? LatentPictures.activeDims(klHistory.get(i)) : ""})
+                    klHistory.containsKey(m.epoch()) ? LatentPictures.activeDims(klHistory.get(m.epoch())) : ""})
                 h.append("<td>").append(v instanceof Double d ? fmt(d) : v).append("</td>");
             h.append("</tr>\n");
         }
