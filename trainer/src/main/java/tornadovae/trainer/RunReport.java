@@ -20,6 +20,8 @@ final class RunReport {
     /** Test images in the latent PCA: enough to see the classes, few enough to draw in a moment. */
     static final int PCA_POINTS = 5000;
     static final int INTERPOLATION_STEPS = 10;
+    /** A 2-D latent space also gets its decoded manifold, this many codes a side. */
+    static final int MANIFOLD_SIDE = 20;
 
     /** The encoded test set of one epoch, and the KL of each latent dimension over it. */
     record Latents(float[] muLogvar, int count, double[] klPerDim, int active) {}
@@ -55,6 +57,10 @@ final class RunReport {
                     test.hasLabels() ? Arrays.copyOf(test.labels(), n) : null,
                     "epoch " + epoch + ": latent means of " + n + " test images, PCA");
         if (lat.count() >= 2) writeInterpolation(s, test, lat);
+        if (latent == 2)
+            LatentPictures.writeManifold(dir.resolve("manifold.png"), LatentPictures.decodeAll(s,
+                    LatentPictures.manifoldCodes(MANIFOLD_SIDE), MANIFOLD_SIDE * MANIFOLD_SIDE, Pictures.SAMPLE_COUNT),
+                    MANIFOLD_SIDE, test.channels(), test.height(), test.width());
         AtomicFiles.writeString(dir.resolve("index.html"), html(history, lat, finished));
     }
 
@@ -103,6 +109,7 @@ final class RunReport {
         h.append("<h2>Latent space</h2>\n");
         img(h, "latent_pca.png", "PCA of the latent means of the test set, coloured by label");
         img(h, "interpolation.png", "linear interpolation between the means of test images 0 and 1, decoded");
+        if (latent == 2) img(h, "manifold.png", "the 2-D latent space decoded over the Gaussian's 5% to 95% quantiles");
 
         h.append("<h2>Metrics per epoch</h2>\n<table><tr>");
         for (String c : Metrics.COLUMNS) h.append("<th>").append(c).append("</th>");

@@ -192,7 +192,7 @@ class EvalAndLatentTest {
             assertTrue(Files.size(run.resolve(m.group(1))) > 100, m.group(1));
             assertFalse(m.group(1).contains("/"), "relative to the run folder: " + m.group(1));
         }
-        assertEquals(5, images, "loss curves, samples, reconstructions, latent PCA, interpolation");
+        assertEquals(6, images, "loss curves, samples, reconstructions, latent PCA, interpolation, and for a 2-D latent the manifold");
         assertTrue(html.contains("sample_3.png") && html.contains("Finished"), "the last epoch, finished");
         List<String> kl = Files.readAllLines(run.resolve("kl_per_dim.csv"));
         assertEquals("epoch,active_dims,kl_0,kl_1", kl.get(0));
@@ -209,6 +209,6 @@ class EvalAndLatentTest {
         if (browser == null) System.out.println("EvalAndLatentTest: skipping the browser check: no chromium on PATH (apt-get install chromium)");
         org.junit.jupiter.api.Assumptions.assumeTrue(browser != null, "no chromium on PATH");
         String dom = HeadlessChromium.dumpDom(browser, run.resolve("index.html"));
-        assertTrue(dom.contains("data-images-loaded=\"5/5\""), "every image loaded: " + dom.substring(0, Math.min(300, dom.length())));
+        assertTrue(dom.contains("data-images-loaded=\"6/6\""), "every image loaded: " + dom.substring(0, Math.min(300, dom.length())));
     }
 }
