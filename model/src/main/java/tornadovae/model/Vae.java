@@ -129,7 +129,9 @@ public final class Vae {
         return new Forward(null, null, null, z, decIn, decOut);
     }
 
-    private PlanBuilder trainPlanBuilder(int batch, Optimizer opt) {
+    private PlanBuilder trainPlanBuilder(int batch, Optimizer opt) { return trainPlanBuilder(batch, opt, 0f); }
+
+    private PlanBuilder trainPlanBuilder(int batch, Optimizer opt, float freeBits) {
         PlanBuilder pb = new PlanBuilder();
         Slice x = new Slice(Buf.INPUT, 0, batch * dim);
         Forward f = forward(pb, batch, x, pb.acts(2 * batch * latent), true);
@@ -148,7 +150,8 @@ public final class Vae {
         }
         Slice dMuLogvar = pb.acts(2 * batch * latent);
         pb.add(new Op.ReparamBackward(dMuLogvar, dz, f.muLogvar(), new Slice(Buf.NOISE, 0, batch * latent), batch, latent));
-        pb.add(new Op.KlBackward(dMuLogvar, f.muLogvar(), batch, latent));
+        pb.add(freeBits > 0 ? new Op.KlBackwardFreeBits(dMuLogvar, f.muLogvar(), freeBits, batch, latent)
+                : new Op.KlBackward(dMuLogvar, f.muLogvar(), batch, latent));
         Slice headIn = f.encOut()[encoder.size() - 1];
         Slice dHeadIn = pb.acts(headIn.length());
         head.backward(pb, dHeadIn, dMuLogvar, f.muLogvar(), headIn, batch);
@@ -173,6 +176,11 @@ public final class Vae {
         return trainPlanBuilder(batch, opt).build("train" + batch, batch, new Slice(Buf.OUT, 0, 2 * batch + 1));
     }
 
+    /** As {@link #trainPlan(int, Optimizer)} with free bits: dimensions whose batch-mean KL is below freeBits nats get no KL gradient. */
+    public StepPlan trainPlan(int batch, Optimizer opt, float freeBits) {
+        return trainPlanBuilder(batch, opt, freeBits).build("train" + batch, batch, new Slice(Buf.OUT, 0, 2 * batch + 1));
+    }
+
     /**
      * Forward with sampled z and the losses; also reads back the reconstructions (sigmoid of the
      * logits) and [mu|logvar], so one plan serves test loss, reconstruction pictures and encoding.
@@ -194,6 +202,19 @@ public final class Vae {
         pb.add(new Op.ActForward(ActivationKind.SIGMOID, 0f, outReconstructions(batch), f.logits(), batch * dim));
         Slice rec = outReconstructions(batch);
         return pb.build("decode" + batch, batch, new Slice(Buf.OUT, 0, rec.end()));
+    }
+
+    /**
+     * Decodes the latent codes in NOISE ([B][L]) and writes each row's reconstruction loss against
+     * the row of INPUT ([B][D]) into OUT's per-sample recon slice: log p(x|z) for given z, as the
+     * importance-weighted bound needs it (the host repeats each image once per sample).
+     */
+    public StepPlan decodeLossPlan(int batch) {
+        PlanBuilder pb = new PlanBuilder();
+        Forward f = decode(pb, batch, new Slice(Buf.NOISE, 0, batch * latent));
+        Slice x = new Slice(Buf.INPUT, 0, batch * dim);
+        pb.add(new Op.ReconLoss(outRecon(batch), f.logits(), x, spec.loss().wBce, spec.loss().wMse, batch, dim));
+        return pb.build("decodeLoss" + batch, batch, outRecon(batch));
     }
 
     // ---- the layer table ---------------------------------------------------------------------

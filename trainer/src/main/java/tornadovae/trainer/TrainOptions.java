@@ -8,14 +8,7 @@ import tornadovae.model.VaeSpec;
 /** Everything `vae train` was asked to do, validated before any data is read. */
 public record TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epochs, int batchSize, float lr,
                            float beta, Optimizer optimizer, long seed, String backend, String device, int threads,
-                           Path out, boolean quiet, ImageFolderOptions imageFolder) {
-    /** Without folder options: the defaults (they matter only for {@code --dataset folder}). */
-    public TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epochs, int batchSize, float lr, float beta,
-                        Optimizer optimizer, long seed, String backend, String device, int threads, Path out, boolean quiet) {
-        this(dataset, dataDir, spec, epochs, batchSize, lr, beta, optimizer, seed, backend, device, threads, out, quiet,
-                ImageFolderOptions.defaults());
-    }
-
+                           Path out, boolean quiet, ImageFolderOptions imageFolder, KlSchedule kl) {
     public TrainOptions {
         if (epochs < 1) throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
@@ -24,5 +17,21 @@ public record TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epoch
         if (optimizer.clipGradNorm() < 0) throw new IllegalArgumentException("--clip-grad-norm must be ≥ 0 (0 disables it), got " + optimizer.clipGradNorm());
         if (imageFolder == null) throw new IllegalArgumentException("image folder options must be given");
         if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        if (kl == null) kl = KlSchedule.NONE;
+    }
+
+    /** Default image-folder options (they matter only for {@code --dataset folder}), no KL schedule. */
+    public TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epochs, int batchSize, float lr, float beta,
+                        Optimizer optimizer, long seed, String backend, String device, int threads, Path out, boolean quiet) {
+        this(dataset, dataDir, spec, epochs, batchSize, lr, beta, optimizer, seed, backend, device, threads, out, quiet,
+                ImageFolderOptions.defaults(), KlSchedule.NONE);
+    }
+
+    /** No KL warm-up, annealing or free bits. */
+    public TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epochs, int batchSize, float lr, float beta,
+                        Optimizer optimizer, long seed, String backend, String device, int threads, Path out, boolean quiet,
+                        ImageFolderOptions imageFolder) {
+        this(dataset, dataDir, spec, epochs, batchSize, lr, beta, optimizer, seed, backend, device, threads, out, quiet,
+                imageFolder, KlSchedule.NONE);
     }
 }

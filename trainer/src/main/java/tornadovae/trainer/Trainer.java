@@ -69,7 +69,7 @@ public final class Trainer {
         int[] trainBatches = batchSizes(train.count(), b);
         int[] evalBatches = concat(batchSizes(test.count(), b), Math.min(Pictures.RECON_COUNT, test.count()));
         Backend backend = Backends.create(o.backend(), o.device(), o.threads());
-        try (VaeSession session = new VaeSession(vae, backend, o.optimizer(), trainBatches, evalBatches,
+        try (VaeSession session = new VaeSession(vae, backend, o.optimizer(), o.kl().freeBits(), trainBatches, evalBatches,
                 new int[]{Pictures.SAMPLE_COUNT})) {
             if (resume == null) {
                 vae.initParams(session.workspace().params(), o.seed());
@@ -109,6 +109,8 @@ public final class Trainer {
             lastGood = resume.file().toString();
             log.printf("resuming %s at epoch %d, batch %d of %d (step %d)%n", out, p.epoch(), p.batch() + 1, steps, p.step());
         }
+        RunReport report = new RunReport(out, reportSettings(session), session.vae().latent());
+        long totalSteps = (long) steps * o.epochs();
 
         for (int epoch = firstEpoch; epoch <= o.epochs(); epoch++) {
             byte[] epochRng = trainNoise.saveState();
@@ -131,7 +133,8 @@ public final class Trainer {
                         java.util.Arrays.fill(session.workspace().params(), Float.NaN);
                         session.backend().pushState();
                     }
-                    VaeSession.Losses l = session.trainStep(train.images(), order, from, n, o.lr(), o.beta(), trainNoise);
+                    float klWeight = (float) (o.beta() * o.kl().factor(session.step(), steps, totalSteps));
+                    VaeSession.Losses l = session.trainStep(train.images(), order, from, n, o.lr(), klWeight, trainNoise);
                     if (!Double.isFinite(l.recon()) || !Double.isFinite(l.kl()) || !Float.isFinite(session.lastGradNorm()))
                         throw new TrainingDivergedException(epoch, session.step(),
                                 "the loss became " + (Double.isFinite(l.recon() + l.kl()) ? "finite but the gradient norm is " + session.lastGradNorm() : l.recon() + l.kl()),
@@ -155,12 +158,15 @@ public final class Trainer {
                     t.total(o.beta()) / t.count(), t.reconPerSample(), t.klPerSample(), session.lastGradNorm(),
                     n / seconds, seconds);
             history.add(m);
-            log.printf("epoch %d/%d  train %.2f  test %.2f (recon %.2f + KL %.2f)  %,.0f img/s  %.1f s%n",
-                    epoch, o.epochs(), m.trainLoss(), m.testLoss(), m.testRecon(), m.testKl(), m.imagesPerSecond(), seconds);
+            RunReport.Latents latents = RunReport.latents(session, test, o.batchSize());
+            log.printf("epoch %d/%d  train %.2f  test %.2f (recon %.2f + KL %.2f)  %d/%d dims active  %,.0f img/s  %.1f s%n",
+                    epoch, o.epochs(), m.trainLoss(), m.testLoss(), m.testRecon(), m.testKl(), latents.active(),
+                    session.vae().latent(), m.imagesPerSecond(), seconds);
 
             session.backend().pullState();
             files.writePictures(session, test, sampleZ, epoch);
             files.writeMetrics(history);
+            report.writeEpoch(session, test, latents, history, epoch == o.epochs());
             files.writeCheckpoint("last", session, m);
             lastGood = files.checkpoint("last").toString();
             if (m.testLoss() < bestTest) {
@@ -226,6 +232,9 @@ public final class Trainer {
         s.put("train.clip_grad_norm", Float.toString(o.optimizer().clipGradNorm()));
         s.put("train.weight_decay", Float.toString(o.optimizer().weightDecay()));
         s.put("train.seed", Long.toString(o.seed()));
+        s.put("train.kl_warmup", Integer.toString(o.kl().warmupEpochs()));
+        s.put("train.kl_cycles", Integer.toString(o.kl().cycles()));
+        s.put("train.free_bits", Float.toString(o.kl().freeBits()));
         s.put("train.backend", o.backend());
         if (o.device() != null) s.put("train.device", o.device());
         var f = o.imageFolder();
@@ -233,6 +242,15 @@ public final class Trainer {
         s.put("train.image_channels", Integer.toString(f.channels()));
         s.put("train.test_fraction", Double.toString(f.testFraction()));
         s.put("train.skip_bad_images", Boolean.toString(f.skipBadImages()));
+        return s;
+    }
+
+    /** Architecture and settings for the report (the per-epoch keys of the checkpoint metadata left out). */
+    private Map<String, String> reportSettings(VaeSession session) {
+        Map<String, String> s = new LinkedHashMap<>(session.vae().spec().toMetadata());
+        s.putAll(settings(o, new EpochMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
+        s.keySet().removeAll(java.util.List.of("train.epoch", "train.step", "train.test_loss"));
+        s.put("train.out", o.out().toString());
         return s;
     }
 

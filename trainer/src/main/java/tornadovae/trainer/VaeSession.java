@@ -40,6 +40,12 @@ public final class VaeSession implements AutoCloseable {
      * @param decodeBatches batch sizes for decoding latent codes (sample grids)
      */
     public VaeSession(Vae vae, Backend backend, Optimizer opt, int[] trainBatches, int[] evalBatches, int[] decodeBatches) {
+        this(vae, backend, opt, 0f, trainBatches, evalBatches, decodeBatches);
+    }
+
+    /** @param freeBits nats per latent dimension below which the KL gets no gradient (0: off) */
+    public VaeSession(Vae vae, Backend backend, Optimizer opt, float freeBits, int[] trainBatches, int[] evalBatches,
+                      int[] decodeBatches) {
         this.vae = vae;
         this.backend = backend;
         this.opt = opt;
@@ -47,7 +53,7 @@ public final class VaeSession implements AutoCloseable {
         for (int[] bs : new int[][]{trainBatches, evalBatches, decodeBatches}) for (int b : bs) max = Math.max(max, b);
         this.maxBatch = max;
         this.ws = vae.newWorkspace(max);
-        for (int b : trainBatches) plans.putIfAbsent("train" + b, vae.trainPlan(b, opt));
+        for (int b : trainBatches) plans.putIfAbsent("train" + b, vae.trainPlan(b, opt, freeBits));
         for (int b : evalBatches) plans.putIfAbsent("eval" + b, vae.evalPlan(b));
         for (int b : decodeBatches) plans.putIfAbsent("decode" + b, vae.decodePlan(b));
     }
@@ -169,6 +175,23 @@ public final class VaeSession implements AutoCloseable {
         float[] r = new float[n * vae.inputDim()];
         System.arraycopy(ws.out(), vae.outReconstructions(n).offset(), r, 0, r.length);
         return r;
+    }
+
+    /** Adds decode-and-loss plans ({@link Vae#decodeLossPlan}) for these batch sizes; call before prepare(). */
+    public void addDecodeLossPlans(int... batches) {
+        for (int b : batches) {
+            if (b > maxBatch) throw new IllegalArgumentException("decode-loss batch " + b + " exceeds the workspace's " + maxBatch);
+            plans.putIfAbsent("decodeLoss" + b, vae.decodeLossPlan(b));
+        }
+    }
+
+    /**
+     * Decodes the codes the caller wrote into the workspace's NOISE ([batch][L]) and returns the
+     * offset in OUT of the reconstruction loss of each row against INPUT's row ([batch][D]).
+     */
+    public int runDecodeLoss(int batch) {
+        backend.run(plan("decodeLoss", batch));
+        return vae.outRecon(batch).offset();
     }
 
     @Override public void close() { backend.close(); }

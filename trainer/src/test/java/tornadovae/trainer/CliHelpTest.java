@@ -10,7 +10,8 @@ import tornadovae.trainer.cli.VaeCommand;
 
 class CliHelpTest {
     @ParameterizedTest
-    @ValueSource(strings = {"", "train", "sample", "reconstruct", "data", "data fetch", "devices"})
+    @ValueSource(strings = {"", "train", "sample", "reconstruct", "data", "data fetch", "devices", "eval", "latent-pca",
+            "manifold", "interpolate", "encode", "demo", "demo pca-vs-vae"})
     void everyCommandHasHelp(String command) {
         PrintStream old = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -29,7 +30,7 @@ class CliHelpTest {
         assertTrue(text.startsWith("Usage: vae"), text);
         if (command.equals("train"))
             for (String opt : new String[]{"--dataset", "--data-dir", "--model", "--hidden", "--latent", "--epochs",
-                    "--batch-size", "--lr", "--loss", "--beta", "--clip-grad-norm", "--seed", "--backend", "--device", "--out"})
+                    "--batch-size", "--lr", "--loss", "--beta", "--kl-warmup", "--kl-cycles", "--free-bits", "--clip-grad-norm", "--seed", "--backend", "--device", "--out"})
                 assertTrue(text.contains(opt), opt + " missing from train --help");
     }
 }

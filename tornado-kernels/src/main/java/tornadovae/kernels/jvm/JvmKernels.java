@@ -274,6 +274,12 @@ public final class JvmKernels implements Kernels, AutoCloseable {
         VaeRef.klBackward(dml, dOff, ml, mlOff, weight, batch, latent);
     }
 
+    /** B×L work with a reduction over the batch per dimension: too small to be worth threads. */
+    @Override
+    public void klBackwardFreeBits(float[] dml, int dOff, float[] ml, int mlOff, float weight, float freeBits, int batch, int latent) {
+        VaeRef.klBackwardFreeBits(dml, dOff, ml, mlOff, weight, freeBits, batch, latent);
+    }
+
     // ---- reconstruction loss: the hottest element-wise op (B×D logits per step) ----
 
     @Override

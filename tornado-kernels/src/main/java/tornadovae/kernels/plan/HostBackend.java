@@ -62,6 +62,8 @@ public final class HostBackend implements Backend {
                     o.muLogvar().offset(), o.batch(), o.latent());
             case Op.KlBackward o -> k.klBackward(a(o.dMuLogvar()), o.dMuLogvar().offset(), a(o.muLogvar()),
                     o.muLogvar().offset(), sc[Scalars.KL_WEIGHT], o.batch(), o.latent());
+            case Op.KlBackwardFreeBits o -> k.klBackwardFreeBits(a(o.dMuLogvar()), o.dMuLogvar().offset(), a(o.muLogvar()),
+                    o.muLogvar().offset(), sc[Scalars.KL_WEIGHT], o.freeBits(), o.batch(), o.latent());
             case Op.ReconLoss o -> k.reconForward(a(o.perSample()), o.perSample().offset(), a(o.logits()), o.logits().offset(),
                     a(o.target()), o.target().offset(), o.wBce(), o.wMse(), o.batch(), o.dim());
             case Op.ReconLossBackward o -> k.reconBackward(a(o.dlogits()), o.dlogits().offset(), a(o.logits()),

@@ -30,6 +30,8 @@ public interface Kernels {
 
     void klBackward(float[] dml, int dOff, float[] ml, int mlOff, float weight, int batch, int latent);
 
+    void klBackwardFreeBits(float[] dml, int dOff, float[] ml, int mlOff, float weight, float freeBits, int batch, int latent);
+
     void reconForward(float[] perSample, int psOff, float[] logits, int lOff, float[] target, int tOff,
                       float wBce, float wMse, int batch, int dim);
 

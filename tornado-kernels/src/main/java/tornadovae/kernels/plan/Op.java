@@ -59,6 +59,14 @@ public sealed interface Op {
         public KlBackward { check(dMuLogvar, 2 * batch * latent, "dMuLogvar"); }
     }
 
+    /**
+     * As KlBackward, but a latent dimension whose KL averaged over the batch is below
+     * {@code freeBits} nats gets no gradient (free bits); see {@link tornadovae.kernels.ref.VaeRef#klBackwardFreeBits}.
+     */
+    record KlBackwardFreeBits(Slice dMuLogvar, Slice muLogvar, float freeBits, int batch, int latent) implements Op {
+        public KlBackwardFreeBits { check(dMuLogvar, 2 * batch * latent, "dMuLogvar"); check(muLogvar, 2 * batch * latent, "muLogvar"); }
+    }
+
     /** Per-sample reconstruction loss from logits; see {@link tornadovae.kernels.ref.LossRef}. */
     record ReconLoss(Slice perSample, Slice logits, Slice target, float wBce, float wMse, int batch, int dim) implements Op {
         public ReconLoss { check(perSample, batch, "perSample"); check(logits, batch * dim, "logits"); check(target, batch * dim, "target"); }

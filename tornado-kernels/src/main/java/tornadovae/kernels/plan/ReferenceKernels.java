@@ -36,6 +36,9 @@ public final class ReferenceKernels implements Kernels {
     public void klBackward(float[] dml, int dOff, float[] ml, int mlOff, float weight, int batch, int latent) {
         VaeRef.klBackward(dml, dOff, ml, mlOff, weight, batch, latent);
     }
+    public void klBackwardFreeBits(float[] dml, int dOff, float[] ml, int mlOff, float weight, float freeBits, int batch, int latent) {
+        VaeRef.klBackwardFreeBits(dml, dOff, ml, mlOff, weight, freeBits, batch, latent);
+    }
     public void reconForward(float[] ps, int psOff, float[] logits, int lOff, float[] target, int tOff,
                              float wBce, float wMse, int batch, int dim) {
         LossRef.reconForward(ps, psOff, logits, lOff, target, tOff, wBce, wMse, batch, dim);

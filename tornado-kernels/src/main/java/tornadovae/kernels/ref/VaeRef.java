@@ -54,4 +54,26 @@ public final class VaeRef {
                 dMuLogvar[dOff + lv] += (float) (weight * 0.5 * (Math.exp(muLogvar[mlOff + lv]) - 1.0));
             }
     }
+
+    /**
+     * Free bits (Kingma et al., 2016): the KL term becomes Σ_j max(λ, KL_j) with KL_j the KL of
+     * dimension j averaged over the batch, so a dimension below λ gets no KL gradient and the
+     * encoder is free to use it. Dimensions at or above λ get klBackward's gradient.
+     */
+    public static void klBackwardFreeBits(float[] dMuLogvar, int dOff, float[] muLogvar, int mlOff, float weight,
+                                          float freeBits, int batch, int latent) {
+        for (int j = 0; j < latent; j++) {
+            double kl = 0;
+            for (int b = 0; b < batch; b++) {
+                double mu = muLogvar[mlOff + b * 2 * latent + j], lv = muLogvar[mlOff + b * 2 * latent + latent + j];
+                kl += -0.5 * (1 + lv - mu * mu - Math.exp(lv));
+            }
+            if (kl / batch < freeBits) continue;
+            for (int b = 0; b < batch; b++) {
+                int mu = b * 2 * latent + j, lv = mu + latent;
+                dMuLogvar[dOff + mu] += weight * muLogvar[mlOff + mu];
+                dMuLogvar[dOff + lv] += (float) (weight * 0.5 * (Math.exp(muLogvar[mlOff + lv]) - 1.0));
+            }
+        }
+    }
 }

@@ -136,6 +136,10 @@ class JvmKernelsTest {
                 REF.klBackward(dmlRef, dmo, ml, mo, 0.7f, batch, latent);
                 any(r).klBackward(dml, dmo, ml, mo, 0.7f, batch, latent);
                 assertClose("klBackward", dmlRef, dml, dmo, batch * 2 * latent, 1e-6);
+
+                REF.klBackwardFreeBits(dmlRef, dmo, ml, mo, 0.7f, 1.5f, batch, latent);
+                any(r).klBackwardFreeBits(dml, dmo, ml, mo, 0.7f, 1.5f, batch, latent);
+                assertClose("klBackwardFreeBits", dmlRef, dml, dmo, batch * 2 * latent, 1e-6);
             }
     }
 

@@ -103,6 +103,57 @@ class VaeRefTest {
     }
 
     /**
+     * Free bits: the loss weight·Σ_j max(λ·B, Σ_b KL_bj) differentiated numerically, with λ put in
+     * the largest gap between the dimensions' batch-mean KLs so that no dimension sits on the kink.
+     */
+    @ParameterizedTest(name = "batch={0} latent={1} weight={2}")
+    @CsvSource({"3,5,1", "4,7,0.37", "2,20,2.5"})
+    void klBackwardFreeBitsIsTheDerivativeOfTheClampedKl(int batch, int latent, float weight) {
+        Random r = new Random(batch * 31 + latent);
+        float[] ml = muLogvar(r, batch, latent);
+        double[] mlD = toDouble(ml);
+        double[] mean = new double[latent];
+        for (int j = 0; j < latent; j++) mean[j] = klOfDim(mlD, j, batch, latent) / batch;
+        double[] sorted = mean.clone();
+        java.util.Arrays.sort(sorted);
+        int gap = 0;
+        for (int i = 1; i < latent - 1; i++) if (sorted[i + 1] - sorted[i] > sorted[gap + 1] - sorted[gap]) gap = i;
+        float lambda = (float) ((sorted[gap] + sorted[gap + 1]) / 2);
+
+        int dOff = 2;
+        float[] prior = uniform(r, 2 * batch * latent, -1, 1);
+        float[] d = output(prior, dOff);
+        VaeRef.klBackwardFreeBits(d, dOff, input(ml, 3), 3, weight, lambda, batch, latent);
+        double[] numeric = numericGradient(x -> {
+            double loss = 0;
+            for (int j = 0; j < latent; j++) loss += Math.max(lambda * batch, klOfDim(x, j, batch, latent));
+            return weight * loss;
+        }, mlD);
+        assertNotTrivial("free-bits kl", numeric);
+        int frozen = 0;
+        for (int j = 0; j < latent; j++) if (mean[j] < lambda) frozen++;
+        assertTrue(frozen > 0 && frozen < latent, "some dimensions below λ, some above: " + frozen + " of " + latent);
+        double[] expected = numeric.clone();
+        for (int i = 0; i < expected.length; i++) expected[i] += prior[i];
+        assertGradient("d(mu, logvar) after klBackwardFreeBits", expected, d, dOff, RTOL);
+        assertPaddingUntouched("d(mu, logvar) after klBackwardFreeBits", d, dOff, 2 * batch * latent);
+
+        float[] d0 = prior.clone(), d1 = prior.clone();
+        VaeRef.klBackwardFreeBits(d0, 0, ml, 0, weight, 0f, batch, latent);
+        VaeRef.klBackward(d1, 0, ml, 0, weight, batch, latent);
+        assertEquals(java.util.Arrays.toString(d1), java.util.Arrays.toString(d0), "λ = 0 is plain klBackward");
+    }
+
+    private static double klOfDim(double[] ml, int j, int batch, int latent) {
+        double s = 0;
+        for (int b = 0; b < batch; b++) {
+            double mu = ml[b * 2 * latent + j], lv = ml[b * 2 * latent + latent + j];
+            s += -0.5 * (1 + lv - mu * mu - Math.exp(lv));
+        }
+        return s;
+    }
+
+    /**
      * The closed form against its definition, ∫ q log(q/p), by Simpson's rule per latent dimension
      * (the KL of a diagonal Gaussian is the sum over dimensions).
      */

@@ -81,9 +81,21 @@ class TornadoKernelsTest {
         w.scalars()[Scalars.KL_WEIGHT] = 0.7f;
         int batch = 9, latent = 11;
         Slice ml = a.take(Buf.ACTS, 2 * batch * latent);
+        int frozen = 0;
+        for (int j = 0; j < latent; j++) {
+            double kl = 0;
+            for (int b = 0; b < batch; b++) {
+                double mu = w.array(Buf.ACTS)[ml.offset() + b * 2 * latent + j], lv = w.array(Buf.ACTS)[ml.offset() + b * 2 * latent + latent + j];
+                kl += -0.5 * (1 + lv - mu * mu - Math.exp(lv)) / batch;
+            }
+            if (kl < 0.25) frozen++;
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(frozen > 0 && frozen < latent, "free bits must freeze some dimensions, not all: " + frozen);
         assertMatchesReference("kl", w, List.of(
                 new Op.KlForward(a.take(Buf.OUT, batch), ml, batch, latent),
-                new Op.KlBackward(a.take(Buf.GRADS, 2 * batch * latent), ml, batch, latent)), 2, TOL);
+                new Op.KlBackward(a.take(Buf.GRADS, 2 * batch * latent), ml, batch, latent),
+                // free bits: λ near the batch-mean KL of dimensions with entries in [-1, 1], so some pass and some do not
+                new Op.KlBackwardFreeBits(a.take(Buf.GRADS, 2 * batch * latent), ml, 0.25f, batch, latent)), 2, TOL);
     }
 
     @ParameterizedTest

@@ -320,7 +320,7 @@ public final class TornadoBackend implements Backend {
         Set<Buf> used = java.util.EnumSet.noneOf(Buf.class);
         for (int i : ops) {
             Op op = plan.ops().get(i);
-            if (op instanceof Op.KlBackward || op instanceof Op.Adam) used.add(Buf.SCALARS);
+            if (op instanceof Op.KlBackward || op instanceof Op.KlBackwardFreeBits || op instanceof Op.Adam) used.add(Buf.SCALARS);
             for (var comp : op.getClass().getRecordComponents()) {
                 if (comp.getType() != Slice.class) continue;
                 try {
@@ -412,6 +412,9 @@ public final class TornadoBackend implements Backend {
                     arr(o.klPerSample()), o.klPerSample().offset(), o.batch(), o.latent());
             case Op.KlBackward o -> tg.task(id, TornadoKernels::klBackward, arr(o.muLogvar()), o.muLogvar().offset(),
                     ws.scalars(), arr(o.dMuLogvar()), o.dMuLogvar().offset(), o.latent(), o.batch() * o.latent());
+            case Op.KlBackwardFreeBits o -> tg.task(id, TornadoKernels::klBackwardFreeBits, arr(o.muLogvar()),
+                    o.muLogvar().offset(), ws.scalars(), arr(o.dMuLogvar()), o.dMuLogvar().offset(), o.freeBits(),
+                    o.batch(), o.latent());
             case Op.ReconLoss o -> tg.task(id, TornadoKernels::reconLoss, arr(o.logits()), o.logits().offset(),
                     arr(o.target()), o.target().offset(), arr(o.perSample()), o.perSample().offset(), o.wBce(), o.wMse(),
                     o.batch(), o.dim());

@@ -164,6 +164,28 @@ public final class TornadoKernels {
         }
     }
 
+    /** klBackward for dimensions whose batch-mean KL is at least freeBits: one work-item per latent dimension. */
+    public static void klBackwardFreeBits(float[] ml, int mlOff, float[] sc, float[] dml, int dOff, float freeBits,
+                                          int batch, int latent) {
+        for (@Parallel int j = 0; j < latent; j++) {
+            float w = sc[Scalars.KL_WEIGHT];
+            float kl = 0f;
+            for (int b = 0; b < batch; b++) {
+                float mu = ml[mlOff + b * 2 * latent + j];
+                float lv = ml[mlOff + b * 2 * latent + latent + j];
+                kl += -0.5f * (1f + lv - mu * mu - TornadoMath.exp(lv));
+            }
+            if (kl >= freeBits * batch) {
+                for (int b = 0; b < batch; b++) {
+                    int mu = b * 2 * latent + j;
+                    int lv = mu + latent;
+                    dml[dOff + mu] += w * ml[mlOff + mu];
+                    dml[dOff + lv] += w * 0.5f * (TornadoMath.exp(ml[mlOff + lv]) - 1f);
+                }
+            }
+        }
+    }
+
     static float bceWithLogits(float x, float t) {
         return TornadoMath.max(x, 0f) - x * t + TornadoMath.log(1f + TornadoMath.exp(-TornadoMath.abs(x)));
     }

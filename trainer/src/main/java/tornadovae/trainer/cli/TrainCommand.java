@@ -14,6 +14,7 @@ import tornadovae.model.Loss;
 import tornadovae.model.Optimizer;
 import tornadovae.model.VaeSpec;
 import tornadovae.trainer.Datasets;
+import tornadovae.trainer.KlSchedule;
 import tornadovae.trainer.TrainOptions;
 import tornadovae.trainer.Trainer;
 
@@ -47,6 +48,12 @@ final class TrainCommand implements Callable<Integer> {
     String loss;
     @Option(names = "--beta", defaultValue = "1", description = "weight of the KL term, β-VAE (default: ${DEFAULT-VALUE})")
     float beta;
+    @Option(names = "--kl-warmup", defaultValue = "0", description = "raise the KL weight linearly from 0 to β over N epochs, per step (default: ${DEFAULT-VALUE})")
+    int klWarmup;
+    @Option(names = "--kl-cycles", defaultValue = "0", description = "cyclical KL annealing: C cycles, each ramping 0 → β over its first half (default: ${DEFAULT-VALUE})")
+    int klCycles;
+    @Option(names = "--free-bits", defaultValue = "0", description = "nats per latent dimension below which its KL gets no gradient (default: ${DEFAULT-VALUE})")
+    float freeBits;
     @Option(names = "--clip-grad-norm", defaultValue = "0", description = "clip the global gradient norm; 0 = off (default: ${DEFAULT-VALUE})")
     float clip;
     @Option(names = "--seed", defaultValue = "1", description = "(default: ${DEFAULT-VALUE})")
@@ -81,7 +88,8 @@ final class TrainCommand implements Callable<Integer> {
                 : Path.of("runs", dataset + "-" + model + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         TrainOptions o = new TrainOptions(dataset, dataDir != null ? dataDir : Datasets.defaultDir(dataset), spec, epochs,
                 batchSize, lr, beta, Optimizer.adam().withClip(clip).withWeightDecay(weightDecay), seed, backend, device,
-                threads != null ? threads : Runtime.getRuntime().availableProcessors(), outDir, quiet, folder);
+                threads != null ? threads : Runtime.getRuntime().availableProcessors(), outDir, quiet, folder,
+                new KlSchedule(klWarmup, klCycles, freeBits));
         new Trainer(o, System.out).checkpointEvery(checkpointEvery).run();
         return 0;
     }
