@@ -3,6 +3,7 @@ package tornadovae.trainer;
 import java.io.IOException;
 import java.nio.file.Path;
 import tornadovae.io.data.Dataset;
+import tornadovae.io.data.ImageFolderOptions;
 
 /** A checkpoint and a data split it is asked to run on, checked to fit each other. */
 public record CheckpointData(Path checkpointFile, Checkpoints.Loaded checkpoint, Dataset data, String split) {
@@ -13,11 +14,25 @@ public record CheckpointData(Path checkpointFile, Checkpoints.Loaded checkpoint,
             throw new IllegalArgumentException("--split must be train or test, got '" + split + "'");
         Checkpoints.Loaded ckpt = Checkpoints.load(checkpointFile);
         Dataset data = Datasets.load(dataset, dataDir != null ? dataDir : Datasets.defaultDir(dataset),
-                split.equals("train"), System.err::println);
+                split.equals("train"), folderOptions(ckpt), System.err::println);
         if (data.dim() != ckpt.vae().inputDim())
             throw new IllegalArgumentException(checkpointFile + " is a model of " + ckpt.spec().input().toString().replace('×', 'x') + " inputs but "
                     + dataset + " images are " + data.channels() + "x" + data.height() + "x" + data.width());
         return new CheckpointData(checkpointFile, ckpt, data, split);
+    }
+
+    /**
+     * An image folder is read the way the model was trained on it: the checkpoint's input shape gives the size and
+     * channels, its metadata the test fraction (so the test split is the same images).
+     */
+    static ImageFolderOptions folderOptions(Checkpoints.Loaded ckpt) {
+        var in = ckpt.spec().input();
+        var m = ckpt.metadata();
+        ImageFolderOptions d = ImageFolderOptions.defaults();
+        if (in.rank() != 3 || in.dim(1) != in.dim(2) || (in.dim(0) != 1 && in.dim(0) != 3)) return d;
+        return new ImageFolderOptions(in.dim(1), in.dim(0),
+                Double.parseDouble(m.getOrDefault("train.test_fraction", Double.toString(d.testFraction()))),
+                Boolean.parseBoolean(m.getOrDefault("train.skip_bad_images", "false")));
     }
 
     /** The first {@code limit} images (all when limit is 0), checked. */

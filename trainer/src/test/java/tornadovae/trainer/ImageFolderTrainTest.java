@@ -82,6 +82,16 @@ class ImageFolderTrainTest {
     }
 
     @Test
+    void latentCommandsReadTheFolderAsTheModelWasTrainedOnIt() throws Exception {
+        // the folder options (12×12 RGB, the test fraction) come from the checkpoint, not the 64×64 defaults
+        Path csv = tmp.resolve("codes.csv");
+        StringWriter err = new StringWriter();
+        assertEquals(0, VaeCommand.execute(new PrintWriter(err, true), "encode", "--checkpoint", run.resolve("best.safetensors").toString(),
+                "--dataset", "folder", "--data-dir", data.toString(), "--out", csv.toString()), err.toString());
+        assertTrue(Files.readAllLines(csv).size() > 1);
+    }
+
+    @Test
     void badFolderInputIsNamed() throws Exception {
         Path bad = colourFolder(tmp.resolve("bad"));
         Path text = Files.writeString(bad.resolve("cold/c10x.jpg"), "not a jpeg");
