@@ -9,8 +9,8 @@ import tornadovae.trainer.Evaluation;
 import tornadovae.trainer.VaeSession;
 
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Negative ELBO (reconstruction + KL, one sampled z, as training reports it) and the",
-                "importance-weighted estimate of -log p(x) with k samples (IWAE bound), in nats per image",
+        description = {"Test loss (negative ELBO) and an importance-weighted log-likelihood estimate.",
+                "Negative ELBO (reconstruction + KL, one sampled z, as training reports it) and the importance-weighted estimate of -log p(x) with k samples (IWAE bound), in nats per image",
                 "and bits per dimension, with standard errors over the images."})
 final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, description = "a .safetensors checkpoint written by `vae train`")

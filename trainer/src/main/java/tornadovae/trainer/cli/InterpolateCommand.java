@@ -12,7 +12,8 @@ import tornadovae.trainer.LatentPictures;
 import tornadovae.trainer.VaeSession;
 
 @Command(name = "interpolate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Walk the latent space between the means of two images and decode each step: one PNG row,",
+        description = {"Decode a walk in latent space between two images (one PNG row).",
+                "Walk the latent space between the means of two images and decode each step: one PNG row,",
                 "the first image, the decoded steps, the second image."})
 final class InterpolateCommand implements Callable<Integer> {
     @Mixin ModelDataOptions m;

@@ -19,8 +19,8 @@ import tornadovae.trainer.TrainOptions;
 import tornadovae.trainer.Trainer;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train a VAE. With no options: the pytorch/examples MLP VAE (784-400-20) on MNIST,",
-                "10 epochs, batch 128, Adam 1e-3, BCE; MNIST is fetched into data/mnist when missing.",
+        description = {"Train a VAE (default: the pytorch/examples MLP VAE on MNIST).",
+                "With no options: the pytorch/examples MLP VAE (784-400-20) on MNIST, 10 epochs, batch 128, Adam 1e-3, BCE; MNIST is fetched into data/mnist when missing.",
                 "Writes reconstructions and samples (PNG) each epoch, metrics.csv, loss.png, best and last checkpoints."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dataset", defaultValue = "mnist", description = "mnist, fashion-mnist, cifar10 or folder (a folder of images) (default: ${DEFAULT-VALUE})")
