@@ -7,8 +7,16 @@ import tornadovae.model.VaeSpec;
 /** Everything `vae train` was asked to do, validated before any data is read. */
 public record TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epochs, int batchSize, float lr,
                            float beta, Optimizer optimizer, long seed, String backend, String device, int threads,
-                           Path out, boolean quiet) {
+                           Path out, boolean quiet, int mcSamples) {
+
+    /** One latent draw per sample (the usual VAE). */
+    public TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epochs, int batchSize, float lr, float beta,
+                        Optimizer optimizer, long seed, String backend, String device, int threads, Path out, boolean quiet) {
+        this(dataset, dataDir, spec, epochs, batchSize, lr, beta, optimizer, seed, backend, device, threads, out, quiet, 1);
+    }
+
     public TrainOptions {
+        if (mcSamples < 1) throw new IllegalArgumentException("--mc-samples must be at least 1, got " + mcSamples);
         if (epochs < 1) throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
         if (!(lr > 0) || Float.isInfinite(lr)) throw new IllegalArgumentException("--lr must be a positive number, got " + lr);

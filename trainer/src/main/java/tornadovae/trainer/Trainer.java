@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import tornadovae.io.data.Dataset;
 import tornadovae.kernels.plan.Backend;
+import tornadovae.model.Shape;
 import tornadovae.model.Vae;
 
 /**
@@ -40,8 +41,8 @@ public final class Trainer {
     public List<EpochMetrics> run() throws IOException {
         Dataset train = Datasets.load(o.dataset(), o.dataDir(), true, log::println);
         Dataset test = Datasets.load(o.dataset(), o.dataDir(), false, log::println);
-        checkInputShape(train);
-        Vae vae = o.spec().build();
+        // the data set decides the image shape; a preset whose fixed sizes do not fit stops here, naming the layer
+        Vae vae = o.spec().withInput(Shape.of(train.channels(), train.height(), train.width())).build();
         Path out = RunFolder.create(o.out()); // only once the inputs are known to be good
         log.printf("%s: %,d training and %,d test images of %dx%dx%d%n", o.dataset(), train.count(), test.count(),
                 train.channels(), train.height(), train.width());
@@ -52,7 +53,7 @@ public final class Trainer {
         int[] evalBatches = concat(batchSizes(test.count(), b), Math.min(Pictures.RECON_COUNT, test.count()));
         Backend backend = Backends.create(o.backend(), o.device(), o.threads());
         try (VaeSession session = new VaeSession(vae, backend, o.optimizer(), trainBatches, evalBatches,
-                new int[]{Pictures.SAMPLE_COUNT})) {
+                new int[]{Pictures.SAMPLE_COUNT}, o.mcSamples())) {
             vae.initParams(session.workspace().params(), o.seed());
             log.printf("backend %s; compiling plans...%n", backend.name());
             session.prepare();
@@ -114,13 +115,6 @@ public final class Trainer {
             }
         }
         log.printf("done: best test loss %.2f; outputs in %s%n", bestTest, out);
-    }
-
-    private void checkInputShape(Dataset d) {
-        var in = o.spec().input();
-        if (in.size() != d.dim())
-            throw new IllegalArgumentException("the model expects inputs of " + in + " = " + in.size() + " values but "
-                    + d.name() + " images are " + d.channels() + "x" + d.height() + "x" + d.width() + " = " + d.dim());
     }
 
     /** The full batch size and, if the data does not divide evenly, the last partial one. */
