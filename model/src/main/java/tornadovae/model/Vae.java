@@ -325,8 +325,8 @@ public final class Vae {
     /** Layer, output shape and parameter count, as printed before training. */
     public String layerTable() {
         StringBuilder sb = new StringBuilder();
-        String fmt = "%-18s %-18s %-12s %,12d%n";
-        sb.append(String.format("%-18s %-18s %-12s %12s%n", "layer", "type", "output", "params"));
+        String fmt = "%-18s %-21s %-12s %,12d%n";
+        sb.append(String.format("%-18s %-21s %-12s %12s%n", "layer", "type", "output", "params"));
         sb.append(String.format(fmt, "input", "", spec.input(), 0));
         for (Layer l : encoder) sb.append(String.format(fmt, l.name(), l.type(), l.outputShape(), l.paramCount()));
         sb.append(String.format(fmt, head.name(), head.type(), latent + "+" + latent, head.paramCount()));

@@ -12,6 +12,7 @@ import tornadovae.io.data.Dataset;
 import tornadovae.kernels.plan.Backend;
 import tornadovae.model.Shape;
 import tornadovae.model.Vae;
+import tornadovae.model.VaeSpec;
 
 /**
  * The training loop, top to bottom: data, model, backend, then per epoch the steps, the test
@@ -42,7 +43,15 @@ public final class Trainer {
         Dataset train = Datasets.load(o.dataset(), o.dataDir(), true, log::println);
         Dataset test = Datasets.load(o.dataset(), o.dataDir(), false, log::println);
         // the data set decides the image shape; a preset whose fixed sizes do not fit stops here, naming the layer
-        Vae vae = o.spec().withInput(Shape.of(train.channels(), train.height(), train.width())).build();
+        Shape shape = Shape.of(train.channels(), train.height(), train.width());
+        Vae vae;
+        try {
+            vae = o.spec().withInput(shape).build();
+        } catch (IllegalArgumentException e) {
+            if (!VaeSpec.isPreset(o.spec().model()) || o.spec().input().equals(shape)) throw e;
+            throw new IllegalArgumentException(e.getMessage() + " (model " + o.spec().model() + " is made for "
+                    + o.spec().input() + " images; " + o.dataset() + " has " + shape + ")", e);
+        }
         Path out = RunFolder.create(o.out()); // only once the inputs are known to be good
         log.printf("%s: %,d training and %,d test images of %dx%dx%d%n", o.dataset(), train.count(), test.count(),
                 train.channels(), train.height(), train.width());
