@@ -11,9 +11,12 @@ import tornadovae.kernels.plan.ConvGeometry;
  * the weight gradient. A ConvTranspose2d's weights [inC][outC][k][k] are exactly such a W with X
  * its output, so both layers share the same code.
  *
- * <p>Per group of images, the scratch holds colT [G·P][K] (P = Hy·Wy output pixels, K = Cx·k²;
- * one row per pixel) and yT [G·P][Cy] (Y channel-last), so each GEMM is one tall product. The
- * group size depends only on the scratch size, and every element is written by one task, so
+ * <p>Per group of G images, the scratch holds col [K][G·P] (K = Cx·k² kernel taps, P = Hy·Wy
+ * pixels of Y; row r holds tap r for every pixel of every image) and Yc [Cy][G·P] (Y channel-major).
+ * Each product is then one wide GEMM (Yc = W·col, col = Wᵀ·Yc, dW = Yc·colᵀ), and moving between
+ * NCHW and Yc copies runs of P contiguous floats. im2col and col2im walk one kernel tap at a time,
+ * over whole output rows whose valid range is computed once, so the inner loops carry no tests.
+ * The group size depends only on the scratch size, and every element is written by one task, so
  * results do not depend on the thread count.
  */
 final class ConvLowering {
@@ -22,12 +25,13 @@ final class ConvLowering {
 
     // The current call, read by the per-image tasks.
     private float[] x, y, col, bias;
-    private int xOff, yOff, colOff, biasOff, n0, yTOff;
+    private int xOff, yOff, colOff, biasOff, n0, ycOff, rowLen;
     private int cx, hx, wx, cy, hy, wy, k, s, p;
     private final WorkerPool.Task im2colTask = this::im2colImage;
     private final WorkerPool.Task col2imTask = this::col2imImage;
-    private final WorkerPool.Task yToColumnsTask = this::yToChannelLast;
-    private final WorkerPool.Task yFromColumnsTask = this::yFromChannelLast;
+    private final WorkerPool.Task yToColumnsTask = this::yToChannelMajor;
+    private final WorkerPool.Task yFromColumnsTask = this::yFromChannelMajor;
+    private final WorkerPool.Task lowerBothTask = this::lowerBoth;
 
     ConvLowering(WorkerPool pool, Sgemm sgemm) {
         this.pool = pool;
@@ -56,12 +60,13 @@ final class ConvLowering {
         set(g, transposed);
         int grp = group(g, transposed, colLen), pix = hy * wy, kk = cx * k * k;
         x = xA; xOff = xO; y = yA; yOff = yO; col = colA; colOff = colO; bias = b; biasOff = bO;
-        yTOff = colO + grp * pix * kk;
+        ycOff = colO + grp * pix * kk;
         try {
             for (n0 = 0; n0 < g.batch(); n0 += grp) {
                 int count = Math.min(grp, g.batch() - n0);
+                rowLen = count * pix;
                 pool.forEach(count, im2colTask);
-                sgemm.sgemm(col, yTOff, col, colOff, w, wO, count * pix, cy, kk, false, true, false);
+                sgemm.sgemm(col, ycOff, w, wO, col, colOff, cy, rowLen, kk, false, false, false);
                 pool.forEach(count, yFromColumnsTask);
             }
         } finally {
@@ -75,12 +80,13 @@ final class ConvLowering {
         set(g, transposed);
         int grp = group(g, transposed, colLen), pix = hy * wy, kk = cx * k * k;
         x = xA; xOff = xO; y = yA; yOff = yO; col = colA; colOff = colO; bias = b; biasOff = bO;
-        yTOff = colO + grp * pix * kk;
+        ycOff = colO + grp * pix * kk;
         try {
             for (n0 = 0; n0 < g.batch(); n0 += grp) {
                 int count = Math.min(grp, g.batch() - n0);
+                rowLen = count * pix;
                 pool.forEach(count, yToColumnsTask);
-                sgemm.sgemm(col, colOff, col, yTOff, w, wO, count * pix, kk, cy, false, false, false);
+                sgemm.sgemm(col, colOff, w, wO, col, ycOff, kk, rowLen, cy, true, false, false);
                 pool.forEach(count, col2imTask);
             }
         } finally {
@@ -88,93 +94,99 @@ final class ConvLowering {
         }
     }
 
-    /** dW[Cy][Cx·k²] = Σ_n Yₙ·colₙ: the weight gradient, Y being the gradient on the narrow side. */
+    /** dW[Cy][Cx·k²] = Σ over the groups of Yc·colᵀ: the weight gradient, Y being the gradient on the narrow side. */
     void weightGrad(float[] dw, int dwO, float[] yA, int yO, float[] xA, int xO,
                     float[] colA, int colO, int colLen, ConvGeometry g, boolean transposed) {
         set(g, transposed);
         int grp = group(g, transposed, colLen), pix = hy * wy, kk = cx * k * k;
         x = xA; xOff = xO; y = yA; yOff = yO; col = colA; colOff = colO; bias = null;
-        yTOff = colO + grp * pix * kk;
+        ycOff = colO + grp * pix * kk;
         try {
             for (n0 = 0; n0 < g.batch(); n0 += grp) {
                 int count = Math.min(grp, g.batch() - n0);
-                pool.forEach(count, im2colTask);
-                pool.forEach(count, yToColumnsTask);
-                sgemm.sgemm(dw, dwO, col, yTOff, col, colOff, cy, kk, count * pix, true, false, n0 > 0);
+                rowLen = count * pix;
+                pool.forEach(count, lowerBothTask);
+                sgemm.sgemm(dw, dwO, col, ycOff, col, colOff, cy, kk, rowLen, false, true, n0 > 0);
             }
         } finally {
             x = y = col = null;
         }
     }
 
-    /** colT rows of image n0 + index: one row per Y pixel, K = Cx·k² values (zero where the window leaves X). */
-    private void im2colImage(int index, int worker) {
-        int n = n0 + index, pix = hy * wy, kk = cx * k * k;
-        int row = colOff + index * pix * kk;
-        int xImg = xOff + n * cx * hx * wx;
-        for (int oy = 0; oy < hy; oy++)
-            for (int ox = 0; ox < wy; ox++, row += kk) {
-                int r = row;
-                for (int c = 0; c < cx; c++) {
-                    int plane = xImg + c * hx * wx;
-                    for (int i = 0; i < k; i++) {
-                        int iy = oy * s - p + i;
-                        if (iy < 0 || iy >= hx) {
-                            for (int j = 0; j < k; j++) col[r++] = 0f;
-                            continue;
-                        }
-                        int line = plane + iy * wx;
-                        for (int j = 0; j < k; j++) {
-                            int ix = ox * s - p + j;
-                            col[r++] = ix >= 0 && ix < wx ? x[line + ix] : 0f;
-                        }
-                    }
-                }
-            }
+    /** First output column whose window tap j lands inside X: ox·s − p + j ≥ 0. */
+    private int firstValid(int j) { return Math.max(0, (p - j + s - 1) / s); }
+
+    /** One past the last output column whose tap j lands inside X (side of X = size). */
+    private int endValid(int j, int size, int out) {
+        int last = size - 1 + p - j;
+        return last < 0 ? 0 : Math.min(out, last / s + 1);
     }
 
-    /** X of image n0 + index = Σ of its colT rows scattered back (col2im), plus bias. */
+    /** Image n0 + index's columns of col: tap (c, i, j) of every Y pixel, zero where the window leaves X. */
+    private void im2colImage(int index, int worker) {
+        int n = n0 + index, pix = hy * wy;
+        int xImg = xOff + n * cx * hx * wx;
+        for (int c = 0, r = 0; c < cx; c++)
+            for (int i = 0; i < k; i++)
+                for (int j = 0; j < k; j++, r++) {
+                    int dst = colOff + r * rowLen + index * pix;
+                    int lo = Math.min(wy, firstValid(j)), hi = Math.max(lo, endValid(j, wx, wy));
+                    for (int oy = 0; oy < hy; oy++, dst += wy) {
+                        int iy = oy * s - p + i;
+                        if (iy < 0 || iy >= hx) {
+                            java.util.Arrays.fill(col, dst, dst + wy, 0f);
+                            continue;
+                        }
+                        int line = xImg + (c * hx + iy) * wx - p + j;
+                        for (int ox = 0; ox < lo; ox++) col[dst + ox] = 0f;
+                        for (int ox = lo; ox < hi; ox++) col[dst + ox] = x[line + ox * s];
+                        for (int ox = hi; ox < wy; ox++) col[dst + ox] = 0f;
+                    }
+                }
+    }
+
+    /** X of image n0 + index = bias + its columns of col scattered back (col2im), tap by tap in a fixed order. */
     private void col2imImage(int index, int worker) {
-        int n = n0 + index, pix = hy * wy, kk = cx * k * k;
+        int n = n0 + index, pix = hy * wy;
         int xImg = xOff + n * cx * hx * wx;
         for (int c = 0; c < cx; c++) {
             float b = bias == null ? 0f : bias[biasOff + c];
             java.util.Arrays.fill(x, xImg + c * hx * wx, xImg + (c + 1) * hx * wx, b);
         }
-        int row = colOff + index * pix * kk;
-        for (int oy = 0; oy < hy; oy++)
-            for (int ox = 0; ox < wy; ox++, row += kk) {
-                int r = row;
-                for (int c = 0; c < cx; c++) {
-                    int plane = xImg + c * hx * wx;
-                    for (int i = 0; i < k; i++) {
+        for (int c = 0, r = 0; c < cx; c++)
+            for (int i = 0; i < k; i++)
+                for (int j = 0; j < k; j++, r++) {
+                    int src = colOff + r * rowLen + index * pix;
+                    int lo = Math.min(wy, firstValid(j)), hi = Math.max(lo, endValid(j, wx, wy));
+                    for (int oy = 0; oy < hy; oy++, src += wy) {
                         int iy = oy * s - p + i;
-                        if (iy < 0 || iy >= hx) { r += k; continue; }
-                        int line = plane + iy * wx;
-                        for (int j = 0; j < k; j++, r++) {
-                            int ix = ox * s - p + j;
-                            if (ix >= 0 && ix < wx) x[line + ix] += col[r];
-                        }
+                        if (iy < 0 || iy >= hx) continue;
+                        int line = xImg + (c * hx + iy) * wx - p + j;
+                        for (int ox = lo; ox < hi; ox++) x[line + ox * s] += col[src + ox];
                     }
                 }
-            }
     }
 
-    /** yT rows of image n0 + index = Y channel-last. */
-    private void yToChannelLast(int index, int worker) {
+    /** Both operands of the weight gradient for one image, in one dispatch. */
+    private void lowerBoth(int index, int worker) {
+        im2colImage(index, worker);
+        yToChannelMajor(index, worker);
+    }
+
+    /** Image n0 + index's columns of Yc: one run of P floats per channel. */
+    private void yToChannelMajor(int index, int worker) {
         int n = n0 + index, pix = hy * wy;
-        int dst = yTOff + index * pix * cy, src = yOff + n * cy * pix;
         for (int c = 0; c < cy; c++)
-            for (int q = 0; q < pix; q++) col[dst + q * cy + c] = y[src + c * pix + q];
+            System.arraycopy(y, yOff + (n * cy + c) * pix, col, ycOff + c * rowLen + index * pix, pix);
     }
 
-    /** Y of image n0 + index from its channel-last yT rows, plus bias. */
-    private void yFromChannelLast(int index, int worker) {
+    /** Y of image n0 + index from its columns of Yc, plus bias. */
+    private void yFromChannelMajor(int index, int worker) {
         int n = n0 + index, pix = hy * wy;
-        int src = yTOff + index * pix * cy, dst = yOff + n * cy * pix;
         for (int c = 0; c < cy; c++) {
             float b = bias == null ? 0f : bias[biasOff + c];
-            for (int q = 0; q < pix; q++) y[dst + c * pix + q] = col[src + q * cy + c] + b;
+            int src = ycOff + c * rowLen + index * pix, dst = yOff + (n * cy + c) * pix;
+            for (int q = 0; q < pix; q++) y[dst + q] = col[src + q] + b;
         }
     }
 }
