@@ -9,7 +9,11 @@ import tornadovae.kernels.plan.Op;
 import tornadovae.kernels.plan.Slice;
 import tornadovae.kernels.plan.StepPlan;
 import tornadovae.kernels.plan.Workspace;
+import tornadovae.kernels.plan.ConvGeometry;
 import tornadovae.model.layers.Activation;
+import tornadovae.model.layers.Conv2d;
+import tornadovae.model.layers.ConvTranspose2d;
+import tornadovae.model.layers.Reshape;
 import tornadovae.model.layers.Layer;
 import tornadovae.model.layers.Linear;
 
@@ -25,7 +29,7 @@ public final class Vae {
     private final VaeSpec spec;
     private final int dim, latent;
     private final List<Layer> encoder = new ArrayList<>();
-    private final Linear head;
+    private Linear head;
     private final List<Layer> decoder = new ArrayList<>();
     private final ParamLayout layout = new ParamLayout();
 
@@ -33,6 +37,14 @@ public final class Vae {
         this.spec = spec;
         this.dim = spec.input().size();
         this.latent = spec.latent();
+        head = spec.conv() == null ? buildMlp() : buildConv(spec.conv());
+        for (Layer l : encoder) l.declareParams(layout);
+        head.declareParams(layout);
+        for (Layer l : decoder) l.declareParams(layout);
+        checkShapes();
+    }
+
+    private Linear buildMlp() {
         int prev = dim;
         int[] hidden = spec.hidden();
         for (int i = 0; i < hidden.length; i++) {
@@ -40,26 +52,101 @@ public final class Vae {
             encoder.add(new Activation("encoder." + i, spec.activation(), spec.slope(), Shape.of(hidden[i])));
             prev = hidden[i];
         }
-        head = Linear.splitHead("mu|logvar", prev, latent, "mu", "logvar");
+        Linear h = Linear.splitHead("mu|logvar", prev, latent, "mu", "logvar");
         prev = latent;
         for (int i = 0; i < hidden.length; i++) {
-            int h = hidden[hidden.length - 1 - i];
-            decoder.add(new Linear("decoder." + i, prev, h));
-            decoder.add(new Activation("decoder." + i, spec.activation(), spec.slope(), Shape.of(h)));
-            prev = h;
+            int size = hidden[hidden.length - 1 - i];
+            decoder.add(new Linear("decoder." + i, prev, size));
+            decoder.add(new Activation("decoder." + i, spec.activation(), spec.slope(), Shape.of(size)));
+            prev = size;
         }
         decoder.add(new Linear("decoder." + hidden.length, prev, dim));
-        for (Layer l : encoder) l.declareParams(layout);
-        head.declareParams(layout);
-        for (Layer l : decoder) l.declareParams(layout);
-        checkShapes();
+        return h;
     }
 
+    /**
+     * Encoder: Conv2d+activation per channel count, flatten, dense+activation per --fc size, then
+     * the mu|logvar head. Decoder: the dense layers mirrored (the last one back to the flatten
+     * size), reshape, ConvTranspose2d per conv layer mirrored, with the output padding that
+     * reproduces each encoder input size exactly; no activation after the last (the loss takes logits).
+     */
+    private Linear buildConv(ConvSpec c) {
+        int[] ch = c.channels(), fc = spec.hidden();
+        Shape[] convIn = new Shape[ch.length];
+        Shape cur = spec.input();
+        for (int i = 0; i < ch.length; i++) {
+            convIn[i] = cur;
+            Conv2d conv = new Conv2d("encoder.conv." + i, cur, ch[i], c.kernel(), c.stride(), c.padding());
+            cur = conv.outputShape();
+            encoder.add(conv);
+            encoder.add(new Activation("encoder.conv." + i, spec.activation(), spec.slope(), cur));
+        }
+        Shape convOut = cur;
+        Reshape flatten = Reshape.flatten("encoder.flatten", convOut);
+        encoder.add(flatten);
+        int prev = convOut.size();
+        if (c.flatten() > 0 && c.flatten() != prev) {
+            String next = fc.length > 0 ? "encoder.fc.0 (Linear)" : "mu|logvar (Linear)";
+            throw new IllegalArgumentException("layer " + next + " expects " + c.flatten() + " inputs but encoder.flatten gives "
+                    + convOut + " = " + prev + " for " + spec.input() + " images: model " + spec.model()
+                    + " does not fit this image size");
+        }
+        for (int i = 0; i < fc.length; i++) {
+            encoder.add(new Linear("encoder.fc." + i, prev, fc[i]));
+            encoder.add(new Activation("encoder.fc." + i, spec.activation(), spec.slope(), Shape.of(fc[i])));
+            prev = fc[i];
+        }
+        Linear h = Linear.splitHead("mu|logvar", prev, latent, "mu", "logvar");
+        prev = latent;
+        for (int i = 0; i < fc.length; i++) {
+            int size = fc[fc.length - 1 - i];
+            decoder.add(new Linear("decoder.fc." + i, prev, size));
+            decoder.add(new Activation("decoder.fc." + i, spec.activation(), spec.slope(), Shape.of(size)));
+            prev = size;
+        }
+        decoder.add(new Linear("decoder.fc." + fc.length, prev, convOut.size()));
+        decoder.add(new Activation("decoder.fc." + fc.length, spec.activation(), spec.slope(), Shape.of(convOut.size())));
+        decoder.add(new Reshape("decoder.reshape", Shape.of(convOut.size()), convOut));
+        cur = convOut;
+        for (int j = 0; j < ch.length; j++) {
+            int i = ch.length - 1 - j;
+            Shape target = convIn[i];
+            String name = "decoder.deconv." + j;
+            int opH = target.dim(1) - ConvGeometry.transposeOut(cur.dim(1), c.kernel(), c.stride(), c.padding(), 0);
+            int opW = target.dim(2) - ConvGeometry.transposeOut(cur.dim(2), c.kernel(), c.stride(), c.padding(), 0);
+            if (opH < 0 || opH >= c.stride() || opW < 0 || opW >= c.stride())
+                throw new IllegalArgumentException("layer " + name + " (ConvTranspose2d) cannot turn " + cur + " back into "
+                        + target + " (the input of encoder.conv." + i + ") with kernel " + c.kernel() + ", stride "
+                        + c.stride() + " and padding " + c.padding() + ": no output padding below the stride fits");
+            ConvTranspose2d deconv = new ConvTranspose2d(name, cur, target.dim(0), c.kernel(), c.stride(), c.padding(), opH, opW);
+            decoder.add(deconv);
+            cur = deconv.outputShape();
+            if (i > 0) decoder.add(new Activation(name, spec.activation(), spec.slope(), cur));
+        }
+        return h;
+    }
+
+    /** Every layer reads what the one before it writes, and the decoder gives back the input's shape. */
     private void checkShapes() {
+        Shape prev = spec.input();
+        String prevName = "input";
+        for (Layer l : encoder) { checkLink(prevName, prev, l); prev = l.outputShape(); prevName = l.name(); }
+        checkLink(prevName, prev, head);
+        prev = Shape.of(latent);
+        prevName = "z";
+        for (Layer l : decoder) { checkLink(prevName, prev, l); prev = l.outputShape(); prevName = l.name(); }
         Layer last = decoder.get(decoder.size() - 1);
-        if (last.outputShape().size() != dim)
+        boolean same = spec.conv() == null ? last.outputShape().size() == dim : last.outputShape().equals(spec.input());
+        if (!same)
             throw new IllegalArgumentException("decoder output " + last.outputShape() + " of layer " + last.name()
                     + " does not match the input " + spec.input());
+    }
+
+    private static void checkLink(String prevName, Shape prev, Layer l) {
+        boolean ok = l.inputShape().rank() == 1 ? l.inputShape().size() == prev.size() : l.inputShape().equals(prev);
+        if (!ok)
+            throw new IllegalArgumentException("layer " + l.name() + " (" + l.type() + ") expects input " + l.inputShape()
+                    + " but " + prevName + " gives " + prev);
     }
 
     public VaeSpec spec() { return spec; }
@@ -86,19 +173,27 @@ public final class Vae {
     private int outSize(int batch) { return 2 * batch + 1 + batch * dim + 2 * batch * latent; }
 
     /** A workspace large enough for every plan of up to {@code maxBatch} samples. */
-    public Workspace newWorkspace(int maxBatch) {
-        int acts = trainPlanBuilder(maxBatch, Optimizer.adam()).actsUsed();
-        return new Workspace(layout.size(), acts, maxBatch * dim, maxBatch * latent, outSize(maxBatch));
+    public Workspace newWorkspace(int maxBatch) { return newWorkspace(maxBatch, 1); }
+
+    /** A workspace for plans of up to {@code maxBatch} samples, training with {@code mcSamples} latent draws each. */
+    public Workspace newWorkspace(int maxBatch, int mcSamples) {
+        int acts = trainPlanBuilder(maxBatch, Optimizer.adam(), mcSamples, 0f).actsUsed();
+        return new Workspace(layout.size(), acts, maxBatch * dim, mcSamples * maxBatch * latent, outSize(maxBatch));
     }
 
     // ---- plans ------------------------------------------------------------------------------
 
     /** The slices of one forward pass, kept for the backward. */
-    private record Forward(Slice[] encIn, Slice[] encOut, Slice muLogvar, Slice z, Slice[] decIn, Slice[] decOut) {
+    private record Forward(Slice[] encIn, Slice[] encOut, Slice muLogvar, Slice draws, Slice z, Slice[] decIn, Slice[] decOut) {
         Slice logits() { return decOut[decOut.length - 1]; }
     }
 
     private Forward forward(PlanBuilder pb, int batch, Slice x, Slice muLogvar, boolean sample) {
+        return forward(pb, batch, x, muLogvar, sample, 1);
+    }
+
+    /** Encodes B rows, then decodes copies·B rows: row k·B + b is the k-th latent draw of sample b. */
+    private Forward forward(PlanBuilder pb, int batch, Slice x, Slice muLogvar, boolean sample, int copies) {
         Slice[] encIn = new Slice[encoder.size()], encOut = new Slice[encoder.size()];
         Slice cur = x;
         for (int i = 0; i < encoder.size(); i++) {
@@ -109,11 +204,17 @@ public final class Vae {
             cur = encOut[i];
         }
         head.forward(pb, muLogvar, cur, batch);
-        Slice z = pb.acts(batch * latent);
-        Slice eps = new Slice(Buf.NOISE, 0, batch * latent);
-        if (sample) pb.add(new Op.Reparam(z, muLogvar, eps, batch, latent));
-        Forward dec = decode(pb, batch, z);
-        return new Forward(encIn, encOut, muLogvar, z, dec.decIn, dec.decOut);
+        Slice draws = muLogvar;
+        if (copies > 1) {
+            draws = pb.acts(copies * 2 * batch * latent);
+            pb.add(new Op.Replicate(draws, muLogvar, copies));
+        }
+        int rows = copies * batch;
+        Slice z = pb.acts(rows * latent);
+        Slice eps = new Slice(Buf.NOISE, 0, rows * latent);
+        if (sample) pb.add(new Op.Reparam(z, draws, eps, rows, latent));
+        Forward dec = decode(pb, rows, z);
+        return new Forward(encIn, encOut, muLogvar, draws, z, dec.decIn, dec.decOut);
     }
 
     private Forward decode(PlanBuilder pb, int batch, Slice z) {
@@ -126,30 +227,49 @@ public final class Vae {
             l.forward(pb, decOut[i], cur, batch);
             cur = decOut[i];
         }
-        return new Forward(null, null, null, z, decIn, decOut);
+        return new Forward(null, null, null, null, z, decIn, decOut);
     }
 
-    private PlanBuilder trainPlanBuilder(int batch, Optimizer opt) { return trainPlanBuilder(batch, opt, 0f); }
-
-    private PlanBuilder trainPlanBuilder(int batch, Optimizer opt, float freeBits) {
+    /**
+     * With K Monte-Carlo samples the decoder sees K·B rows (the encoder output replicated K times,
+     * K noise draws per sample) and each sample's reconstruction loss is the MEAN of its K
+     * per-draw losses: the loss weights are divided by K, which scales the per-draw losses and
+     * their gradients alike, and the K per-draw values are summed per sample. With free bits > 0
+     * a latent dimension whose batch-mean KL is below that many nats gets no KL gradient.
+     */
+    private PlanBuilder trainPlanBuilder(int batch, Optimizer opt, int mc, float freeBits) {
+        if (mc < 1) throw new IllegalArgumentException("--mc-samples must be at least 1, got " + mc);
         PlanBuilder pb = new PlanBuilder();
         Slice x = new Slice(Buf.INPUT, 0, batch * dim);
-        Forward f = forward(pb, batch, x, pb.acts(2 * batch * latent), true);
-        pb.add(new Op.ReconLoss(outRecon(batch), f.logits(), x, spec.loss().wBce, spec.loss().wMse, batch, dim));
+        Forward f = forward(pb, batch, x, pb.acts(2 * batch * latent), true, mc);
+        int rows = mc * batch;
+        float wBce = spec.loss().wBce / mc, wMse = spec.loss().wMse / mc;
+        Slice target = x;
+        if (mc > 1) {
+            target = pb.acts(rows * dim);
+            pb.add(new Op.Replicate(target, x, mc));
+            Slice perDraw = pb.acts(rows);
+            pb.add(new Op.ReconLoss(perDraw, f.logits(), target, wBce, wMse, rows, dim));
+            pb.add(new Op.SumCopies(outRecon(batch), perDraw, mc, 1f));
+        } else {
+            pb.add(new Op.ReconLoss(outRecon(batch), f.logits(), x, wBce, wMse, batch, dim));
+        }
         pb.add(new Op.KlForward(outKl(batch), f.muLogvar(), batch, latent));
 
         // backward, top to bottom
-        Slice dLogits = pb.acts(batch * dim);
-        pb.add(new Op.ReconLossBackward(dLogits, f.logits(), x, spec.loss().wBce, spec.loss().wMse, batch, dim));
+        Slice dLogits = pb.acts(rows * dim);
+        pb.add(new Op.ReconLossBackward(dLogits, f.logits(), target, wBce, wMse, rows, dim));
         Slice dCur = dLogits;
-        Slice dz = pb.acts(batch * latent);
+        Slice dz = pb.acts(rows * latent);
         for (int i = decoder.size() - 1; i >= 0; i--) {
             Slice dIn = i == 0 ? dz : pb.acts(f.decIn()[i].length());
-            decoder.get(i).backward(pb, dIn, dCur, f.decOut()[i], f.decIn()[i], batch);
+            decoder.get(i).backward(pb, dIn, dCur, f.decOut()[i], f.decIn()[i], rows);
             dCur = dIn;
         }
         Slice dMuLogvar = pb.acts(2 * batch * latent);
-        pb.add(new Op.ReparamBackward(dMuLogvar, dz, f.muLogvar(), new Slice(Buf.NOISE, 0, batch * latent), batch, latent));
+        Slice dDraws = mc > 1 ? pb.acts(rows * 2 * latent) : dMuLogvar;
+        pb.add(new Op.ReparamBackward(dDraws, dz, f.draws(), new Slice(Buf.NOISE, 0, rows * latent), rows, latent));
+        if (mc > 1) pb.add(new Op.SumCopies(dMuLogvar, dDraws, mc, 1f));
         pb.add(freeBits > 0 ? new Op.KlBackwardFreeBits(dMuLogvar, f.muLogvar(), freeBits, batch, latent)
                 : new Op.KlBackward(dMuLogvar, f.muLogvar(), batch, latent));
         Slice headIn = f.encOut()[encoder.size() - 1];
@@ -172,13 +292,19 @@ public final class Vae {
     }
 
     /** Forward, loss, backward and an Adam step; reads back per-sample losses and the gradient norm. */
-    public StepPlan trainPlan(int batch, Optimizer opt) {
-        return trainPlanBuilder(batch, opt).build("train" + batch, batch, new Slice(Buf.OUT, 0, 2 * batch + 1));
+    public StepPlan trainPlan(int batch, Optimizer opt) { return trainPlan(batch, opt, 1); }
+
+    /** A training step with {@code mcSamples} latent draws per sample (NOISE holds mcSamples·B rows). */
+    public StepPlan trainPlan(int batch, Optimizer opt, int mcSamples) { return trainPlan(batch, opt, mcSamples, 0f); }
+
+    /** A training step with K Monte-Carlo samples per input and free bits (0 = off). */
+    public StepPlan trainPlan(int batch, Optimizer opt, int mcSamples, float freeBits) {
+        return trainPlanBuilder(batch, opt, mcSamples, freeBits).build("train" + batch, batch, new Slice(Buf.OUT, 0, 2 * batch + 1));
     }
 
     /** As {@link #trainPlan(int, Optimizer)} with free bits: dimensions whose batch-mean KL is below freeBits nats get no KL gradient. */
     public StepPlan trainPlan(int batch, Optimizer opt, float freeBits) {
-        return trainPlanBuilder(batch, opt, freeBits).build("train" + batch, batch, new Slice(Buf.OUT, 0, 2 * batch + 1));
+        return trainPlan(batch, opt, 1, freeBits);
     }
 
     /**
@@ -222,15 +348,15 @@ public final class Vae {
     /** Layer, output shape and parameter count, as printed before training. */
     public String layerTable() {
         StringBuilder sb = new StringBuilder();
-        String fmt = "%-14s %-14s %-12s %,12d%n";
-        sb.append(String.format("%-14s %-14s %-12s %12s%n", "layer", "type", "output", "params"));
-        sb.append(String.format("%-14s %-14s %-12s %,12d%n", "input", "", spec.input(), 0));
+        String fmt = "%-18s %-21s %-12s %,12d%n";
+        sb.append(String.format("%-18s %-21s %-12s %12s%n", "layer", "type", "output", "params"));
+        sb.append(String.format(fmt, "input", "", spec.input(), 0));
         for (Layer l : encoder) sb.append(String.format(fmt, l.name(), l.type(), l.outputShape(), l.paramCount()));
         sb.append(String.format(fmt, head.name(), head.type(), latent + "+" + latent, head.paramCount()));
         sb.append(String.format(fmt, "z", "Reparameterise", Shape.of(latent), 0));
         for (Layer l : decoder) sb.append(String.format(fmt, l.name(), l.type(), l.outputShape(), l.paramCount()));
         sb.append(String.format(fmt, "output", "Sigmoid", spec.input(), 0));
-        sb.append(String.format("%-14s %-14s %-12s %,12d%n", "total", "", "", layout.size()));
+        sb.append(String.format(fmt, "total", "", "", layout.size()));
         return sb.toString();
     }
 }

@@ -86,7 +86,8 @@ public final class ResumeCheckpoint {
                     Long.parseLong(need(m, "train.seed")), need(m, "train.backend"), m.get("train.device"), threads,
                     runDir, quiet, folderOptions(m), new KlSchedule(Integer.parseInt(m.getOrDefault("train.kl_warmup", "0")),
                             Integer.parseInt(m.getOrDefault("train.kl_cycles", "0")),
-                            Float.parseFloat(m.getOrDefault("train.free_bits", "0"))));
+                            Float.parseFloat(m.getOrDefault("train.free_bits", "0"))),
+                    Integer.parseInt(m.getOrDefault("train.mc_samples", "1")));
             String rng = m.get("resume.rng");
             Position p = new Position(Integer.parseInt(need(m, "resume.epoch")), Integer.parseInt(need(m, "resume.batch")),
                     Long.parseLong(need(m, "train.step")), Base64.getDecoder().decode(need(m, "resume.rng_epoch_start")),

@@ -8,8 +8,9 @@ import tornadovae.model.VaeSpec;
 /** Everything `vae train` was asked to do, validated before any data is read. */
 public record TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epochs, int batchSize, float lr,
                            float beta, Optimizer optimizer, long seed, String backend, String device, int threads,
-                           Path out, boolean quiet, ImageFolderOptions imageFolder, KlSchedule kl) {
+                           Path out, boolean quiet, ImageFolderOptions imageFolder, KlSchedule kl, int mcSamples) {
     public TrainOptions {
+        if (mcSamples < 1) throw new IllegalArgumentException("--mc-samples must be at least 1, got " + mcSamples);
         if (epochs < 1) throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
         if (!(lr > 0) || Float.isInfinite(lr)) throw new IllegalArgumentException("--lr must be a positive number, got " + lr);
@@ -24,7 +25,15 @@ public record TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epoch
     public TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epochs, int batchSize, float lr, float beta,
                         Optimizer optimizer, long seed, String backend, String device, int threads, Path out, boolean quiet) {
         this(dataset, dataDir, spec, epochs, batchSize, lr, beta, optimizer, seed, backend, device, threads, out, quiet,
-                ImageFolderOptions.defaults(), KlSchedule.NONE);
+                ImageFolderOptions.defaults(), KlSchedule.NONE, 1);
+    }
+
+    /** One latent draw per sample (the usual VAE). */
+    public TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epochs, int batchSize, float lr, float beta,
+                        Optimizer optimizer, long seed, String backend, String device, int threads, Path out, boolean quiet,
+                        ImageFolderOptions imageFolder, KlSchedule kl) {
+        this(dataset, dataDir, spec, epochs, batchSize, lr, beta, optimizer, seed, backend, device, threads, out, quiet,
+                imageFolder, kl, 1);
     }
 
     /** No KL warm-up, annealing or free bits. */
@@ -32,6 +41,6 @@ public record TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epoch
                         Optimizer optimizer, long seed, String backend, String device, int threads, Path out, boolean quiet,
                         ImageFolderOptions imageFolder) {
         this(dataset, dataDir, spec, epochs, batchSize, lr, beta, optimizer, seed, backend, device, threads, out, quiet,
-                imageFolder, KlSchedule.NONE);
+                imageFolder, KlSchedule.NONE, 1);
     }
 }

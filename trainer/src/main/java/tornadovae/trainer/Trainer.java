@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Map;
 import tornadovae.io.data.Dataset;
 import tornadovae.kernels.plan.Backend;
+import tornadovae.model.Shape;
 import tornadovae.model.Vae;
+import tornadovae.model.VaeSpec;
 
 /**
  * The training loop, top to bottom: data, model, backend, then per epoch the steps, the test
@@ -57,9 +59,20 @@ public final class Trainer {
     public List<EpochMetrics> run() throws IOException {
         Dataset train = Datasets.load(o.dataset(), o.dataDir(), true, o.imageFolder(), log::println);
         Dataset test = Datasets.load(o.dataset(), o.dataDir(), false, o.imageFolder(), log::println);
-        checkInputShape(train);
-        if (resume != null) checkResumable(train);
-        Vae vae = o.spec().build();
+        if (resume != null) {
+            checkInputShape(train);   // a checkpoint's model is fixed: the data must fit it
+            checkResumable(train);
+        }
+        // the data set decides the image shape; a preset whose fixed sizes do not fit stops here, naming the layer
+        Shape shape = Shape.of(train.channels(), train.height(), train.width());
+        Vae vae;
+        try {
+            vae = o.spec().withInput(shape).build();
+        } catch (IllegalArgumentException e) {
+            if (!VaeSpec.isPreset(o.spec().model()) || o.spec().input().equals(shape)) throw e;
+            throw new IllegalArgumentException(e.getMessage() + " (model " + o.spec().model() + " is made for "
+                    + o.spec().input() + " images; " + o.dataset() + " has " + shape + ")", e);
+        }
         Path out = resume != null ? RunFolder.reopen(o.out()) : RunFolder.create(o.out()); // only once the inputs are known to be good
         log.printf("%s: %,d training and %,d test images of %dx%dx%d%n", o.dataset(), train.count(), test.count(),
                 train.channels(), train.height(), train.width());
@@ -69,8 +82,8 @@ public final class Trainer {
         int[] trainBatches = batchSizes(train.count(), b);
         int[] evalBatches = concat(batchSizes(test.count(), b), Math.min(Pictures.RECON_COUNT, test.count()));
         Backend backend = Backends.create(o.backend(), o.device(), o.threads());
-        try (VaeSession session = new VaeSession(vae, backend, o.optimizer(), o.kl().freeBits(), trainBatches, evalBatches,
-                new int[]{Pictures.SAMPLE_COUNT})) {
+        try (VaeSession session = new VaeSession(vae, backend, o.optimizer(), trainBatches, evalBatches,
+                new int[]{Pictures.SAMPLE_COUNT}, o.mcSamples(), o.kl().freeBits())) {
             if (resume == null) {
                 vae.initParams(session.workspace().params(), o.seed());
             } else {
@@ -235,6 +248,7 @@ public final class Trainer {
         s.put("train.kl_warmup", Integer.toString(o.kl().warmupEpochs()));
         s.put("train.kl_cycles", Integer.toString(o.kl().cycles()));
         s.put("train.free_bits", Float.toString(o.kl().freeBits()));
+        s.put("train.mc_samples", Integer.toString(o.mcSamples()));
         s.put("train.backend", o.backend());
         if (o.device() != null) s.put("train.device", o.device());
         var f = o.imageFolder();

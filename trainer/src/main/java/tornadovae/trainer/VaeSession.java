@@ -31,6 +31,7 @@ public final class VaeSession implements AutoCloseable {
     private final Optimizer opt;
     private final Map<String, StepPlan> plans = new LinkedHashMap<>();
     private final int maxBatch;
+    private final int mcSamples;
     private long step;
     private float gradNorm;
 
@@ -40,20 +41,36 @@ public final class VaeSession implements AutoCloseable {
      * @param decodeBatches batch sizes for decoding latent codes (sample grids)
      */
     public VaeSession(Vae vae, Backend backend, Optimizer opt, int[] trainBatches, int[] evalBatches, int[] decodeBatches) {
-        this(vae, backend, opt, 0f, trainBatches, evalBatches, decodeBatches);
+        this(vae, backend, opt, trainBatches, evalBatches, decodeBatches, 1, 0f);
     }
 
     /** @param freeBits nats per latent dimension below which the KL gets no gradient (0: off) */
     public VaeSession(Vae vae, Backend backend, Optimizer opt, float freeBits, int[] trainBatches, int[] evalBatches,
                       int[] decodeBatches) {
+        this(vae, backend, opt, trainBatches, evalBatches, decodeBatches, 1, freeBits);
+    }
+
+    /** As above, training with {@code mcSamples} latent draws per sample (the loss is the mean over the draws). */
+    public VaeSession(Vae vae, Backend backend, Optimizer opt, int[] trainBatches, int[] evalBatches, int[] decodeBatches,
+                      int mcSamples) {
+        this(vae, backend, opt, trainBatches, evalBatches, decodeBatches, mcSamples, 0f);
+    }
+
+    /**
+     * @param mcSamples latent draws per sample in training (the loss is the mean over the draws)
+     * @param freeBits nats per latent dimension below which the KL gets no gradient (0: off)
+     */
+    public VaeSession(Vae vae, Backend backend, Optimizer opt, int[] trainBatches, int[] evalBatches, int[] decodeBatches,
+                      int mcSamples, float freeBits) {
         this.vae = vae;
+        this.mcSamples = mcSamples;
         this.backend = backend;
         this.opt = opt;
         int max = 1;
         for (int[] bs : new int[][]{trainBatches, evalBatches, decodeBatches}) for (int b : bs) max = Math.max(max, b);
         this.maxBatch = max;
-        this.ws = vae.newWorkspace(max);
-        for (int b : trainBatches) plans.putIfAbsent("train" + b, vae.trainPlan(b, opt, freeBits));
+        this.ws = vae.newWorkspace(max, mcSamples);
+        for (int b : trainBatches) plans.putIfAbsent("train" + b, vae.trainPlan(b, opt, mcSamples, freeBits));
         for (int b : evalBatches) plans.putIfAbsent("eval" + b, vae.evalPlan(b));
         for (int b : decodeBatches) plans.putIfAbsent("decode" + b, vae.decodePlan(b));
     }
@@ -95,7 +112,7 @@ public final class VaeSession implements AutoCloseable {
     /** One Adam step on images[order[from..from+batch)]. Returns the batch's loss sums. */
     public Losses trainStep(float[] images, int[] order, int from, int batch, float lr, float klWeight, Noise noise) {
         loadBatch(images, order, from, batch);
-        noise.gaussian(ws.noise(), 0, batch * vae.latent());
+        noise.gaussian(ws.noise(), 0, mcSamples * batch * vae.latent());
         step++;
         float[] sc = ws.scalars();
         sc[Scalars.LEARNING_RATE] = lr;

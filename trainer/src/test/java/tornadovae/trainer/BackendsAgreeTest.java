@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import tornadovae.kernels.ActivationKind;
+import tornadovae.model.ConvSpec;
 import tornadovae.model.Loss;
 import tornadovae.model.Optimizer;
 import tornadovae.model.Shape;
@@ -25,7 +26,16 @@ class BackendsAgreeTest {
     record Trace(List<Double> losses, float[] params) {}
 
     static Trace trace(String backend, ActivationKind act, Loss loss, Optimizer opt) {
-        Vae vae = new VaeSpec("mlp", Shape.of(1, 28, 28), new int[]{96, 48}, 6, act, 0.2f, loss).build();
+        return trace(backend, new VaeSpec("mlp", Shape.of(1, 28, 28), new int[]{96, 48}, 6, act, 0.2f, loss), opt, 10);
+    }
+
+    /** A small mnist-conv: Conv2d(1,8,3,s2,p1), Conv2d(8,16,3,s2,p1), Linear(784,32), latent 6, mirrored. */
+    static VaeSpec smallConv(ActivationKind act, Loss loss) {
+        return new VaeSpec("conv", Shape.of(1, 28, 28), new int[]{32}, 6, act, 0.2f, loss, new ConvSpec(new int[]{8, 16}, 3, 2, 1, 0));
+    }
+
+    static Trace trace(String backend, VaeSpec spec, Optimizer opt, int steps) {
+        Vae vae = spec.build();
         float[] images = new float[N * 784];
         Random r = new Random(3);
         for (int i = 0; i < images.length; i++) images[i] = r.nextFloat() < 0.7f ? 0f : r.nextFloat();
@@ -37,7 +47,7 @@ class BackendsAgreeTest {
             vae.initParams(s.workspace().params(), 11);
             s.prepare();
             Noise noise = new Noise(5);
-            for (int step = 0; step < 10; step++) {
+            for (int step = 0; step < steps; step++) {
                 int from = (step * BATCH) % (N - N % BATCH + BATCH);
                 int n = Math.min(BATCH, N - from);
                 losses.add(s.trainStep(images, order, from, n, 2e-3f, 0.8f, noise).total(0.8));
@@ -71,5 +81,22 @@ class BackendsAgreeTest {
         assumeTrue(reason == null, reason);
         Optimizer opt = Optimizer.adam().withClip(50f);
         assertSameRun(trace("jvm", ActivationKind.RELU, Loss.BCE, opt), trace("tornado", ActivationKind.RELU, Loss.BCE, opt), 1e-3);
+    }
+
+    @Test
+    void jvmMatchesReferenceOnAConvVae() {
+        Optimizer opt = Optimizer.adam().withClip(50f);
+        VaeSpec spec = smallConv(ActivationKind.LEAKY_RELU, Loss.BCE);
+        assertSameRun(trace("reference", spec, opt, 6), trace("jvm", spec, opt, 6), 1e-4);
+    }
+
+    @Test
+    void tornadoMatchesJvmOnAConvVae() {
+        String reason = Backends.tornadoUnavailableReason();
+        if (reason != null) System.out.println("BackendsAgreeTest.tornadoMatchesJvmOnAConvVae skipped: " + reason);
+        assumeTrue(reason == null, reason);
+        Optimizer opt = Optimizer.adam();
+        VaeSpec spec = smallConv(ActivationKind.RELU, Loss.BCE);
+        assertSameRun(trace("jvm", spec, opt, 20), trace("tornado", spec, opt, 20), 1e-3);
     }
 }

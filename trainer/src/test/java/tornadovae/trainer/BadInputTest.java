@@ -58,6 +58,24 @@ class BadInputTest {
     }
 
     @Test
+    void convShapesThatCannotFitAreRejectedBeforeTraining() throws Exception {
+        Path data = TinyMnist.write(tmp.resolve("d"), 20, 10);
+        Result r = train(data, "--model", "conv", "--channels", "4", "--kernel", "31", "--padding", "0");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("encoder.conv.0") && r.err().contains("1×28×28"), r.err());
+        r = train(data, "--model", "rgb128-conv");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("encoder.conv.4") && r.err().contains("made for 3×128×128 images; mnist has 1×28×28"), r.err());
+        r = train(data, "--model", "resnet");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("unknown model 'resnet'"), r.err());
+        r = train(data, "--model", "mnist-conv", "--mc-samples", "0");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--mc-samples must be at least 1"), r.err());
+        assertFalse(Files.exists(tmp.resolve("out")), "nothing written for a rejected command");
+    }
+
+    @Test
     void corruptAndTruncatedIdxFilesAreNamed() throws Exception {
         Path data = TinyMnist.write(tmp.resolve("d"), 20, 10);
         Path images = data.resolve("train-images-idx3-ubyte");

@@ -7,7 +7,9 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import tornadovae.kernels.ActivationKind;
+import tornadovae.kernels.plan.ConvGeometry;
 import tornadovae.kernels.plan.Kernels;
+import tornadovae.kernels.ref.ConvRef;
 import tornadovae.kernels.ref.ActivationRef;
 import tornadovae.kernels.ref.VaeRef;
 
@@ -46,6 +48,7 @@ public final class JvmKernels implements Kernels, AutoCloseable {
 
     private final WorkerPool pool;
     private final Sgemm sgemm;
+    private final ConvLowering conv;
     private double[] partials = new double[64];
     private final float[][] laneScratch;          // per worker: vector lanes summed in a fixed order
 
@@ -65,6 +68,7 @@ public final class JvmKernels implements Kernels, AutoCloseable {
     public JvmKernels(int threads) {
         this.pool = new WorkerPool(threads);
         this.sgemm = new Sgemm(pool);
+        this.conv = new ConvLowering(pool, sgemm);
         this.laneScratch = new float[threads][L];
     }
 
@@ -490,5 +494,59 @@ public final class JvmKernels implements Kernels, AutoCloseable {
             v[o3 + i] = vi;
             p[o0 + i] = p[o0 + i] * decay - mi * step / ((float) Math.sqrt(vi * invBc2) + eps);
         }
+    }
+
+    // ---- convolutions: im2col + SGEMM (ConvLowering) ----
+
+    @Override
+    public void conv2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,
+                       float[] col, int colOff, int colLen, ConvGeometry g) {
+        conv.yFromX(out, outOff, in, inOff, w, wOff, bias, biasOff, col, colOff, colLen, g, false);
+    }
+
+    @Override
+    public void conv2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
+                                float[] col, int colOff, int colLen, ConvGeometry g) {
+        conv.xFromY(dIn, dInOff, dOut, dOutOff, w, wOff, null, 0, col, colOff, colLen, g, false);
+    }
+
+    @Override
+    public void conv2dWeightGrad(float[] dW, int dWOff, float[] dOut, int dOutOff, float[] in, int inOff,
+                                 float[] col, int colOff, int colLen, ConvGeometry g) {
+        conv.weightGrad(dW, dWOff, dOut, dOutOff, in, inOff, col, colOff, colLen, g, false);
+    }
+
+    @Override
+    public void convTranspose2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,
+                                float[] col, int colOff, int colLen, ConvGeometry g) {
+        conv.xFromY(out, outOff, in, inOff, w, wOff, bias, biasOff, col, colOff, colLen, g, true);
+    }
+
+    @Override
+    public void convTranspose2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
+                                         float[] col, int colOff, int colLen, ConvGeometry g) {
+        conv.yFromX(dIn, dInOff, dOut, dOutOff, w, wOff, null, 0, col, colOff, colLen, g, true);
+    }
+
+    @Override
+    public void convTranspose2dWeightGrad(float[] dW, int dWOff, float[] dOut, int dOutOff, float[] in, int inOff,
+                                          float[] col, int colOff, int colLen, ConvGeometry g) {
+        conv.weightGrad(dW, dWOff, in, inOff, dOut, dOutOff, col, colOff, colLen, g, true);
+    }
+
+    /** Per channel, planes summed in double in (n, p) order: the reference's arithmetic. */
+    @Override
+    public void channelBiasGrad(float[] dbias, int dbOff, float[] dout, int doutOff, int batch, int channels, int plane) {
+        ConvRef.channelBiasGrad(dbias, dbOff, dout, doutOff, batch, channels, plane);
+    }
+
+    @Override
+    public void replicate(float[] out, int outOff, float[] in, int inOff, int n, int copies) {
+        for (int k = 0; k < copies; k++) System.arraycopy(in, inOff, out, outOff + k * n, n);
+    }
+
+    @Override
+    public void sumCopies(float[] out, int outOff, float[] in, int inOff, int n, int copies, float scale) {
+        ConvRef.sumCopies(out, outOff, in, inOff, n, copies, scale);
     }
 }

@@ -63,12 +63,16 @@ public final class WorkerPool implements AutoCloseable {
             return;
         }
         int gen = generation + 1;
+        // Retire the previous job's claims FIRST: a worker late in drain() may still hold that job's
+        // claim value (all indices taken); if taskCount grew before the claim moved on, its CAS would
+        // succeed, run an index past the old job on the new task and bump `done` once too often,
+        // and the caller then waited forever (seen as a hang in a JMH run of the conv VAE).
+        claim.set((long) gen << 32);
         task = t;
         taskCount = count;
         failure = null;
         caller = Thread.currentThread();
         done.set(0);
-        claim.set((long) gen << 32);
         generation = gen;                   // volatile write: publishes the job
         if (sleepers.get() > 0) for (Thread w : workers) LockSupport.unpark(w);
         try {

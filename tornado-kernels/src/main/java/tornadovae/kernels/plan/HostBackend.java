@@ -75,6 +75,25 @@ public final class HostBackend implements Backend {
                     a(o.m()), o.m().offset(), a(o.v()), o.v().offset(), o.params().length(),
                     sc[Scalars.LEARNING_RATE], o.beta1(), o.beta2(), o.eps(), o.weightDecay(),
                     sc[Scalars.ADAM_BC1], sc[Scalars.ADAM_BC2]);
+            case Op.Conv2d o -> k.conv2d(a(o.out()), o.out().offset(), a(o.in()), o.in().offset(), a(o.weight()),
+                    o.weight().offset(), a(o.bias()), o.bias().offset(), a(o.col()), o.col().offset(), o.col().length(), o.g());
+            case Op.Conv2dInputGrad o -> k.conv2dInputGrad(a(o.dIn()), o.dIn().offset(), a(o.dOut()), o.dOut().offset(),
+                    a(o.weight()), o.weight().offset(), a(o.col()), o.col().offset(), o.col().length(), o.g());
+            case Op.Conv2dWeightGrad o -> k.conv2dWeightGrad(a(o.dWeight()), o.dWeight().offset(), a(o.dOut()),
+                    o.dOut().offset(), a(o.in()), o.in().offset(), a(o.col()), o.col().offset(), o.col().length(), o.g());
+            case Op.ConvTranspose2d o -> k.convTranspose2d(a(o.out()), o.out().offset(), a(o.in()), o.in().offset(),
+                    a(o.weight()), o.weight().offset(), a(o.bias()), o.bias().offset(), a(o.col()), o.col().offset(),
+                    o.col().length(), o.g());
+            case Op.ConvTranspose2dInputGrad o -> k.convTranspose2dInputGrad(a(o.dIn()), o.dIn().offset(), a(o.dOut()),
+                    o.dOut().offset(), a(o.weight()), o.weight().offset(), a(o.col()), o.col().offset(), o.col().length(), o.g());
+            case Op.ConvTranspose2dWeightGrad o -> k.convTranspose2dWeightGrad(a(o.dWeight()), o.dWeight().offset(),
+                    a(o.dOut()), o.dOut().offset(), a(o.in()), o.in().offset(), a(o.col()), o.col().offset(),
+                    o.col().length(), o.g());
+            case Op.ChannelBiasGrad o -> k.channelBiasGrad(a(o.dbias()), o.dbias().offset(), a(o.dout()), o.dout().offset(),
+                    o.batch(), o.channels(), o.plane());
+            case Op.Replicate o -> k.replicate(a(o.out()), o.out().offset(), a(o.in()), o.in().offset(), o.in().length(), o.copies());
+            case Op.SumCopies o -> k.sumCopies(a(o.out()), o.out().offset(), a(o.in()), o.in().offset(), o.out().length(),
+                    o.copies(), o.scale());
         }
     }
 }

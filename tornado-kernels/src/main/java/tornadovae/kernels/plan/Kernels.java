@@ -44,4 +44,30 @@ public interface Kernels {
 
     void adam(float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff, int n,
               float lr, float beta1, float beta2, float eps, float weightDecay, float bc1, float bc2);
+
+    // ---- convolutions (NCHW; col is scratch of colLen floats, see ConvGeometry.scratchFloats) ----
+
+    void conv2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,
+                float[] col, int colOff, int colLen, ConvGeometry g);
+
+    void conv2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
+                         float[] col, int colOff, int colLen, ConvGeometry g);
+
+    void conv2dWeightGrad(float[] dW, int dWOff, float[] dOut, int dOutOff, float[] in, int inOff,
+                          float[] col, int colOff, int colLen, ConvGeometry g);
+
+    void convTranspose2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,
+                         float[] col, int colOff, int colLen, ConvGeometry g);
+
+    void convTranspose2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
+                                  float[] col, int colOff, int colLen, ConvGeometry g);
+
+    void convTranspose2dWeightGrad(float[] dW, int dWOff, float[] dOut, int dOutOff, float[] in, int inOff,
+                                   float[] col, int colOff, int colLen, ConvGeometry g);
+
+    void channelBiasGrad(float[] dbias, int dbOff, float[] dout, int doutOff, int batch, int channels, int plane);
+
+    void replicate(float[] out, int outOff, float[] in, int inOff, int n, int copies);
+
+    void sumCopies(float[] out, int outOff, float[] in, int inOff, int n, int copies, float scale);
 }

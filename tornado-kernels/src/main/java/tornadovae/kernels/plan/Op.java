@@ -89,6 +89,88 @@ public sealed interface Op {
         public Adam { check(grads, params.length(), "grads"); check(m, params.length(), "m"); check(v, params.length(), "v"); }
     }
 
+    /**
+     * Conv2d: out[n][o][y][x] = bias[o] + Σ in[n][c][y·s−p+i][x·s−p+j]·w[o][c][i][j], w in PyTorch's
+     * [outC][inC][k][k]. col is scratch (im2col for the JVM schedule, contents undefined afterwards).
+     */
+    record Conv2d(Slice out, Slice in, Slice weight, Slice bias, Slice col, ConvGeometry g) implements Op {
+        public Conv2d {
+            conv(g);
+            check(out, g.outSize(), "out"); check(in, g.inSize(), "in");
+            check(weight, g.weightSize(), "weight"); check(bias, g.outC(), "bias");
+        }
+    }
+
+    /** Conv2d's input gradient (overwrites dIn). */
+    record Conv2dInputGrad(Slice dIn, Slice dOut, Slice weight, Slice col, ConvGeometry g) implements Op {
+        public Conv2dInputGrad {
+            conv(g);
+            check(dIn, g.inSize(), "dIn"); check(dOut, g.outSize(), "dOut"); check(weight, g.weightSize(), "weight");
+        }
+    }
+
+    /** Conv2d's weight gradient (overwrites dWeight). */
+    record Conv2dWeightGrad(Slice dWeight, Slice dOut, Slice in, Slice col, ConvGeometry g) implements Op {
+        public Conv2dWeightGrad {
+            conv(g);
+            check(dWeight, g.weightSize(), "dWeight"); check(dOut, g.outSize(), "dOut"); check(in, g.inSize(), "in");
+        }
+    }
+
+    /**
+     * ConvTranspose2d: out[n][o][y][x] = bias[o] + Σ in[n][c][a][b]·w[c][o][i][j] over y = a·s−p+i,
+     * x = b·s−p+j; w in PyTorch's [inC][outC][k][k]. col is scratch as for Conv2d.
+     */
+    record ConvTranspose2d(Slice out, Slice in, Slice weight, Slice bias, Slice col, ConvGeometry g) implements Op {
+        public ConvTranspose2d {
+            transpose(g);
+            check(out, g.outSize(), "out"); check(in, g.inSize(), "in");
+            check(weight, g.weightSize(), "weight"); check(bias, g.outC(), "bias");
+        }
+    }
+
+    /** ConvTranspose2d's input gradient (overwrites dIn). */
+    record ConvTranspose2dInputGrad(Slice dIn, Slice dOut, Slice weight, Slice col, ConvGeometry g) implements Op {
+        public ConvTranspose2dInputGrad {
+            transpose(g);
+            check(dIn, g.inSize(), "dIn"); check(dOut, g.outSize(), "dOut"); check(weight, g.weightSize(), "weight");
+        }
+    }
+
+    /** ConvTranspose2d's weight gradient (overwrites dWeight). */
+    record ConvTranspose2dWeightGrad(Slice dWeight, Slice dOut, Slice in, Slice col, ConvGeometry g) implements Op {
+        public ConvTranspose2dWeightGrad {
+            transpose(g);
+            check(dWeight, g.weightSize(), "dWeight"); check(dOut, g.outSize(), "dOut"); check(in, g.inSize(), "in");
+        }
+    }
+
+    /** dbias[c] = Σ_{n,p} dout[n][c][p] over NCHW with {@code plane} = H·W (overwrites). */
+    record ChannelBiasGrad(Slice dbias, Slice dout, int batch, int channels, int plane) implements Op {
+        public ChannelBiasGrad { check(dbias, channels, "dbias"); check(dout, batch * channels * plane, "dout"); }
+    }
+
+    /**
+     * Monte-Carlo samples: out[k][b][:] = in[b][:] for k < copies (the encoder output replicated
+     * so K·B decoder rows see K noise draws each).
+     */
+    record Replicate(Slice out, Slice in, int copies) implements Op {
+        public Replicate { check(out, copies * in.length(), "out"); }
+    }
+
+    /** The gradient of {@link Replicate}: out[b][:] = scale·Σ_k in[k][b][:] (overwrites). */
+    record SumCopies(Slice out, Slice in, int copies, float scale) implements Op {
+        public SumCopies { check(in, copies * out.length(), "in"); }
+    }
+
+    private static void conv(ConvGeometry g) {
+        if (!g.isConv()) throw new IllegalArgumentException("not a Conv2d geometry: " + g);
+    }
+
+    private static void transpose(ConvGeometry g) {
+        if (!g.isTranspose()) throw new IllegalArgumentException("not a ConvTranspose2d geometry: " + g);
+    }
+
     private static void check(Slice s, int expected, String what) {
         if (s.length() != expected)
             throw new IllegalArgumentException(what + " slice holds " + s.length() + " floats, op needs " + expected);

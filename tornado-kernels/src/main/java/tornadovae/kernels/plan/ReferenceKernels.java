@@ -53,4 +53,37 @@ public final class ReferenceKernels implements Kernels {
                      float lr, float beta1, float beta2, float eps, float wd, float bc1, float bc2) {
         OptimRef.adam(p, pOff, g, gOff, m, mOff, v, vOff, n, lr, beta1, beta2, eps, wd, bc1, bc2);
     }
+    public void conv2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,
+                       float[] col, int colOff, int colLen, ConvGeometry g) {
+        ConvRef.conv2d(out, outOff, in, inOff, w, wOff, bias, biasOff, g);
+    }
+    public void conv2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
+                                float[] col, int colOff, int colLen, ConvGeometry g) {
+        ConvRef.conv2dInputGrad(dIn, dInOff, dOut, dOutOff, w, wOff, g);
+    }
+    public void conv2dWeightGrad(float[] dW, int dWOff, float[] dOut, int dOutOff, float[] in, int inOff,
+                                 float[] col, int colOff, int colLen, ConvGeometry g) {
+        ConvRef.conv2dWeightGrad(dW, dWOff, dOut, dOutOff, in, inOff, g);
+    }
+    public void convTranspose2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,
+                                float[] col, int colOff, int colLen, ConvGeometry g) {
+        ConvRef.convTranspose2d(out, outOff, in, inOff, w, wOff, bias, biasOff, g);
+    }
+    public void convTranspose2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
+                                         float[] col, int colOff, int colLen, ConvGeometry g) {
+        ConvRef.convTranspose2dInputGrad(dIn, dInOff, dOut, dOutOff, w, wOff, g);
+    }
+    public void convTranspose2dWeightGrad(float[] dW, int dWOff, float[] dOut, int dOutOff, float[] in, int inOff,
+                                          float[] col, int colOff, int colLen, ConvGeometry g) {
+        ConvRef.convTranspose2dWeightGrad(dW, dWOff, dOut, dOutOff, in, inOff, g);
+    }
+    public void channelBiasGrad(float[] dbias, int dbOff, float[] dout, int doutOff, int batch, int channels, int plane) {
+        ConvRef.channelBiasGrad(dbias, dbOff, dout, doutOff, batch, channels, plane);
+    }
+    public void replicate(float[] out, int outOff, float[] in, int inOff, int n, int copies) {
+        ConvRef.replicate(out, outOff, in, inOff, n, copies);
+    }
+    public void sumCopies(float[] out, int outOff, float[] in, int inOff, int n, int copies, float scale) {
+        ConvRef.sumCopies(out, outOff, in, inOff, n, copies, scale);
+    }
 }

@@ -10,6 +10,7 @@ import java.util.Set;
 
 import tornadovae.kernels.plan.Backend;
 import tornadovae.kernels.plan.Buf;
+import tornadovae.kernels.plan.ConvGeometry;
 import tornadovae.kernels.plan.Op;
 import tornadovae.kernels.plan.Slice;
 import tornadovae.kernels.plan.StepPlan;
@@ -355,6 +356,10 @@ public final class TornadoBackend implements Backend {
             case Op.Sgemm o -> 15;
             case Op.Adam o -> 14;
             case Op.GlobalNorm o -> 11;
+            case Op.Conv2d o -> 13;
+            case Op.ConvTranspose2d o -> 13;
+            case Op.Conv2dWeightGrad o -> 12;
+            case Op.ConvTranspose2dWeightGrad o -> 12;
             default -> 10;
         };
         int tasks = op instanceof Op.GlobalNorm ? 2 : 1;
@@ -432,8 +437,48 @@ public final class TornadoBackend implements Backend {
             case Op.Adam o -> tg.task(id, TornadoKernels::adam, arr(o.grads()), o.grads().offset(), ws.scalars(),
                     arr(o.params()), o.params().offset(), arr(o.m()), o.m().offset(), arr(o.v()), o.v().offset(),
                     o.params().length(), o.beta1(), o.beta2(), o.eps(), o.weightDecay());
+            case Op.Conv2d o -> tg.task(id, TornadoKernels::conv2d, arr(o.in()), o.in().offset(), arr(o.weight()),
+                    o.weight().offset(), arr(o.bias()), o.bias().offset(), arr(o.out()), o.out().offset(),
+                    o.g().outSize(), inDims(o.g()), outDims(o.g()), kps(o.g()));
+            case Op.Conv2dInputGrad o -> tg.task(id, TornadoKernels::conv2dInputGrad, arr(o.dOut()), o.dOut().offset(),
+                    arr(o.weight()), o.weight().offset(), arr(o.dIn()), o.dIn().offset(), o.g().inSize(),
+                    inDims(o.g()), outDims(o.g()), kps(o.g()));
+            case Op.Conv2dWeightGrad o -> tg.task(id, TornadoKernels::conv2dWeightGrad, arr(o.dOut()), o.dOut().offset(),
+                    arr(o.in()), o.in().offset(), arr(o.dWeight()), o.dWeight().offset(), o.g().weightSize(), o.g().batch(),
+                    inDims(o.g()), outDims(o.g()), kps(o.g()));
+            case Op.ConvTranspose2d o -> tg.task(id, TornadoKernels::convTranspose2d, arr(o.in()), o.in().offset(),
+                    arr(o.weight()), o.weight().offset(), arr(o.bias()), o.bias().offset(), arr(o.out()), o.out().offset(),
+                    o.g().outSize(), inDims(o.g()), outDims(o.g()), kps(o.g()));
+            case Op.ConvTranspose2dInputGrad o -> tg.task(id, TornadoKernels::convTranspose2dInputGrad, arr(o.dOut()),
+                    o.dOut().offset(), arr(o.weight()), o.weight().offset(), arr(o.dIn()), o.dIn().offset(), o.g().inSize(),
+                    inDims(o.g()), outDims(o.g()), kps(o.g()));
+            case Op.ConvTranspose2dWeightGrad o -> tg.task(id, TornadoKernels::convTranspose2dWeightGrad, arr(o.dOut()),
+                    o.dOut().offset(), arr(o.in()), o.in().offset(), arr(o.dWeight()), o.dWeight().offset(),
+                    o.g().weightSize(), o.g().batch(), inDims(o.g()), outDims(o.g()), kps(o.g()));
+            case Op.ChannelBiasGrad o -> tg.task(id, TornadoKernels::channelBiasGrad, arr(o.dout()), o.dout().offset(),
+                    arr(o.dbias()), o.dbias().offset(), o.batch(), o.channels(), o.plane());
+            case Op.Replicate o -> tg.task(id, TornadoKernels::replicate, arr(o.in()), o.in().offset(), arr(o.out()),
+                    o.out().offset(), o.in().length(), o.out().length());
+            case Op.SumCopies o -> tg.task(id, TornadoKernels::sumCopies, arr(o.in()), o.in().offset(), arr(o.out()),
+                    o.out().offset(), o.out().length(), o.copies(), o.scale());
         }
         return 1;
+    }
+
+    private static int inDims(ConvGeometry g) {
+        checkPacking(g);
+        return TornadoKernels.packDims(g.inC(), g.inH(), g.inW());
+    }
+
+    private static int outDims(ConvGeometry g) { return TornadoKernels.packDims(g.outC(), g.outH(), g.outW()); }
+
+    private static int kps(ConvGeometry g) { return TornadoKernels.packKernel(g.kernel(), g.stride(), g.pad()); }
+
+    private static void checkPacking(ConvGeometry g) {
+        if (!TornadoKernels.fitsPacking(Math.max(g.inC(), g.outC()), Math.max(g.inH(), g.outH()), Math.max(g.inW(), g.outW()),
+                g.kernel(), g.stride(), g.pad()))
+            throw new IllegalArgumentException("the TornadoVM backend supports convolutions of up to 2047 channels and "
+                    + "1023×1023 pixels, got " + g);
     }
 
     private void addSgemm(TaskGraph tg, String graph, String id, Op.Sgemm o, GridScheduler grids) {

@@ -41,6 +41,7 @@ final class ResumeArgs {
         fixed("--seed", c -> Long.toString(c.seed), o -> Long.toString(o.seed()));
         fixed("--kl-warmup", c -> Integer.toString(c.klWarmup), o -> Integer.toString(o.kl().warmupEpochs()));
         fixed("--kl-cycles", c -> Integer.toString(c.klCycles), o -> Integer.toString(o.kl().cycles()));
+        fixed("--mc-samples", c -> Integer.toString(c.mcSamples), o -> Integer.toString(o.mcSamples()));
         fixed("--free-bits", c -> Float.toString(c.freeBits), o -> Float.toString(o.kl().freeBits()));
         fixed("--image-size", c -> String.valueOf(c.images.imageSize), o -> Integer.toString(o.imageFolder().imageSize()));
         fixed("--image-channels", c -> String.valueOf(c.images.channels), o -> Integer.toString(o.imageFolder().channels()));
@@ -67,7 +68,7 @@ final class ResumeArgs {
                 parsed.hasMatchedOption("--epochs") ? c.epochs : o.epochs(), o.batchSize(), o.lr(), o.beta(), o.optimizer(),
                 o.seed(), parsed.hasMatchedOption("--backend") ? c.backend : o.backend(),
                 parsed.hasMatchedOption("--device") || parsed.hasMatchedOption("--backend") ? c.device : o.device(),
-                threads, o.out(), c.quiet, o.imageFolder(), o.kl());
+                threads, o.out(), c.quiet, o.imageFolder(), o.kl(), o.mcSamples());
         new Trainer(o, System.out).checkpointEvery(c.checkpointEvery).resumeFrom(r).run();
         return 0;
     }

@@ -10,8 +10,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import tornadovae.io.data.ImageFolderOptions;
 import tornadovae.kernels.ActivationKind;
+import tornadovae.model.ConvSpec;
 import tornadovae.model.Loss;
 import tornadovae.model.Optimizer;
+import tornadovae.model.Shape;
 import tornadovae.model.VaeSpec;
 import tornadovae.trainer.Datasets;
 import tornadovae.trainer.KlSchedule;
@@ -28,12 +30,25 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "folder of the data set's files (default: data/<dataset>; required for folder)")
     Path dataDir;
     @Mixin ImageFolderMixin images;
-    @Option(names = "--model", defaultValue = "mlp", description = "architecture: mlp (default: ${DEFAULT-VALUE})")
+    @Option(names = "--model", defaultValue = "mlp",
+            description = "mlp, conv (from --channels/--kernel/--stride/--fc), or a preset: mnist-conv, mnist-conv4, rgb128-conv (default: ${DEFAULT-VALUE})")
     String model;
+    @Option(names = "--channels", defaultValue = "32,64", split = ",", description = "conv: output channels of the encoder's Conv2d layers (default: ${DEFAULT-VALUE})")
+    int[] channels;
+    @Option(names = "--kernel", defaultValue = "3", description = "conv: kernel size (default: ${DEFAULT-VALUE})")
+    int kernel;
+    @Option(names = "--stride", defaultValue = "2", description = "conv: stride (default: ${DEFAULT-VALUE})")
+    int stride;
+    @Option(names = "--padding", description = "conv: padding (default: (kernel-1)/2)")
+    Integer padding;
+    @Option(names = "--fc", split = ",", description = "conv: dense layer sizes between the convolutions and the latent, e.g. 256 (default: none)")
+    int[] fc;
+    @Option(names = "--mc-samples", defaultValue = "1", description = "latent draws per image in training; the loss is the mean over the draws (default: ${DEFAULT-VALUE})")
+    int mcSamples;
     @Option(names = "--hidden", defaultValue = "400", split = ",", description = "hidden layer sizes, e.g. 512,256 (default: ${DEFAULT-VALUE})")
     int[] hidden;
-    @Option(names = "--latent", defaultValue = "20", description = "latent size (default: ${DEFAULT-VALUE})")
-    int latent;
+    @Option(names = "--latent", description = "latent size (default: 20; rgb128-conv: 128)")
+    Integer latent;
     @Option(names = "--activation", defaultValue = "relu", description = "relu, leaky-relu (slope 0.2) or tanh (default: ${DEFAULT-VALUE})")
     String activation;
     @Option(names = "--epochs", defaultValue = "10", description = "(default: ${DEFAULT-VALUE})")
@@ -81,7 +96,8 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (resume != null) return ResumeArgs.resume(this, commandSpec.commandLine().getParseResult());
         ImageFolderOptions folder = images.options(dataset, null);
-        VaeSpec spec = new VaeSpec(model, Datasets.inputShape(dataset, folder), hidden, latent, ActivationKind.parse(activation), 0.2f, Loss.parse(loss));
+        VaeSpec spec = spec(Datasets.inputShape(dataset, folder));
+        spec.build(); // the shapes are checked before any data is read
         if (Arrays.stream(hidden).anyMatch(h -> h > 1 << 16))
             throw new IllegalArgumentException("--hidden sizes above 65536 are not supported");
         Path outDir = out != null ? out
@@ -89,8 +105,22 @@ final class TrainCommand implements Callable<Integer> {
         TrainOptions o = new TrainOptions(dataset, dataDir != null ? dataDir : Datasets.defaultDir(dataset), spec, epochs,
                 batchSize, lr, beta, Optimizer.adam().withClip(clip).withWeightDecay(weightDecay), seed, backend, device,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(), outDir, quiet, folder,
-                new KlSchedule(klWarmup, klCycles, freeBits));
+                new KlSchedule(klWarmup, klCycles, freeBits), mcSamples);
         new Trainer(o, System.out).checkpointEvery(checkpointEvery).run();
         return 0;
+    }
+
+    /** The architecture for inputs of {@code in} (presets have their own fixed input shapes). */
+    private VaeSpec spec(Shape in) {
+        ActivationKind act = ActivationKind.parse(activation);
+        Loss l = Loss.parse(loss);
+        if (latent != null && latent < 1) throw new IllegalArgumentException("latent size must be at least 1, got " + latent);
+        return switch (model) {
+            case "mlp" -> new VaeSpec(model, in, hidden, latent != null ? latent : 20, act, 0.2f, l);
+            case "conv" -> new VaeSpec(model, in, fc != null ? fc : new int[0], latent != null ? latent : 20,
+                    act, 0.2f, l, new ConvSpec(channels, kernel, stride, padding != null ? padding : (kernel - 1) / 2, 0));
+            default -> VaeSpec.isPreset(model) ? VaeSpec.preset(model, latent != null ? latent : 0, act, l)
+                    : new VaeSpec(model, in, hidden, 20, act, 0.2f, l); // names the known models
+        };
     }
 }

@@ -1,0 +1,88 @@
+package tornadovae.kernels.jvm;
+
+import static tornadovae.kernels.jvm.TestArrays.*;
+
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tornadovae.kernels.plan.ConvGeometry;
+import tornadovae.kernels.plan.ReferenceKernels;
+
+/** The im2col + SGEMM convolutions against the reference loops, on random shapes and scratch sizes. */
+class ConvLoweringTest {
+    private static final ReferenceKernels REF = new ReferenceKernels();
+    private static JvmKernels one, two;
+
+    @BeforeAll static void start() { one = JvmKernels.create(1); two = JvmKernels.create(2); }
+    @AfterAll static void stop() { one.close(); two.close(); }
+
+    @Test
+    void everyConvolutionOpMatchesTheReference() {
+        Random r = new Random(5);
+        for (int trial = 0; trial < 40; trial++) {
+            boolean transposed = trial % 2 == 1;
+            int k = 1 + r.nextInt(4), s = 1 + r.nextInt(2), p = r.nextInt(Math.min(2, k));
+            int batch = 1 + r.nextInt(5), inC = 1 + r.nextInt(6), outC = 1 + r.nextInt(6);
+            int h = k + r.nextInt(8), w = k + r.nextInt(8);
+            ConvGeometry g = transposed
+                    ? ConvGeometry.convTranspose2d(batch, inC, h, w, outC, k, s, p, r.nextInt(s))
+                    : ConvGeometry.conv2d(batch, inC, h, w, outC, k, s, p);
+            JvmKernels jvm = r.nextBoolean() ? one : two;
+            // scratch for one image up to the whole batch (and a bit more): the group size must not matter
+            int per = g.scratchPerImage(transposed);
+            int colLen = per * (1 + r.nextInt(batch)) + r.nextInt(per);
+            String what = g + (transposed ? " transposed" : "") + " scratch " + colLen;
+            check(what, g, transposed, jvm, colLen, r);
+        }
+    }
+
+    @Test
+    void mnistConvShapesMatchTheReference() {
+        Random r = new Random(6);
+        check("conv2", ConvGeometry.conv2d(7, 32, 14, 14, 64, 3, 2, 1), false, two,
+                ConvGeometry.conv2d(7, 32, 14, 14, 64, 3, 2, 1).scratchFloats(false), r);
+        check("deconv1", ConvGeometry.convTranspose2d(5, 64, 7, 7, 32, 3, 2, 1, 1), true, two,
+                ConvGeometry.convTranspose2d(5, 64, 7, 7, 32, 3, 2, 1, 1).scratchFloats(true), r);
+    }
+
+    private static void check(String what, ConvGeometry g, boolean transposed, JvmKernels jvm, int colLen, Random r) {
+        int oi = offset(r), ow = offset(r), ob = offset(r), oo = offset(r), oc = offset(r);
+        float[] in = padded(r, oi, g.inSize(), -1, 1), w = padded(r, ow, g.weightSize(), -1, 1);
+        float[] bias = padded(r, ob, g.outC(), -1, 1), dOut = padded(r, oo, g.outSize(), -1, 1);
+        float[] col = new float[oc + colLen];
+        double tol = 2e-5;
+
+        float[] ref = padded(r, 3, g.outSize(), -1, 1), got = ref.clone();
+        if (transposed) {
+            REF.convTranspose2d(ref, 3, in, oi, w, ow, bias, ob, col, oc, colLen, g);
+            jvm.convTranspose2d(got, 3, in, oi, w, ow, bias, ob, col, oc, colLen, g);
+        } else {
+            REF.conv2d(ref, 3, in, oi, w, ow, bias, ob, col, oc, colLen, g);
+            jvm.conv2d(got, 3, in, oi, w, ow, bias, ob, col, oc, colLen, g);
+        }
+        assertClose(what + " forward", ref, got, 3, g.outSize(), tol);
+
+        ref = padded(r, 2, g.inSize(), -1, 1);
+        got = ref.clone();
+        if (transposed) {
+            REF.convTranspose2dInputGrad(ref, 2, dOut, oo, w, ow, col, oc, colLen, g);
+            jvm.convTranspose2dInputGrad(got, 2, dOut, oo, w, ow, col, oc, colLen, g);
+        } else {
+            REF.conv2dInputGrad(ref, 2, dOut, oo, w, ow, col, oc, colLen, g);
+            jvm.conv2dInputGrad(got, 2, dOut, oo, w, ow, col, oc, colLen, g);
+        }
+        assertClose(what + " input grad", ref, got, 2, g.inSize(), tol);
+
+        ref = padded(r, 4, g.weightSize(), -1, 1);
+        got = ref.clone();
+        if (transposed) {
+            REF.convTranspose2dWeightGrad(ref, 4, dOut, oo, in, oi, col, oc, colLen, g);
+            jvm.convTranspose2dWeightGrad(got, 4, dOut, oo, in, oi, col, oc, colLen, g);
+        } else {
+            REF.conv2dWeightGrad(ref, 4, dOut, oo, in, oi, col, oc, colLen, g);
+            jvm.conv2dWeightGrad(got, 4, dOut, oo, in, oi, col, oc, colLen, g);
+        }
+        assertClose(what + " weight grad", ref, got, 4, g.weightSize(), tol * 10);
+    }
+}

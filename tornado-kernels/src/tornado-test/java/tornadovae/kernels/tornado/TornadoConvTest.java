@@ -1,0 +1,56 @@
+package tornadovae.kernels.tornado;
+
+import static tornadovae.kernels.tornado.Harness.assertMatchesReference;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import tornadovae.kernels.plan.Buf;
+import tornadovae.kernels.plan.ConvGeometry;
+import tornadovae.kernels.plan.Op;
+import tornadovae.kernels.plan.Slice;
+
+/** The TornadoVM convolution kernels against the reference loops, odd shapes and offsets, as one-op-per-task plans. */
+class TornadoConvTest {
+    private static final int SIZE = 12007;
+    private static final double TOL = 1e-4;
+
+    @ParameterizedTest(name = "N={0} C={1} {2}x{3} O={4} k={5} s={6} p={7} op={8}")
+    @CsvSource({
+            "2, 3, 7, 6, 4, 3, 2, 1, 1",
+            "3, 2, 5, 8, 3, 4, 2, 1, 0",
+            "2, 2, 6, 5, 3, 3, 1, 0, 0",
+            "1, 4, 4, 4, 2, 4, 2, 1, 1",
+    })
+    void convAndTransposedConv(int batch, int inC, int h, int w, int outC, int k, int s, int p, int op) {
+        var a = new Harness.Alloc(batch * 31 + h);
+        ConvGeometry c = ConvGeometry.conv2d(batch, inC, h, w, outC, k, s, p);
+        ConvGeometry t = ConvGeometry.convTranspose2d(batch, inC, h, w, outC, k, s, p, op);
+        Slice col = a.take(Buf.ACTS, 1);
+        assertMatchesReference("conv " + c, Harness.randomWorkspace(SIZE, h * 7 + w), List.of(
+                new Op.Conv2d(a.take(Buf.ACTS, c.outSize()), a.take(Buf.ACTS, c.inSize()), a.take(Buf.PARAMS, c.weightSize()),
+                        a.take(Buf.PARAMS, outC), col, c),
+                new Op.Conv2dInputGrad(a.take(Buf.ACTS, c.inSize()), a.take(Buf.ACTS, c.outSize()),
+                        a.take(Buf.PARAMS, c.weightSize()), col, c),
+                new Op.Conv2dWeightGrad(a.take(Buf.GRADS, c.weightSize()), a.take(Buf.ACTS, c.outSize()),
+                        a.take(Buf.ACTS, c.inSize()), col, c),
+                new Op.ChannelBiasGrad(a.take(Buf.GRADS, outC), a.take(Buf.ACTS, c.outSize()), batch, outC, c.outH() * c.outW()),
+                new Op.ConvTranspose2d(a.take(Buf.ACTS, t.outSize()), a.take(Buf.ACTS, t.inSize()),
+                        a.take(Buf.PARAMS, t.weightSize()), a.take(Buf.PARAMS, outC), col, t),
+                new Op.ConvTranspose2dInputGrad(a.take(Buf.ACTS, t.inSize()), a.take(Buf.ACTS, t.outSize()),
+                        a.take(Buf.PARAMS, t.weightSize()), col, t),
+                new Op.ConvTranspose2dWeightGrad(a.take(Buf.GRADS, t.weightSize()), a.take(Buf.ACTS, t.outSize()),
+                        a.take(Buf.ACTS, t.inSize()), col, t)), 2, TOL);
+    }
+
+    @Test
+    void replicateAndSumCopies() {
+        var a = new Harness.Alloc(5);
+        Slice in = a.take(Buf.ACTS, 37), rep = a.take(Buf.ACTS, 3 * 37);
+        assertMatchesReference("copies", Harness.randomWorkspace(SIZE, 5), List.of(
+                new Op.Replicate(rep, in, 3),
+                new Op.SumCopies(a.take(Buf.ACTS, 37), rep, 3, 1f / 3),
+                new Op.SumCopies(a.take(Buf.GRADS, 41), a.take(Buf.ACTS, 2 * 41), 2, 1f)), 2, TOL);
+    }
+}
