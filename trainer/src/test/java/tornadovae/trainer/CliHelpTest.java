@@ -10,7 +10,7 @@ import tornadovae.trainer.cli.VaeCommand;
 
 class CliHelpTest {
     @ParameterizedTest
-    @ValueSource(strings = {"", "train", "sample", "reconstruct", "data", "data fetch", "devices"})
+    @ValueSource(strings = {"", "train", "sample", "reconstruct", "data", "data fetch", "devices", "bench"})
     void everyCommandHasHelp(String command) {
         PrintStream old = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
