@@ -11,7 +11,7 @@ import tornadovae.trainer.cli.VaeCommand;
 class CliHelpTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "train", "sample", "reconstruct", "data", "data fetch", "devices", "eval", "latent-pca",
-            "manifold", "interpolate", "encode", "demo", "demo pca-vs-vae"})
+            "manifold", "interpolate", "encode", "demo", "demo pca-vs-vae", "bench"})
     void everyCommandHasHelp(String command) {
         PrintStream old = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();

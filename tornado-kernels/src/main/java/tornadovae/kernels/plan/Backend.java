@@ -17,6 +17,12 @@ public interface Backend extends AutoCloseable {
     /** Runs one plan; afterwards the plan's read-back slice of OUT is valid on the host. */
     void run(StepPlan plan);
 
+    /**
+     * Kernel launches and bytes moved per run of a prepared plan. A host backend interprets one op
+     * per call and copies nothing.
+     */
+    default StepStats stats(StepPlan plan) { return StepStats.host(plan); }
+
     /** Makes the host copies of PARAMS, ADAM_M and ADAM_V current (before a checkpoint or a picture). */
     default void pullState() {}
 

@@ -19,6 +19,7 @@ import tornadovae.kernels.ActivationKind;
 import tornadovae.kernels.plan.Buf;
 import tornadovae.kernels.plan.HostBackend;
 import tornadovae.kernels.plan.StepPlan;
+import tornadovae.kernels.plan.StepStats;
 import tornadovae.kernels.plan.Workspace;
 
 /**
@@ -78,6 +79,26 @@ class TornadoBackendTest {
             dev.prepare(vae.workspace(), List.of(vae.train(), vae.eval()));
             assertEquals(5, dev.graphCount("train"));   // 33 ops, 34 tasks: 7+7+7+7+6
             assertEquals(2, dev.graphCount("eval"));    // 13 ops
+        }
+    }
+
+    /** Launches are tasks (GlobalNorm is two); bytes are the whole arrays each graph streams in and OUT back. */
+    @Test
+    void countsLaunchesAndBytesPerStep() {
+        MlpVaePlans vae = small();
+        Workspace ws = vae.workspace();
+        long in = 4L * ws.input().length, noise = 4L * ws.noise().length, scalars = 4L * ws.scalars().length;
+        long out = 4L * ws.out().length;
+        try (TornadoBackend dev = new TornadoBackend(null, 2, false, 0)) {
+            dev.prepare(ws, List.of(vae.train(), vae.eval()));
+            assertEquals(new StepStats(34, in + noise + scalars, out), dev.stats(vae.train()));
+            assertEquals(new StepStats(13, in + noise, out), dev.stats(vae.eval()));
+        }
+        try (TornadoBackend dev = new TornadoBackend(null, 2, false, 7)) {
+            dev.prepare(vae.workspace(), List.of(vae.train()));
+            StepStats split = dev.stats(vae.train());
+            assertEquals(34, split.launches());
+            assertTrue(split.bytesIn() > in + noise + scalars, "chained graphs each stream what they read: " + split);
         }
     }
 

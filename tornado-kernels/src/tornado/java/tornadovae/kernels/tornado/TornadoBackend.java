@@ -14,6 +14,7 @@ import tornadovae.kernels.plan.ConvGeometry;
 import tornadovae.kernels.plan.Op;
 import tornadovae.kernels.plan.Slice;
 import tornadovae.kernels.plan.StepPlan;
+import tornadovae.kernels.plan.StepStats;
 import tornadovae.kernels.plan.Workspace;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
@@ -88,6 +89,7 @@ public final class TornadoBackend implements Backend {
     private TornadoExecutionResult last;
     private final Map<String, int[]> graphsOfPlan = new LinkedHashMap<>();
     private final Map<String, Integer> tasksOfPlan = new LinkedHashMap<>();
+    private final Map<String, Long> bytesInOfPlan = new LinkedHashMap<>();
     private final Map<String, double[]> timing = new LinkedHashMap<>(); // first, compile, last, runs
 
     /**
@@ -198,12 +200,14 @@ public final class TornadoBackend implements Backend {
             int[] indices = new int[parts.size()];
             String base = graphName(plan.name());
             int tasks = 0;
+            long bytesIn = 0;
             for (int part = 0; part < parts.size(); part++) {
                 String gname = parts.size() == 1 ? base : base + "_" + part;
                 while (!graphNames.add(gname)) gname = gname + "_";
                 TaskGraph tg = new TaskGraph(gname).consumeFromDevice(resident);
                 Object[] streams = streamsOf(plan, parts.get(part));
                 if (streams.length > 0) tg.transferToDevice(DataTransferMode.EVERY_EXECUTION, streams);
+                for (Object a : streams) bytesIn += 4L * ((float[]) a).length;
                 for (int opIndex : parts.get(part))
                     tasks += addTasks(tg, gname, plan.name() + "." + opIndex + ".", plan.ops().get(opIndex), grids);
                 tg.persistOnDevice(resident);
@@ -212,6 +216,7 @@ public final class TornadoBackend implements Backend {
             }
             graphsOfPlan.put(plan.name(), indices);
             tasksOfPlan.put(plan.name(), tasks);
+            bytesInOfPlan.put(plan.name(), bytesIn);
         }
 
         executionPlan = new TornadoExecutionPlan(graphs.toArray(new ImmutableTaskGraph[0]));
@@ -282,6 +287,18 @@ public final class TornadoBackend implements Backend {
         return list;
     }
 
+    /**
+     * Per run of the plan: one launch per task; in, the whole INPUT, NOISE and SCALARS arrays each
+     * graph of the plan streams (TornadoVM copies whole arrays, sized for the largest batch); out,
+     * the whole OUT array that {@link #run} reads back.
+     */
+    @Override
+    public StepStats stats(StepPlan plan) {
+        Integer tasks = tasksOfPlan.get(plan.name());
+        if (tasks == null) throw new IllegalStateException("plan " + plan.name() + " was not prepared");
+        return new StepStats(tasks, bytesInOfPlan.get(plan.name()), 4L * ws.out().length);
+    }
+
     /** How many task graphs a plan became (more than one when it was split to fit the bytecode buffer). */
     public int graphCount(String plan) {
         return graphsOfPlan.get(plan).length;
@@ -300,6 +317,7 @@ public final class TornadoBackend implements Backend {
                 last = null;
                 graphsOfPlan.clear();
                 tasksOfPlan.clear();
+                bytesInOfPlan.clear();
                 timing.clear();
             }
         }

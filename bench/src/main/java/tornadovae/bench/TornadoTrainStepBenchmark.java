@@ -1,0 +1,61 @@
+package tornadovae.bench;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.*;
+import tornadovae.model.Optimizer;
+import tornadovae.model.VaeSpec;
+import tornadovae.trainer.Backends;
+import tornadovae.trainer.DeviceComparison;
+import tornadovae.trainer.Noise;
+import tornadovae.trainer.VaeSession;
+
+/**
+ * {@link TrainStepBenchmark}'s step (MLP 784-400-20, batch 128) on a TornadoVM device. Needs a
+ * jar built with a TornadoVM SDK and TornadoVM's JVM flags in the fork, which an annotation cannot
+ * name (the SDK's path differs per machine): run it as
+ * {@code java -jar bench/target/benchmarks.jar TornadoTrainStep -jvmArgsPrepend @$TORNADOVM_HOME/tornado-argfile}.
+ * Without them setup fails with the reason. The first step, which compiles the kernels, runs in setup.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@State(Scope.Thread)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Dtornado.recover.bailout=False",
+        "-Dtornado.tvm.maxbytecodesize=65536"})
+public class TornadoTrainStepBenchmark {
+    /** TornadoVM device as backendIndex:deviceIndex (`vae devices` lists them). */
+    @Param({"0:0"})
+    String device;
+
+    @Param({"128"})
+    int batch;
+
+    VaeSession session;
+    float[] images;
+    Noise noise;
+    int k;
+
+    @Setup
+    public void setup() {
+        String why = Backends.tornadoUnavailableReason();
+        if (why != null) throw new IllegalStateException("TornadoVM cannot run here: " + why);
+        var vae = VaeSpec.mnistDefault().build();
+        session = new VaeSession(vae, Backends.create("tornado", device, 1), Optimizer.adam(),
+                new int[]{batch}, new int[0], new int[0]);
+        vae.initParams(session.workspace().params(), 1);
+        session.prepare();
+        images = DeviceComparison.syntheticImages(16 * batch, vae.inputDim(), 1);
+        noise = new Noise(2);
+        mlpTrainStep(); // compiles the kernels
+    }
+
+    @Benchmark
+    public double mlpTrainStep() {
+        int from = (k++ % 16) * batch; // cycle over 16 batches of fixed data
+        return session.trainStep(images, null, from, batch, 1e-3f, 1f, noise).recon();
+    }
+
+    @TearDown
+    public void tearDown() { session.close(); }
+}
