@@ -2,6 +2,8 @@
 
 Run beside the JMH TrainStepBenchmark on the same machine, in the same session:
     /usr/bin/python3 bench/pytorch/mlp_vae_step.py --threads 2   (Debian python3-torch 1.13)
+PyTorch needs a fast BLAS: with Debian's reference libblas3 alone a step is ~10x slower. Install
+libopenblas0-pthread and run with OPENBLAS_NUM_THREADS=1 (PyTorch's own 2 threads, one BLAS thread).
 Prints the median and quartiles of ms per training step over random binary-ish data.
 """
 import argparse
