@@ -45,6 +45,13 @@ class BenchCommandTest {
     }
 
     @Test
+    void benchesAPresetByName() {
+        Run r = run("bench", "--model", "mnist-conv", "--steps", "1", "--warmup", "0", "--batch-size", "4", "--threads", "1", "--jvm-only");
+        assertEquals(0, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("| jvm"), r.out());
+    }
+
+    @Test
     void printsTheTableAndWritesTheCsv(@TempDir Path dir) throws Exception {
         Path csv = dir.resolve("bench.csv");
         Run r = run(with(TINY, "--csv", csv.toString()));

@@ -61,7 +61,8 @@ final class BenchCommand implements Callable<Integer> {
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
         int threadCount = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         if (threadCount < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threadCount);
-        VaeSpec spec = new VaeSpec(model, Shape.of(1, 28, 28), hidden, latent, ActivationKind.RELU, 0.2f, Loss.BCE);
+        VaeSpec spec = VaeSpec.isPreset(model) ? VaeSpec.preset(model, latent, ActivationKind.RELU, Loss.BCE)
+                : new VaeSpec(model, Shape.of(1, 28, 28), hidden, latent, ActivationKind.RELU, 0.2f, Loss.BCE);
         if (csv != null) AtomicFiles.checkFolderWritable(csv);
         float[] images = images(spec);
         var bench = new DeviceComparison(spec, images, batchSize, warmup, steps, seed);
