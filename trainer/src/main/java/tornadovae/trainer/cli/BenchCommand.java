@@ -68,8 +68,10 @@ final class BenchCommand implements Callable<Integer> {
         var bench = new DeviceComparison(spec, images, batchSize, warmup, steps, seed);
 
         PrintStream out = System.out;
-        out.printf(Locale.ROOT, "vae bench: %s %s-%s-%d, batch %d, %d timed steps after %d warm-up, seed %d, %s; %.3f GFLOP a step%n%n",
-                model, spec.input().size(), joined(hidden), latent, batchSize, steps, warmup, seed,
+        String shape = VaeSpec.isPreset(model) ? "latent " + spec.latent()
+                : spec.input().size() + "-" + joined(hidden) + "-" + spec.latent();
+        out.printf(Locale.ROOT, "vae bench: %s %s, batch %d, %d timed steps after %d warm-up, seed %d, %s; %.3f GFLOP a step%n%n",
+                model, shape, batchSize, steps, warmup, seed,
                 dataDir != null ? "MNIST from " + dataDir : "synthetic MNIST-like data", bench.flopsPerStep() / 1e9);
 
         List<Result> results = new ArrayList<>();
