@@ -27,12 +27,9 @@ public record CheckpointData(Path checkpointFile, Checkpoints.Loaded checkpoint,
      */
     static ImageFolderOptions folderOptions(Checkpoints.Loaded ckpt) {
         var in = ckpt.spec().input();
-        var m = ckpt.metadata();
-        ImageFolderOptions d = ImageFolderOptions.defaults();
-        if (in.rank() != 3 || in.dim(1) != in.dim(2) || (in.dim(0) != 1 && in.dim(0) != 3)) return d;
-        return new ImageFolderOptions(in.dim(1), in.dim(0),
-                Double.parseDouble(m.getOrDefault("train.test_fraction", Double.toString(d.testFraction()))),
-                Boolean.parseBoolean(m.getOrDefault("train.skip_bad_images", "false")));
+        if (in.rank() != 3 || in.dim(1) != in.dim(2) || (in.dim(0) != 1 && in.dim(0) != 3)) return ImageFolderOptions.defaults();
+        ImageFolderOptions stored = ResumeCheckpoint.folderOptions(ckpt.metadata());
+        return new ImageFolderOptions(in.dim(1), in.dim(0), stored.testFraction(), stored.skipBadImages());
     }
 
     /** The first {@code limit} images (all when limit is 0), checked. */

@@ -59,7 +59,7 @@ public final class ResumeCheckpoint {
      * folder as given here; the run folder is {@code runDir}).
      */
     /** The image-folder options of the run (runs written before they were recorded get the defaults). */
-    private static ImageFolderOptions folderOptions(Map<String, String> m) {
+    static ImageFolderOptions folderOptions(Map<String, String> m) {
         ImageFolderOptions d = ImageFolderOptions.defaults();
         if (!m.containsKey("train.image_size")) return d;
         return new ImageFolderOptions(Integer.parseInt(m.get("train.image_size")),

@@ -1,8 +1,8 @@
 package tornadovae.trainer.cli;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import tornadovae.trainer.CheckpointData;
 import tornadovae.trainer.Evaluation;
@@ -13,44 +13,27 @@ import tornadovae.trainer.VaeSession;
                 "Negative ELBO (reconstruction + KL, one sampled z, as training reports it) and the importance-weighted estimate of -log p(x) with k samples (IWAE bound), in nats per image",
                 "and bits per dimension, with standard errors over the images."})
 final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, description = "a .safetensors checkpoint written by `vae train`")
-    Path checkpoint;
-    @Option(names = "--dataset", defaultValue = "mnist", description = "(default: ${DEFAULT-VALUE})")
-    String dataset;
-    @Option(names = "--data-dir", description = "(default: data/<dataset>)")
-    Path dataDir;
-    @Option(names = "--split", defaultValue = "test", description = "train or test (default: ${DEFAULT-VALUE})")
-    String split;
+    @Mixin ModelDataOptions m;
     @Option(names = "--k", defaultValue = "1000", description = "importance samples per image (default: ${DEFAULT-VALUE})")
     int k;
     @Option(names = "--limit", defaultValue = "0", description = "evaluate only the first N images; 0 = all (default: ${DEFAULT-VALUE})")
     int limit;
-    @Option(names = "--batch-size", defaultValue = "128", description = "images per encoder pass (default: ${DEFAULT-VALUE})")
-    int batchSize;
     @Option(names = "--seed", description = "noise seed (default: the training seed + 1, which reproduces the test loss training printed)")
     Long seed;
-    @Option(names = "--backend", defaultValue = "jvm", description = "jvm or tornado (default: ${DEFAULT-VALUE})")
-    String backend;
-    @Option(names = "--device", description = "TornadoVM device, e.g. 0:0")
-    String device;
-    @Option(names = "--threads", description = "JVM backend threads (default: all cores)")
-    Integer threads;
 
     @Override
     public Integer call() throws Exception {
         if (k < 1) throw new IllegalArgumentException("--k must be at least 1, got " + k);
         if (k > 100_000) throw new IllegalArgumentException("--k above 100000 is not supported (it holds k weights per image in memory), got " + k);
-        if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
-        CheckpointData cd = CheckpointData.load(checkpoint, dataset, dataDir, split);
-        int count = cd.count(limit), batch = Math.min(batchSize, count);
-        int[] evalBatches = count % batch == 0 ? new int[]{batch} : new int[]{batch, count % batch};
+        CheckpointData cd = m.load();
+        int count = cd.count(limit), batch = m.batch(count);
         long noiseSeed = seed != null ? seed : cd.trainSeed(1) + 1;
         Evaluation.Result r;
-        try (VaeSession s = cd.openWithDecodeLoss(backend, device, threads != null ? threads : Runtime.getRuntime().availableProcessors(),
-                evalBatches, Evaluation.rowsPerRun(count, batch, k))) {
+        try (VaeSession s = cd.openWithDecodeLoss(m.backend, m.device, m.threads(), m.evalBatches(count),
+                Evaluation.rowsPerRun(count, batch, k))) {
             r = Evaluation.run(s, cd.data().images(), count, batch, k, noiseSeed);
         }
-        System.out.printf("%s, %s split: %,d images of %d values; seed %d%n", checkpoint, split, count, r.dim(), noiseSeed);
+        System.out.printf("%s, %s split: %,d images of %d values; seed %d%n", m.checkpoint, m.split, count, r.dim(), noiseSeed);
         System.out.printf("negative ELBO  %9.3f ± %.3f nats  (recon %.3f + KL %.3f)  %.4f bits/dim%n",
                 r.negElbo(), r.negElboSe(), r.recon(), r.kl(), r.bitsPerDim(r.negElbo()));
         System.out.printf("IWAE, k=%-5d  %9.3f ± %.3f nats  -log p(x) estimate  %.4f bits/dim%n",
