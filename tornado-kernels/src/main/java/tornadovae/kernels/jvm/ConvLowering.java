@@ -14,8 +14,9 @@ import tornadovae.kernels.plan.ConvGeometry;
  * <p>Per group of G images, the scratch holds col [K][G·P] (K = Cx·k² kernel taps, P = Hy·Wy
  * pixels of Y; row r holds tap r for every pixel of every image) and Yc [Cy][G·P] (Y channel-major).
  * Each product is then one wide GEMM (Yc = W·col, col = Wᵀ·Yc, dW = Yc·colᵀ), and moving between
- * NCHW and Yc copies runs of P contiguous floats. im2col and col2im walk one kernel tap at a time,
- * over whole output rows whose valid range is computed once, so the inner loops carry no tests.
+ * NCHW and Yc copies runs of P contiguous floats. im2col and col2im go through a per-worker copy of
+ * one image of X with zero padding around each plane, so their inner loops carry no tests (with the
+ * range tests of the first version, im2col cost more than mnist-conv's GEMM it fed).
  * The group size depends only on the scratch size, and every element is written by one task, so
  * results do not depend on the thread count.
  */
@@ -27,6 +28,9 @@ final class ConvLowering {
     private float[] x, y, col, bias;
     private int xOff, yOff, colOff, biasOff, n0, ycOff, rowLen;
     private int cx, hx, wx, cy, hy, wy, k, s, p;
+    private int hp, wp;                  // X's planes padded so that every window fits: p before, at least p after
+    private final float[][] padded;     // per worker, grown on first use
+    private int[] pixelOffsets = new int[0]; // Y pixel (oy, ox) → its window's corner in a padded plane: one flat loop per tap
     private final WorkerPool.Task im2colTask = this::im2colImage;
     private final WorkerPool.Task col2imTask = this::col2imImage;
     private final WorkerPool.Task yToColumnsTask = this::yToChannelMajor;
@@ -36,6 +40,7 @@ final class ConvLowering {
     ConvLowering(WorkerPool pool, Sgemm sgemm) {
         this.pool = pool;
         this.sgemm = sgemm;
+        this.padded = new float[pool.threads()][];
     }
 
     /** The lowered sizes of a Conv2d (X = input) or ConvTranspose2d (X = output) geometry. */
@@ -46,6 +51,11 @@ final class ConvLowering {
             cx = g.outC(); hx = g.outH(); wx = g.outW(); cy = g.inC(); hy = g.inH(); wy = g.inW();
         }
         k = g.kernel(); s = g.stride(); p = g.pad();
+        hp = Math.max(hx + 2 * p, (hy - 1) * s + k);
+        wp = Math.max(wx + 2 * p, (wy - 1) * s + k);
+        if (pixelOffsets.length < hy * wy) pixelOffsets = new int[hy * wy];
+        for (int oy = 0, q = 0; oy < hy; oy++)
+            for (int ox = 0; ox < wy; ox++, q++) pixelOffsets[q] = oy * s * wp + ox * s;
     }
 
     private int group(ConvGeometry g, boolean transposed, int colLen) {
@@ -113,58 +123,61 @@ final class ConvLowering {
         }
     }
 
-    /** First output column whose window tap j lands inside X: ox·s − p + j ≥ 0. */
-    private int firstValid(int j) { return Math.max(0, (p - j + s - 1) / s); }
-
-    /** One past the last output column whose tap j lands inside X (side of X = size). */
-    private int endValid(int j, int size, int out) {
-        int last = size - 1 + p - j;
-        return last < 0 ? 0 : Math.min(out, last / s + 1);
+    /**
+     * Image n0 + index of X copied into this worker's zero-padded planes [Cx][hp][wp]: every window
+     * then lies inside them, so im2col and col2im below run without a bounds test.
+     */
+    private float[] padImage(int index, int worker) {
+        float[] pad = paddedPlanes(worker);
+        java.util.Arrays.fill(pad, 0, cx * hp * wp, 0f);
+        int xImg = xOff + (n0 + index) * cx * hx * wx;
+        for (int c = 0; c < cx; c++)
+            for (int iy = 0; iy < hx; iy++)
+                System.arraycopy(x, xImg + (c * hx + iy) * wx, pad, (c * hp + iy + p) * wp + p, wx);
+        return pad;
     }
 
-    /** Image n0 + index's columns of col: tap (c, i, j) of every Y pixel, zero where the window leaves X. */
+    private float[] paddedPlanes(int worker) {
+        int need = cx * hp * wp;
+        if (padded[worker] == null || padded[worker].length < need) padded[worker] = new float[need];
+        return padded[worker];
+    }
+
+    /** Image n0 + index's columns of col: tap (c, i, j) of every Y pixel (zero where the window leaves X). */
     private void im2colImage(int index, int worker) {
-        int n = n0 + index, pix = hy * wy;
-        int xImg = xOff + n * cx * hx * wx;
+        float[] pad = padImage(index, worker);
+        int pix = hy * wy;
+        int[] at = pixelOffsets;
         for (int c = 0, r = 0; c < cx; c++)
             for (int i = 0; i < k; i++)
                 for (int j = 0; j < k; j++, r++) {
                     int dst = colOff + r * rowLen + index * pix;
-                    int lo = Math.min(wy, firstValid(j)), hi = Math.max(lo, endValid(j, wx, wy));
-                    for (int oy = 0; oy < hy; oy++, dst += wy) {
-                        int iy = oy * s - p + i;
-                        if (iy < 0 || iy >= hx) {
-                            java.util.Arrays.fill(col, dst, dst + wy, 0f);
-                            continue;
-                        }
-                        int line = xImg + (c * hx + iy) * wx - p + j;
-                        for (int ox = 0; ox < lo; ox++) col[dst + ox] = 0f;
-                        for (int ox = lo; ox < hi; ox++) col[dst + ox] = x[line + ox * s];
-                        for (int ox = hi; ox < wy; ox++) col[dst + ox] = 0f;
-                    }
+                    int src = (c * hp + i) * wp + j;
+                    for (int q = 0; q < pix; q++) col[dst + q] = pad[src + at[q]];
                 }
     }
 
-    /** X of image n0 + index = bias + its columns of col scattered back (col2im), tap by tap in a fixed order. */
+    /**
+     * X of image n0 + index = bias + its columns of col scattered back (col2im), tap by tap in a fixed
+     * order, summed in this worker's padded planes; the rim (windows hanging over X's edge) is dropped.
+     */
     private void col2imImage(int index, int worker) {
-        int n = n0 + index, pix = hy * wy;
-        int xImg = xOff + n * cx * hx * wx;
-        for (int c = 0; c < cx; c++) {
-            float b = bias == null ? 0f : bias[biasOff + c];
-            java.util.Arrays.fill(x, xImg + c * hx * wx, xImg + (c + 1) * hx * wx, b);
-        }
+        float[] pad = paddedPlanes(worker);
+        int pix = hy * wy, plane = hp * wp;
+        int[] at = pixelOffsets;
+        for (int c = 0; c < cx; c++)
+            java.util.Arrays.fill(pad, c * plane, (c + 1) * plane, bias == null ? 0f : bias[biasOff + c]);
         for (int c = 0, r = 0; c < cx; c++)
             for (int i = 0; i < k; i++)
                 for (int j = 0; j < k; j++, r++) {
                     int src = colOff + r * rowLen + index * pix;
-                    int lo = Math.min(wy, firstValid(j)), hi = Math.max(lo, endValid(j, wx, wy));
-                    for (int oy = 0; oy < hy; oy++, src += wy) {
-                        int iy = oy * s - p + i;
-                        if (iy < 0 || iy >= hx) continue;
-                        int line = xImg + (c * hx + iy) * wx - p + j;
-                        for (int ox = lo; ox < hi; ox++) x[line + ox * s] += col[src + ox];
-                    }
+                    int dst = (c * hp + i) * wp + j;
+                    for (int q = 0; q < pix; q++) pad[dst + at[q]] += col[src + q];
                 }
+        int xImg = xOff + (n0 + index) * cx * hx * wx;
+        for (int c = 0; c < cx; c++)
+            for (int iy = 0; iy < hx; iy++)
+                System.arraycopy(pad, (c * hp + iy + p) * wp + p, x, xImg + (c * hx + iy) * wx, wx);
     }
 
     /** Both operands of the weight gradient for one image, in one dispatch. */

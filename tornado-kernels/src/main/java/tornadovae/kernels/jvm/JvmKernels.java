@@ -58,6 +58,8 @@ public final class JvmKernels implements Kernels, AutoCloseable {
     private float f0, f1, f2, f3, f4, f5, f6;
     private final WorkerPool.Task adamTask = this::adamChunk;
     private final WorkerPool.Task normTask = this::normChunk;
+    private final WorkerPool.Task channelSumTask = this::channelSum;
+    private int chPlane;
     private final WorkerPool.Task scaleTask = this::scaleChunk;
     private final WorkerPool.Task reconForwardTask = this::reconForwardRows;
     private final WorkerPool.Task reconBackwardTask = this::reconBackwardRows;
@@ -534,10 +536,38 @@ public final class JvmKernels implements Kernels, AutoCloseable {
         conv.weightGrad(dW, dWOff, in, inOff, dOut, dOutOff, col, colOff, colLen, g, true);
     }
 
-    /** Per channel, planes summed in double in (n, p) order: the reference's arithmetic. */
+    /**
+     * Per channel (one task each), its planes summed in double over 8 lanes in (n, p) order, the lanes
+     * then in lane order: the same bits for any thread count. (The reference's single running sum
+     * cost ~0.7 ms per mnist-conv layer, as much as a small convolution.)
+     */
     @Override
     public void channelBiasGrad(float[] dbias, int dbOff, float[] dout, int doutOff, int batch, int channels, int plane) {
-        ConvRef.channelBiasGrad(dbias, dbOff, dout, doutOff, batch, channels, plane);
+        x0 = dout; o0 = doutOff; x1 = dbias; o1 = dbOff; count = batch; cols = channels; chPlane = plane;
+        try {
+            if ((long) batch * channels * plane < PARALLEL_MIN) for (int c = 0; c < channels; c++) channelSum(c, 0);
+            else pool.forEach(channels, channelSumTask);
+        } finally {
+            x0 = x1 = null;
+        }
+    }
+
+    private void channelSum(int c, int worker) {
+        float[] d = x0;
+        int plane = chPlane, vecEnd = plane & ~7;
+        DoubleVector lo = DoubleVector.zero(D4), hi = lo;
+        double tail = 0;
+        for (int n = 0; n < count; n++) {
+            int base = o0 + (n * cols + c) * plane, p = 0;
+            for (; p < vecEnd; p += 8) {
+                lo = lo.add(FloatVector.fromArray(F4, d, base + p).convertShape(VectorOperators.F2D, D4, 0));
+                hi = hi.add(FloatVector.fromArray(F4, d, base + p + 4).convertShape(VectorOperators.F2D, D4, 0));
+            }
+            for (; p < plane; p++) tail += d[base + p];
+        }
+        double sum = tail;
+        for (int l = 0; l < 4; l++) sum += lo.lane(l) + hi.lane(l);
+        x1[o1 + c] = (float) sum;
     }
 
     @Override

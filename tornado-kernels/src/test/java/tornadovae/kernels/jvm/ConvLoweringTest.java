@@ -46,6 +46,23 @@ class ConvLoweringTest {
                 ConvGeometry.convTranspose2d(5, 64, 7, 7, 32, 3, 2, 1, 1).scratchFloats(true), r);
     }
 
+    @Test
+    void channelBiasGradMatchesTheReferenceAndIgnoresTheThreadCount() {
+        Random r = new Random(7);
+        int[][] shapes = {{1, 1, 1}, {3, 5, 7}, {128, 32, 196}, {128, 64, 49}, {9, 3, 785}, {2, 40, 1000}};
+        for (int[] sh : shapes) {
+            int batch = sh[0], channels = sh[1], plane = sh[2], od = offset(r);
+            float[] dout = padded(r, od, batch * channels * plane, -1, 1);
+            float[] ref = new float[channels + 2], a = ref.clone(), b = ref.clone();
+            REF.channelBiasGrad(ref, 2, dout, od, batch, channels, plane);
+            one.channelBiasGrad(a, 2, dout, od, batch, channels, plane);
+            two.channelBiasGrad(b, 2, dout, od, batch, channels, plane);
+            String what = "channel bias grad " + batch + "x" + channels + "x" + plane;
+            assertClose(what, ref, a, 2, channels, 1e-5);
+            assertBitsEqual(what + ", 1 against 2 threads", a, b);
+        }
+    }
+
     private static void check(String what, ConvGeometry g, boolean transposed, JvmKernels jvm, int colLen, Random r) {
         int oi = offset(r), ow = offset(r), ob = offset(r), oo = offset(r), oc = offset(r);
         float[] in = padded(r, oi, g.inSize(), -1, 1), w = padded(r, ow, g.weightSize(), -1, 1);
