@@ -1,5 +1,6 @@
 package tornadovae.kernels.jvm;
 
+import java.util.Arrays;
 import tornadovae.kernels.plan.ConvGeometry;
 
 /**
@@ -11,36 +12,46 @@ import tornadovae.kernels.plan.ConvGeometry;
  * the weight gradient. A ConvTranspose2d's weights [inC][outC][k][k] are exactly such a W with X
  * its output, so both layers share the same code.
  *
- * <p>Per group of G images, the scratch holds col [K][G·P] (K = Cx·k² kernel taps, P = Hy·Wy
- * pixels of Y; row r holds tap r for every pixel of every image) and Yc [Cy][G·P] (Y channel-major).
- * Each product is then one wide GEMM (Yc = W·col, col = Wᵀ·Yc, dW = Yc·colᵀ), and moving between
- * NCHW and Yc copies runs of P contiguous floats. im2col and col2im go through a per-worker copy of
- * one image of X with zero padding around each plane, so their inner loops carry no tests (with the
- * range tests of the first version, im2col cost more than mnist-conv's GEMM it fed).
- * The group size depends only on the scratch size, and every element is written by one task, so
- * results do not depend on the thread count.
+ * <p>Per group of G images, a slice of the scratch holds col [K][G·P] (K = Cx·k² kernel taps,
+ * P = Hy·Wy pixels of Y; row r holds tap r for every pixel of every image) and Yc [Cy][G·P] (Y
+ * channel-major). Each product is then one wide GEMM (Yc = W·col, col = Wᵀ·Yc, dW = Yc·colᵀ), and
+ * moving between NCHW and Yc copies runs of P contiguous floats. im2col and col2im go through a
+ * per-worker copy of one image of X with zero padding around each plane, so their inner loops
+ * carry no tests.
+ *
+ * <p>Threads: Y from X and X from Y give every worker its own slice of the scratch and whole groups
+ * to lower, multiply (on that worker alone) and store. Splitting one group across the cores instead
+ * made them trade col's cache lines (one core wrote what the other packed): im2col then ran slower
+ * on two cores than on one. An element's bits depend on k alone (see {@link Sgemm#sgemmOnWorker}),
+ * so neither the group size nor the thread count changes a result. The weight gradient sums over
+ * groups, so its group size must not depend on the thread count: it lowers one group at a time with
+ * the whole scratch, and each worker lowers and multiplies its own range of taps (dW's columns).
  */
 final class ConvLowering {
     private final WorkerPool pool;
     private final Sgemm sgemm;
+    private final float[][] padded;          // per worker: one image of X, zero-padded planes [Cx][hp][wp]
 
-    // The current call, read by the per-image tasks.
-    private float[] x, y, col, bias;
-    private int xOff, yOff, colOff, biasOff, n0, ycOff, rowLen;
+    // The current call, read by the tasks.
+    private float[] x, y, col, w, bias;
+    private int xOff, yOff, colOff, wOff, biasOff, batch, group, slotLen;
     private int cx, hx, wx, cy, hy, wy, k, s, p;
-    private int hp, wp;                  // X's planes padded so that every window fits: p before, at least p after
-    private final float[][] padded;     // per worker, grown on first use
-    private int[] pixelOffsets = new int[0]; // Y pixel (oy, ox) → its window's corner in a padded plane: one flat loop per tap
-    private final WorkerPool.Task im2colTask = this::im2colImage;
-    private final WorkerPool.Task col2imTask = this::col2imImage;
-    private final WorkerPool.Task yToColumnsTask = this::yToChannelMajor;
-    private final WorkerPool.Task yFromColumnsTask = this::yFromChannelMajor;
-    private final WorkerPool.Task lowerBothTask = this::lowerBoth;
+    private int hp, wp;                      // X's planes padded so that every window fits: p before, at least p after
+    private int[] pixelOffsets = new int[0]; // Y pixel (oy, ox) → its window's corner in a padded plane
+    private final WorkerPool.Task yFromXTask = this::yFromXGroup;
+    private final WorkerPool.Task xFromYTask = this::xFromYGroup;
+    private final WorkerPool.Task lowerBothTask = this::lowerBothRun;
+    private int wgN0, wgCount, wgRuns;       // the weight gradient's current group, dealt out in runs
+    private int tapStep, dWOff;              // or split by taps
+    private float[] dW;
+    private final float[][] ycCopy;          // per worker: its own copy of the group's Yc for a tap split
+    private final WorkerPool.Task tapsTask = this::taps;
 
     ConvLowering(WorkerPool pool, Sgemm sgemm) {
         this.pool = pool;
         this.sgemm = sgemm;
         this.padded = new float[pool.threads()][];
+        this.ycCopy = new float[pool.threads()][];
     }
 
     /** The lowered sizes of a Conv2d (X = input) or ConvTranspose2d (X = output) geometry. */
@@ -50,7 +61,7 @@ final class ConvLowering {
         } else {
             cx = g.outC(); hx = g.outH(); wx = g.outW(); cy = g.inC(); hy = g.inH(); wy = g.inW();
         }
-        k = g.kernel(); s = g.stride(); p = g.pad();
+        k = g.kernel(); s = g.stride(); p = g.pad(); batch = g.batch();
         hp = Math.max(hx + 2 * p, (hy - 1) * s + k);
         wp = Math.max(wx + 2 * p, (wy - 1) * s + k);
         if (pixelOffsets.length < hy * wy) pixelOffsets = new int[hy * wy];
@@ -58,80 +69,131 @@ final class ConvLowering {
             for (int ox = 0; ox < wy; ox++, q++) pixelOffsets[q] = oy * s * wp + ox * s;
     }
 
-    private int group(ConvGeometry g, boolean transposed, int colLen) {
+    private static int perImage(ConvGeometry g, boolean transposed, int colLen) {
         int per = g.scratchPerImage(transposed);
         if (colLen < per) throw new IllegalArgumentException("convolution scratch of " + colLen + " floats, needs at least " + per);
-        return Math.min(g.batch(), colLen / per);
+        return per;
+    }
+
+    /** Splits the scratch into one slice per worker (or fewer, if it holds fewer images) and runs task per group. */
+    private void perWorkerGroups(ConvGeometry g, boolean transposed, int colLen, WorkerPool.Task task) {
+        int per = perImage(g, transposed, colLen);
+        int slots = Math.min(pool.threads(), colLen / per);
+        group = Math.min(batch, colLen / per / slots);
+        slotLen = group * per;
+        int groups = Sgemm.ceilDiv(batch, group);
+        if (slots == pool.threads()) pool.forEach(groups, task);
+        else for (int gi = 0; gi < groups; gi++) task.run(gi, 0);   // too little scratch for a slice each
     }
 
     /** Y = conv(X, W) (+ bias per Y channel when bias != null). */
-    void yFromX(float[] yA, int yO, float[] xA, int xO, float[] w, int wO, float[] b, int bO,
+    void yFromX(float[] yA, int yO, float[] xA, int xO, float[] wA, int wO, float[] b, int bO,
                 float[] colA, int colO, int colLen, ConvGeometry g, boolean transposed) {
         set(g, transposed);
-        int grp = group(g, transposed, colLen), pix = hy * wy, kk = cx * k * k;
-        x = xA; xOff = xO; y = yA; yOff = yO; col = colA; colOff = colO; bias = b; biasOff = bO;
-        ycOff = colO + grp * pix * kk;
+        x = xA; xOff = xO; y = yA; yOff = yO; w = wA; wOff = wO; col = colA; colOff = colO; bias = b; biasOff = bO;
         try {
-            for (n0 = 0; n0 < g.batch(); n0 += grp) {
-                int count = Math.min(grp, g.batch() - n0);
-                rowLen = count * pix;
-                pool.forEach(count, im2colTask);
-                sgemm.sgemm(col, ycOff, w, wO, col, colOff, cy, rowLen, kk, false, false, false);
-                pool.forEach(count, yFromColumnsTask);
-            }
+            perWorkerGroups(g, transposed, colLen, yFromXTask);
         } finally {
-            x = y = col = bias = null;
+            x = y = w = col = bias = null;
         }
     }
 
+    private void yFromXGroup(int gi, int worker) {
+        int n0 = gi * group, count = Math.min(group, batch - n0), pix = hy * wy, kk = cx * k * k;
+        int cols = colOff + worker * slotLen, yc = cols + group * pix * kk, rowLen = count * pix;
+        for (int i = 0; i < count; i++) im2col(n0 + i, cols + i * pix, rowLen, worker);
+        sgemm.sgemmOnWorker(worker, col, yc, rowLen, w, wOff, col, cols, cy, rowLen, kk, false, false, false);
+        for (int i = 0; i < count; i++) fromChannelMajor(n0 + i, yc + i * pix, rowLen);
+    }
+
     /** X = convᵀ(Y, W) (+ bias per X channel when bias != null): the adjoint of yFromX. */
-    void xFromY(float[] xA, int xO, float[] yA, int yO, float[] w, int wO, float[] b, int bO,
+    void xFromY(float[] xA, int xO, float[] yA, int yO, float[] wA, int wO, float[] b, int bO,
                 float[] colA, int colO, int colLen, ConvGeometry g, boolean transposed) {
         set(g, transposed);
-        int grp = group(g, transposed, colLen), pix = hy * wy, kk = cx * k * k;
-        x = xA; xOff = xO; y = yA; yOff = yO; col = colA; colOff = colO; bias = b; biasOff = bO;
-        ycOff = colO + grp * pix * kk;
+        x = xA; xOff = xO; y = yA; yOff = yO; w = wA; wOff = wO; col = colA; colOff = colO; bias = b; biasOff = bO;
         try {
-            for (n0 = 0; n0 < g.batch(); n0 += grp) {
-                int count = Math.min(grp, g.batch() - n0);
-                rowLen = count * pix;
-                pool.forEach(count, yToColumnsTask);
-                sgemm.sgemm(col, colOff, w, wO, col, ycOff, kk, rowLen, cy, true, false, false);
-                pool.forEach(count, col2imTask);
-            }
+            perWorkerGroups(g, transposed, colLen, xFromYTask);
         } finally {
-            x = y = col = bias = null;
+            x = y = w = col = bias = null;
         }
     }
+
+    private void xFromYGroup(int gi, int worker) {
+        int n0 = gi * group, count = Math.min(group, batch - n0), pix = hy * wy, kk = cx * k * k;
+        int cols = colOff + worker * slotLen, yc = cols + group * pix * kk, rowLen = count * pix;
+        for (int i = 0; i < count; i++) toChannelMajor(n0 + i, yc + i * pix, rowLen);
+        sgemm.sgemmOnWorker(worker, col, cols, rowLen, w, wOff, col, yc, kk, rowLen, cy, true, false, false);
+        for (int i = 0; i < count; i++) col2im(n0 + i, cols + i * pix, rowLen, worker);
+    }
+
+    /** Below this many taps the weight gradient is not split by taps (a split keeps ≥ 2 tile columns a part). */
+    static final int TAP_SPLIT_MIN = 64;
 
     /** dW[Cy][Cx·k²] = Σ over the groups of Yc·colᵀ: the weight gradient, Y being the gradient on the narrow side. */
     void weightGrad(float[] dw, int dwO, float[] yA, int yO, float[] xA, int xO,
                     float[] colA, int colO, int colLen, ConvGeometry g, boolean transposed) {
         set(g, transposed);
-        int grp = group(g, transposed, colLen), pix = hy * wy, kk = cx * k * k;
-        x = xA; xOff = xO; y = yA; yOff = yO; col = colA; colOff = colO; bias = null;
-        ycOff = colO + grp * pix * kk;
+        int per = perImage(g, transposed, colLen);
+        int grp = Math.min(batch, colLen / per), pix = hy * wy, kk = cx * k * k;
+        x = xA; xOff = xO; y = yA; yOff = yO; col = colA; colOff = colO; group = grp; dW = dw; dWOff = dwO;
+        int yc = colO + grp * pix * kk;
         try {
-            for (n0 = 0; n0 < g.batch(); n0 += grp) {
-                int count = Math.min(grp, g.batch() - n0);
-                rowLen = count * pix;
-                pool.forEach(count, lowerBothTask);
-                sgemm.sgemm(dw, dwO, col, ycOff, col, colOff, cy, kk, rowLen, false, true, n0 > 0);
+            for (int n0 = 0; n0 < batch; n0 += grp) {
+                wgN0 = n0;
+                wgCount = Math.min(grp, batch - n0);
+                if (kk >= TAP_SPLIT_MIN) {
+                    tapStep = Sgemm.ceilDiv(Sgemm.ceilDiv(kk, Sgemm.NR), pool.threads()) * Sgemm.NR;
+                    pool.forEach(Sgemm.ceilDiv(kk, tapStep), tapsTask);
+                } else {
+                    // runs of consecutive images: images dealt out one by one made the cores trade col's lines
+                    wgRuns = Math.min(wgCount, 2 * pool.threads());
+                    pool.forEach(wgRuns, lowerBothTask);
+                    sgemm.sgemm(dw, dwO, col, yc, col, colO, cy, kk, wgCount * pix, false, true, n0 > 0);
+                }
             }
         } finally {
-            x = y = col = null;
+            x = y = col = dW = null;
         }
     }
 
     /**
-     * Image n0 + index of X copied into this worker's zero-padded planes [Cx][hp][wp]: every window
-     * then lies inside them, so im2col and col2im below run without a bounds test.
+     * The weight gradient's columns for taps [r0, r0 + tapStep) over the current group, on one worker:
+     * it lowers exactly the col rows its GEMM reads (so they stay in its cache) and copies Yc for
+     * itself. A C element's bits depend on k alone, so the tap split leaves them unchanged.
      */
-    private float[] padImage(int index, int worker) {
+    private void taps(int part, int worker) {
+        int pix = hy * wy, rowLen = wgCount * pix, kk = cx * k * k;
+        int r0 = part * tapStep, r1 = Math.min(kk, r0 + tapStep);
+        float[] yc = ownYc(worker, cy * rowLen);
+        for (int i = 0; i < wgCount; i++) {
+            int n = wgN0 + i;
+            for (int c = 0; c < cy; c++) System.arraycopy(y, yOff + (n * cy + c) * pix, yc, c * rowLen + i * pix, pix);
+            im2colTaps(n, colOff + i * pix, rowLen, worker, r0, r1);
+        }
+        sgemm.sgemmOnWorker(worker, dW, dWOff + r0, kk, yc, 0, col, colOff + r0 * rowLen, cy, r1 - r0, rowLen,
+                false, true, wgN0 > 0);
+    }
+
+    private float[] ownYc(int worker, int need) {
+        if (ycCopy[worker] == null || ycCopy[worker].length < need) ycCopy[worker] = new float[need];
+        return ycCopy[worker];
+    }
+
+    /** Both operands of the weight gradient for a run of the group's images. */
+    private void lowerBothRun(int run, int worker) {
+        int pix = hy * wy, rowLen = wgCount * pix, yc = colOff + group * pix * cx * k * k;
+        for (int i = run * wgCount / wgRuns, end = (run + 1) * wgCount / wgRuns; i < end; i++) {
+            im2col(wgN0 + i, colOff + i * pix, rowLen, worker);
+            toChannelMajor(wgN0 + i, yc + i * pix, rowLen);
+        }
+    }
+
+    /** Channels [c0, c1) of image n of X copied into this worker's zero-padded planes: every window then lies inside them. */
+    private float[] padImage(int n, int worker, int c0, int c1) {
         float[] pad = paddedPlanes(worker);
-        java.util.Arrays.fill(pad, 0, cx * hp * wp, 0f);
-        int xImg = xOff + (n0 + index) * cx * hx * wx;
-        for (int c = 0; c < cx; c++)
+        Arrays.fill(pad, c0 * hp * wp, c1 * hp * wp, 0f);
+        int xImg = xOff + n * cx * hx * wx;
+        for (int c = c0; c < c1; c++)
             for (int iy = 0; iy < hx; iy++)
                 System.arraycopy(x, xImg + (c * hx + iy) * wx, pad, (c * hp + iy + p) * wp + p, wx);
         return pad;
@@ -143,62 +205,58 @@ final class ConvLowering {
         return padded[worker];
     }
 
-    /** Image n0 + index's columns of col: tap (c, i, j) of every Y pixel (zero where the window leaves X). */
-    private void im2colImage(int index, int worker) {
-        float[] pad = padImage(index, worker);
-        int pix = hy * wy;
-        int[] at = pixelOffsets;
-        for (int c = 0, r = 0; c < cx; c++)
-            for (int i = 0; i < k; i++)
-                for (int j = 0; j < k; j++, r++) {
-                    int dst = colOff + r * rowLen + index * pix;
-                    int src = (c * hp + i) * wp + j;
-                    for (int q = 0; q < pix; q++) col[dst + q] = pad[src + at[q]];
-                }
+    /**
+     * Image n's columns of col, starting at `at` in each row of rowLen floats: tap (c, i, j) of every
+     * Y pixel, zero where the window leaves X.
+     */
+    private void im2col(int n, int at, int rowLen, int worker) { im2colTaps(n, at, rowLen, worker, 0, cx * k * k); }
+
+    /** im2col for the rows of taps [r0, r1) only (only their channels are copied into the padded planes). */
+    private void im2colTaps(int n, int at, int rowLen, int worker, int r0, int r1) {
+        int k = this.k, kk2 = k * k, c0 = r0 / kk2, c1 = (r1 - 1) / kk2 + 1;
+        float[] pad = padImage(n, worker, c0, c1), col = this.col;
+        int pix = hy * wy, hp = this.hp, wp = this.wp;
+        int[] corner = pixelOffsets;
+        for (int r = r0; r < r1; r++) {
+            int c = r / kk2, i = r % kk2 / k, j = r % k;
+            int dst = at + r * rowLen, src = (c * hp + i) * wp + j;
+            for (int q = 0; q < pix; q++) col[dst + q] = pad[src + corner[q]];
+        }
     }
 
     /**
-     * X of image n0 + index = bias + its columns of col scattered back (col2im), tap by tap in a fixed
-     * order, summed in this worker's padded planes; the rim (windows hanging over X's edge) is dropped.
+     * Image n of X = bias + its columns of col (at `at` in each row) scattered back, tap by tap in a
+     * fixed order, summed in this worker's padded planes; the rim (windows hanging over X's edge) is dropped.
      */
-    private void col2imImage(int index, int worker) {
-        float[] pad = paddedPlanes(worker);
-        int pix = hy * wy, plane = hp * wp;
-        int[] at = pixelOffsets;
-        for (int c = 0; c < cx; c++)
-            java.util.Arrays.fill(pad, c * plane, (c + 1) * plane, bias == null ? 0f : bias[biasOff + c]);
+    private void col2im(int n, int at, int rowLen, int worker) {
+        float[] pad = paddedPlanes(worker), col = this.col;
+        int pix = hy * wy, plane = hp * wp, k = this.k, cx = this.cx, hp = this.hp, wp = this.wp;
+        int[] corner = pixelOffsets;
+        for (int c = 0; c < cx; c++) Arrays.fill(pad, c * plane, (c + 1) * plane, bias == null ? 0f : bias[biasOff + c]);
         for (int c = 0, r = 0; c < cx; c++)
             for (int i = 0; i < k; i++)
                 for (int j = 0; j < k; j++, r++) {
-                    int src = colOff + r * rowLen + index * pix;
-                    int dst = (c * hp + i) * wp + j;
-                    for (int q = 0; q < pix; q++) pad[dst + at[q]] += col[src + q];
+                    int src = at + r * rowLen, dst = (c * hp + i) * wp + j;
+                    for (int q = 0; q < pix; q++) pad[dst + corner[q]] += col[src + q];
                 }
-        int xImg = xOff + (n0 + index) * cx * hx * wx;
+        int xImg = xOff + n * cx * hx * wx;
         for (int c = 0; c < cx; c++)
             for (int iy = 0; iy < hx; iy++)
                 System.arraycopy(pad, (c * hp + iy + p) * wp + p, x, xImg + (c * hx + iy) * wx, wx);
     }
 
-    /** Both operands of the weight gradient for one image, in one dispatch. */
-    private void lowerBoth(int index, int worker) {
-        im2colImage(index, worker);
-        yToChannelMajor(index, worker);
+    /** Image n of Y into Yc at `at` in each of its Cy rows of rowLen floats. */
+    private void toChannelMajor(int n, int at, int rowLen) {
+        int pix = hy * wy;
+        for (int c = 0; c < cy; c++) System.arraycopy(y, yOff + (n * cy + c) * pix, col, at + c * rowLen, pix);
     }
 
-    /** Image n0 + index's columns of Yc: one run of P floats per channel. */
-    private void yToChannelMajor(int index, int worker) {
-        int n = n0 + index, pix = hy * wy;
-        for (int c = 0; c < cy; c++)
-            System.arraycopy(y, yOff + (n * cy + c) * pix, col, ycOff + c * rowLen + index * pix, pix);
-    }
-
-    /** Y of image n0 + index from its columns of Yc, plus bias. */
-    private void yFromChannelMajor(int index, int worker) {
-        int n = n0 + index, pix = hy * wy;
+    /** Image n of Y from Yc (at `at` in each row), plus bias. */
+    private void fromChannelMajor(int n, int at, int rowLen) {
+        int pix = hy * wy;
         for (int c = 0; c < cy; c++) {
             float b = bias == null ? 0f : bias[biasOff + c];
-            int src = ycOff + c * rowLen + index * pix, dst = yOff + (n * cy + c) * pix;
+            int src = at + c * rowLen, dst = yOff + (n * cy + c) * pix;
             for (int q = 0; q < pix; q++) y[dst + q] = col[src + q] + b;
         }
     }

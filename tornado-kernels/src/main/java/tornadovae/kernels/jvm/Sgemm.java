@@ -18,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * then C = acc or C + acc per k block; the k blocks depend on k alone. So the result does not
  * depend on the thread count, the task split or which thread ran what.
  *
- * Not thread-safe: one call at a time (per-thread packing buffers are reused).
+ * Not thread-safe: one call at a time (per-thread packing buffers are reused), or one
+ * {@link #sgemmOnWorker} call per worker from inside the pool's tasks.
  */
 public final class Sgemm implements AutoCloseable {
 
@@ -148,7 +149,34 @@ public final class Sgemm implements AutoCloseable {
 
     private void runTask(int index, int worker) {
         int i0 = (index / colParts) * rowStep, j0 = (index % colParts) * colStep;
-        int i1 = Math.min(m, i0 + rowStep), j1 = Math.min(n, j0 + colStep);
+        block(worker, c, cOff, n, a, aOff, b, bOff, m, n, k, transA, transB, accumulate,
+                i0, Math.min(m, i0 + rowStep), j0, Math.min(n, j0 + colStep));
+    }
+
+    /**
+     * The whole product on the calling thread with worker {@code worker}'s packing buffers, for
+     * callers that split their work across the pool themselves (one call per worker at a time).
+     * Always the packed path, so an element's bits depend on k alone, never on m or n. C's rows are
+     * {@code ldc} floats apart (≥ n), so C may be a block of columns of a wider matrix.
+     */
+    public void sgemmOnWorker(int worker, float[] c, int cOff, int ldc, float[] a, int aOff, float[] b, int bOff,
+                              int m, int n, int k, boolean transA, boolean transB, boolean accumulate) {
+        if (m <= 0 || n <= 0) return;
+        if (ldc < n) throw new IllegalArgumentException("ldc " + ldc + " < n " + n);
+        checkRange("C", c, cOff, (long) (m - 1) * ldc + n);
+        checkRange("A", a, aOff, (long) m * k);
+        checkRange("B", b, bOff, (long) k * n);
+        if (k <= 0 || !HAS_256_BIT_VECTORS) {
+            small(c, cOff, ldc, a, aOff, b, bOff, m, n, k, transA, transB, accumulate);
+        } else {
+            block(worker, c, cOff, ldc, a, aOff, b, bOff, m, n, k, transA, transB, accumulate, 0, m, 0, n);
+        }
+    }
+
+    /** C rows [i0, i1) × columns [j0, j1) with worker {@code worker}'s packing buffers. */
+    private void block(int worker, float[] c, int cOff, int ldc, float[] a, int aOff, float[] b, int bOff,
+                       int m, int n, int k, boolean transA, boolean transB, boolean accumulate,
+                       int i0, int i1, int j0, int j1) {
         int kcMax = blockSize(k, KC, 1);             // depends on k only: the same k order for every split
         int ncMax = Math.min(blockSize(j1 - j0, NC, NR), ceilDiv(j1 - j0, NR) * NR);
         int mcMax = Math.min(blockSize(i1 - i0, MC, MR), ceilDiv(i1 - i0, MR) * MR);
@@ -167,7 +195,7 @@ public final class Sgemm implements AutoCloseable {
                     int mc = Math.min(mcMax, i1 - ic);
                     if (transA) packATrans(ap, a, aOff, m, ic, mc, pc, kc);
                     else packA(ap, a, aOff, k, ic, mc, pc, kc);
-                    macroKernel(c, cOff + ic * n + jc, n, mc, nc, kc, ap, bp, overwrite, tmp);
+                    macroKernel(c, cOff + ic * ldc + jc, ldc, mc, nc, kc, ap, bp, overwrite, tmp);
                 }
             }
         }
@@ -377,6 +405,12 @@ public final class Sgemm implements AutoCloseable {
 
     static void small(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
                       int m, int n, int k, boolean transA, boolean transB, boolean accumulate) {
+        small(c, cOff, n, a, aOff, b, bOff, m, n, k, transA, transB, accumulate);
+    }
+
+    /** C's rows ldc floats apart. */
+    static void small(float[] c, int cOff, int ldc, float[] a, int aOff, float[] b, int bOff,
+                      int m, int n, int k, boolean transA, boolean transB, boolean accumulate) {
         int aRow = transA ? 1 : k, aStep = transA ? m : 1;   // A[i][p] = a[aOff + i*aRow + p*aStep]
         int bCol = transB ? k : 1, bStep = transB ? 1 : n;   // B[p][j] = b[bOff + j*bCol + p*bStep]
         for (int i = 0; i < m; i++) {
@@ -384,7 +418,7 @@ public final class Sgemm implements AutoCloseable {
                 float acc = 0f;
                 int ai = aOff + i * aRow, bi = bOff + j * bCol;
                 for (int p = 0; p < k; p++, ai += aStep, bi += bStep) acc = Math.fma(a[ai], b[bi], acc);
-                int ci = cOff + i * n + j;
+                int ci = cOff + i * ldc + j;
                 c[ci] = accumulate ? c[ci] + acc : acc;
             }
         }

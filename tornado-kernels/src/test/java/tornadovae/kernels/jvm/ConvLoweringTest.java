@@ -46,6 +46,55 @@ class ConvLoweringTest {
                 ConvGeometry.convTranspose2d(5, 64, 7, 7, 32, 3, 2, 1, 1).scratchFloats(true), r);
     }
 
+    /**
+     * Resume and the backend comparison rely on the JVM schedule giving the same bits for any thread
+     * count; the forward and input-gradient products also for any scratch size (group size).
+     */
+    @Test
+    void resultsDoNotDependOnThreadsOrScratch() {
+        Random r = new Random(8);
+        ConvGeometry[] shapes = {
+                ConvGeometry.conv2d(9, 32, 14, 14, 64, 3, 2, 1),              // 288 taps: split by taps
+                ConvGeometry.convTranspose2d(6, 64, 7, 7, 32, 3, 2, 1, 1),
+                ConvGeometry.conv2d(5, 3, 11, 9, 4, 3, 1, 1),                // 27 taps: not split
+                ConvGeometry.convTranspose2d(4, 8, 5, 5, 16, 4, 2, 1, 0)};
+        for (ConvGeometry g : shapes) {
+            for (boolean transposed : new boolean[]{false, true}) {
+                if (transposed ? !g.isTranspose() : !g.isConv()) continue;
+                int per = g.scratchPerImage(transposed), whole = g.scratchFloats(transposed);
+                float[] in = padded(r, 0, g.inSize(), -1, 1), w = padded(r, 0, g.weightSize(), -1, 1);
+                float[] bias = padded(r, 0, g.outC(), -1, 1), dOut = padded(r, 0, g.outSize(), -1, 1);
+                float[][] fwd = new float[3][], dIn = new float[3][], dW = new float[2][];
+                int[] scratch = {whole, per, per * 3 + 1};
+                for (int v = 0; v < 3; v++) {
+                    JvmKernels jvm = v == 1 ? one : two;
+                    float[] col = new float[scratch[v]];
+                    fwd[v] = new float[g.outSize()];
+                    dIn[v] = new float[g.inSize()];
+                    if (transposed) {
+                        jvm.convTranspose2d(fwd[v], 0, in, 0, w, 0, bias, 0, col, 0, col.length, g);
+                        jvm.convTranspose2dInputGrad(dIn[v], 0, dOut, 0, w, 0, col, 0, col.length, g);
+                    } else {
+                        jvm.conv2d(fwd[v], 0, in, 0, w, 0, bias, 0, col, 0, col.length, g);
+                        jvm.conv2dInputGrad(dIn[v], 0, dOut, 0, w, 0, col, 0, col.length, g);
+                    }
+                    if (v < 2) {   // the weight gradient's group size is the scratch's: same scratch, other threads
+                        float[] c2 = new float[whole];
+                        dW[v] = new float[g.weightSize()];
+                        if (transposed) jvm.convTranspose2dWeightGrad(dW[v], 0, dOut, 0, in, 0, c2, 0, whole, g);
+                        else jvm.conv2dWeightGrad(dW[v], 0, dOut, 0, in, 0, c2, 0, whole, g);
+                    }
+                }
+                String what = g + (transposed ? " transposed" : "");
+                for (int v = 1; v < 3; v++) {
+                    assertBitsEqual(what + " forward, variant " + v, fwd[0], fwd[v]);
+                    assertBitsEqual(what + " input grad, variant " + v, dIn[0], dIn[v]);
+                }
+                assertBitsEqual(what + " weight grad, 1 against 2 threads", dW[0], dW[1]);
+            }
+        }
+    }
+
     @Test
     void channelBiasGradMatchesTheReferenceAndIgnoresTheThreadCount() {
         Random r = new Random(7);
