@@ -38,7 +38,8 @@ import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
  * persists them; every plan's graph consumes them from the device and persists them again, so
  * that all graphs work on ONE device copy (two graphs that each upload a FIRST_EXECUTION copy
  * would silently train two models). Per step only INPUT, NOISE and SCALARS go in
- * (EVERY_EXECUTION, and only those the graph reads) and OUT comes back. A plan too big for
+ * (EVERY_EXECUTION, and only those the graph reads) and the plan's read-back slice of OUT comes back
+ * (a last task copies it into a small array, fetched on demand). A plan too big for
  * TornadoVM's bytecode buffer is split into a few chained graphs.
  *
  * <p>The upload graph transfers EVERY_EXECUTION rather than FIRST_EXECUTION because it runs only
@@ -90,6 +91,7 @@ public final class TornadoBackend implements Backend {
     private final Map<String, int[]> graphsOfPlan = new LinkedHashMap<>();
     private final Map<String, Integer> tasksOfPlan = new LinkedHashMap<>();
     private final Map<String, Long> bytesInOfPlan = new LinkedHashMap<>();
+    private final Map<String, float[]> readBackOfPlan = new LinkedHashMap<>(); // the small array each plan's last graph fills
     private final Map<String, double[]> timing = new LinkedHashMap<>(); // first, compile, last, runs
 
     /**
@@ -194,7 +196,7 @@ public final class TornadoBackend implements Backend {
         graphs.add(upload.snapshot());
 
         Set<String> graphNames = new HashSet<>(List.of(UPLOAD_GRAPH));
-        int budget = taskBytesBudget();
+        int budget = taskBytesBudget() - READBACK_TASK_BYTES;   // every plan's last graph also gets the read-back task
         for (StepPlan plan : plans) {
             List<List<Integer>> parts = split(plan, budget, maxTasksPerGraph);
             int[] indices = new int[parts.size()];
@@ -210,6 +212,15 @@ public final class TornadoBackend implements Backend {
                 for (Object a : streams) bytesIn += 4L * ((float[]) a).length;
                 for (int opIndex : parts.get(part))
                     tasks += addTasks(tg, gname, plan.name() + "." + opIndex + ".", plan.ops().get(opIndex), grids);
+                if (part == parts.size() - 1) {
+                    // Only the slice the host reads comes back: a copy into a small array, fetched on demand.
+                    Slice rb = plan.readBack();
+                    float[] small = new float[Math.max(1, rb.length())];
+                    tg.task(plan.name() + ".readback", TornadoKernels::copySlice, ws.out(), rb.offset(), small, rb.length());
+                    tg.transferToHost(DataTransferMode.UNDER_DEMAND, small);
+                    readBackOfPlan.put(plan.name(), small);
+                    tasks++;
+                }
                 tg.persistOnDevice(resident);
                 indices[part] = graphs.size();
                 graphs.add(tg.snapshot());
@@ -240,7 +251,9 @@ public final class TornadoBackend implements Backend {
             last = executionPlan.withGraph(g).execute();
             if (profile) compile += last.getProfilerResult().getCompileTime();
         }
-        last.transferToHost(ws.out());
+        float[] small = readBackOfPlan.get(plan.name());
+        last.transferToHost(small);
+        System.arraycopy(small, 0, ws.out(), plan.readBack().offset(), plan.readBack().length());
         double ms = (System.nanoTime() - t0) / 1e6;
         double compileMs = compile / 1e6;
         double[] t = timing.computeIfAbsent(plan.name(), k -> new double[] {ms, compileMs, 0, 0});
@@ -290,13 +303,13 @@ public final class TornadoBackend implements Backend {
     /**
      * Per run of the plan: one launch per task; in, the whole INPUT, NOISE and SCALARS arrays each
      * graph of the plan streams (TornadoVM copies whole arrays, sized for the largest batch); out,
-     * the whole OUT array that {@link #run} reads back.
+     * the plan's read-back slice of OUT (for a training step, the per-sample losses and the gradient norm).
      */
     @Override
     public StepStats stats(StepPlan plan) {
         Integer tasks = tasksOfPlan.get(plan.name());
         if (tasks == null) throw new IllegalStateException("plan " + plan.name() + " was not prepared");
-        return new StepStats(tasks, bytesInOfPlan.get(plan.name()), 4L * ws.out().length);
+        return new StepStats(tasks, bytesInOfPlan.get(plan.name()), 4L * plan.readBack().length());
     }
 
     /** How many task graphs a plan became (more than one when it was split to fit the bytecode buffer). */
@@ -318,6 +331,7 @@ public final class TornadoBackend implements Backend {
                 graphsOfPlan.clear();
                 tasksOfPlan.clear();
                 bytesInOfPlan.clear();
+                readBackOfPlan.clear();
                 timing.clear();
             }
         }
@@ -359,6 +373,9 @@ public final class TornadoBackend implements Backend {
      * the graph's allocations, transfers and persists. A task costs 33 bytes to launch, 5 per
      * argument and 5 per dependency edge.
      */
+    /** Bytecode of the read-back task plus its on-demand transfer (see {@link #taskBytes}), rounded up. */
+    private static final int READBACK_TASK_BYTES = 128;
+
     private static int taskBytesBudget() {
         int size = 4096;
         try {

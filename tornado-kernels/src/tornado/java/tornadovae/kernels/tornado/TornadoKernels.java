@@ -293,6 +293,11 @@ public final class TornadoKernels {
         }
     }
 
+    /** dst[i] = src[srcOff + i] for i < n: the slice of OUT a plan reads back, gathered into a small array. */
+    public static void copySlice(float[] src, int srcOff, float[] dst, int n) {
+        for (@Parallel int i = 0; i < n; i++) dst[i] = src[srcOff + i];
+    }
+
     /** out[i] = in[i % n] over total = copies·n elements. */
     public static void replicate(float[] in, int inOff, float[] out, int outOff, int n, int total) {
         for (@Parallel int i = 0; i < total; i++) out[outOff + i] = in[inOff + i % n];
