@@ -92,7 +92,6 @@ class TornadoBackendTest {
         Workspace ws = vae.workspace();
         long in = 4L * ws.input().length, noise = 4L * ws.noise().length, scalars = 4L * ws.scalars().length;
         long trainOut = 4L * vae.train().readBack().length(), evalOut = 4L * vae.eval().readBack().length();
-        assertTrue(trainOut < 4L * ws.out().length, "a training step reads back less than OUT");
         try (TornadoBackend dev = new TornadoBackend(null, 2, false, 0)) {
             dev.prepare(ws, List.of(vae.train(), vae.eval()));
             assertEquals(new StepStats(35, in + noise + scalars, trainOut), dev.stats(vae.train()));
