@@ -38,12 +38,10 @@ final class RunReport {
         this.latent = latent;
     }
 
-    /** Encodes the test set with the session's eval plans of {@code batch} (and the remainder). */
-    static Latents latents(VaeSession s, Dataset test, int batch) {
-        int lat = s.vae().latent();
-        float[] ml = LatentPictures.encode(s, test.images(), test.count(), Math.min(batch, test.count()));
-        double[] kl = LatentPictures.klPerDim(ml, test.count(), lat);
-        return new Latents(ml, test.count(), kl, LatentPictures.activeDims(kl));
+    /** From the [mu | logvar] rows an evaluation pass kept (the training loop's: no second pass over the test set). */
+    static Latents latents(float[] muLogvar, int count, int latent) {
+        double[] kl = LatentPictures.klPerDim(muLogvar, count, latent);
+        return new Latents(muLogvar, count, kl, LatentPictures.activeDims(kl));
     }
 
     void writeEpoch(VaeSession s, Dataset test, Latents lat, List<Trainer.EpochMetrics> history, boolean finished)

@@ -165,13 +165,14 @@ public final class Trainer {
                 }
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            VaeSession.Losses t = session.evaluate(test.images(), test.count(), o.batchSize(), new Noise(o.seed() + 1));
+            float[] testCodes = new float[test.count() * 2 * session.vae().latent()];
+            VaeSession.Losses t = session.evaluate(test.images(), test.count(), o.batchSize(), new Noise(o.seed() + 1), testCodes);
             int n = train.count();
             EpochMetrics m = new EpochMetrics(epoch, session.step(), (recon + o.beta() * kl) / n, recon / n, kl / n,
                     t.total(o.beta()) / t.count(), t.reconPerSample(), t.klPerSample(), session.lastGradNorm(),
                     n / seconds, seconds);
             history.add(m);
-            RunReport.Latents latents = RunReport.latents(session, test, o.batchSize());
+            RunReport.Latents latents = RunReport.latents(testCodes, test.count(), session.vae().latent());
             log.printf("epoch %d/%d  train %.2f  test %.2f (recon %.2f + KL %.2f)  %d/%d dims active  %,.0f img/s  %.1f s%n",
                     epoch, o.epochs(), m.trainLoss(), m.testLoss(), m.testRecon(), m.testKl(), latents.active(),
                     session.vae().latent(), m.imagesPerSecond(), seconds);

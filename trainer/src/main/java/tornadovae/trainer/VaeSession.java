@@ -159,11 +159,16 @@ public final class VaeSession implements AutoCloseable {
     }
 
     /** Loss sums over a whole split, in batches of {@code batch} (the last one partial). */
-    public Losses evaluate(float[] images, int count, int batch, Noise noise) {
+    public Losses evaluate(float[] images, int count, int batch, Noise noise) { return evaluate(images, count, batch, noise, null); }
+
+    /** As {@link #evaluate(float[], int, int, Noise)}, also keeping every image's [mu | logvar] in muLogvar ([count][2L]) when not null. */
+    public Losses evaluate(float[] images, int count, int batch, Noise noise, float[] muLogvar) {
         double r = 0, k = 0;
+        int l2 = 2 * vae.latent();
         for (int from = 0; from < count; from += batch) {
             int b = Math.min(batch, count - from);
             Losses l = evalBatch(images, from, b, noise);
+            if (muLogvar != null) System.arraycopy(ws.out(), vae.outMuLogvar(b).offset(), muLogvar, from * l2, b * l2);
             r += l.recon();
             k += l.kl();
         }
