@@ -124,6 +124,7 @@ class CheckpointFuzzTest {
         Random r = new Random(rngSeed);
         long[] hostile = {0, 1, -1, 2, 3, 4, 65536, Integer.MAX_VALUE, 1L << 32, 1_000_000_000_000L, Long.MAX_VALUE};
         for (int k = 0; k < count; k++) {
+            if (b.length == 0) break;   // an earlier truncation left nothing to mutate
             b = b.clone();
             int at = r.nextInt(b.length);
             switch (r.nextInt(5)) {
@@ -131,6 +132,7 @@ class CheckpointFuzzTest {
                 case 1 -> b[at] = (byte) r.nextInt();
                 case 2 -> b = java.util.Arrays.copyOf(b, r.nextInt(b.length));
                 default -> {
+                    if (b.length < 8) continue;   // truncated inside the header length: no JSON numbers left
                     String s = new String(b, StandardCharsets.ISO_8859_1);
                     var digits = java.util.regex.Pattern.compile("\\d+").matcher(s);
                     java.util.List<int[]> runs = new java.util.ArrayList<>();
