@@ -1,9 +1,15 @@
 package tornadovae.trainer;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /** Creates a run's output folder, or says in one sentence why it cannot. */
 final class RunFolder {
@@ -34,14 +40,74 @@ final class RunFolder {
     }
 
     /**
-     * The folder of a run being resumed. Temporary files left by a process killed in the middle of a write
+     * Temporary files left in a resumed run's folder by a process killed in the middle of a write
      * ({@code name.tmp-XXXX}, see AtomicFiles) are removed: the file they were meant to replace is intact.
+     * Only under the folder's {@link #lock}: a live run's temporary files are its writes in progress.
      */
-    static Path reopen(Path out) throws IOException {
+    static void removeStaleTemporaries(Path out) throws IOException {
         try (var files = Files.list(out)) {
             for (Path p : (Iterable<Path>) files::iterator)
                 if (p.getFileName().toString().matches(".+\\.tmp-[0-9a-f]+")) Files.deleteIfExists(p);
         }
-        return out;
+    }
+
+    /** The lock file in a run folder, held by the process training into it. */
+    static final String LOCK_FILE = ".lock";
+
+    /** A run folder held for one training process; closing it lets the next one in. */
+    static final class Lock implements AutoCloseable {
+        private final FileChannel channel;
+        private final FileLock lock;
+
+        private Lock(FileChannel channel, FileLock lock) {
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                lock.release();
+            } finally {
+                channel.close();
+            }
+        }
+    }
+
+    /**
+     * Takes the run folder for this process, or says which process has it. Two trainings writing one
+     * folder (a second --resume, or a new run with the same --out) would interleave their checkpoints,
+     * and a resume would delete the other's files in progress. The operating system releases the lock
+     * when a process dies, so a killed run never leaves its folder locked.
+     */
+    static Lock lock(Path out) throws IOException {
+        Path file = out.resolve(LOCK_FILE);
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;   // held by this same JVM
+        }
+        if (lock == null) {
+            String holder = readHolder(ch);
+            ch.close();
+            throw new IOException("run folder " + out + " is in use by another training (" + holder
+                    + "); wait for it to finish or choose another --out");
+        }
+        ch.truncate(0);
+        ch.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+        return new Lock(ch, lock);
+    }
+
+    private static String readHolder(FileChannel ch) {
+        try {
+            ByteBuffer b = ByteBuffer.allocate(64);
+            int n = ch.read(b, 0);
+            String s = n <= 0 ? "" : new String(b.array(), 0, n, StandardCharsets.UTF_8).trim();
+            return s.matches("pid [0-9]+") ? "process " + s.substring(4) : "its lock file " + LOCK_FILE + " is held";
+        } catch (IOException e) {
+            return "its lock file " + LOCK_FILE + " is held";
+        }
     }
 }

@@ -73,7 +73,15 @@ public final class Trainer {
             throw new IllegalArgumentException(e.getMessage() + " (model " + o.spec().model() + " is made for "
                     + o.spec().input() + " images; " + o.dataset() + " has " + shape + ")", e);
         }
-        Path out = resume != null ? RunFolder.reopen(o.out()) : RunFolder.create(o.out()); // only once the inputs are known to be good
+        Path out = resume != null ? o.out() : RunFolder.create(o.out()); // only once the inputs are known to be good
+        try (RunFolder.Lock lock = RunFolder.lock(out)) {
+            if (resume != null) RunFolder.removeStaleTemporaries(out);
+            train(vae, train, test, out);
+        }
+        return history;
+    }
+
+    private void train(Vae vae, Dataset train, Dataset test, Path out) throws IOException {
         log.printf("%s: %,d training and %,d test images of %dx%dx%d%n", o.dataset(), train.count(), test.count(),
                 train.channels(), train.height(), train.width());
         log.print(vae.layerTable());
@@ -98,7 +106,6 @@ public final class Trainer {
             if (resume != null) session.backend().pushState();
             loop(session, train, test, out);
         }
-        return history;
     }
 
     private void loop(VaeSession session, Dataset train, Dataset test, Path out) throws IOException {

@@ -117,6 +117,10 @@ class ResumeTest {
                 }
                 if (seen == null) Thread.sleep(5);
             }
+            // while the child trains into the folder, no second training may write there
+            String err = vaeError("train", "--resume", run.toString(), "--quiet");
+            assertTrue(err.contains("is in use by another training (process " + child.pid() + ")"), err);
+            assertTrue(child.isAlive(), "the refused resume left the running child alone");
         } finally {
             child.destroyForcibly();   // SIGKILL
             assertTrue(child.waitFor(30, TimeUnit.SECONDS));
