@@ -67,7 +67,7 @@ final class RunFolder {
         @Override
         public void close() throws IOException {
             try {
-                lock.release();
+                if (lock != null) lock.release();
             } finally {
                 channel.close();
             }
@@ -88,6 +88,8 @@ final class RunFolder {
             lock = ch.tryLock();
         } catch (OverlappingFileLockException e) {
             lock = null;   // held by this same JVM
+        } catch (IOException e) {
+            return new Lock(ch, null);   // a file system without locks (some network mounts): train unguarded
         }
         if (lock == null) {
             String holder = readHolder(ch);
