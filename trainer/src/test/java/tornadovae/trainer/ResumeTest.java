@@ -162,6 +162,37 @@ class ResumeTest {
         assertSameRun(run);
     }
 
+    /**
+     * On TornadoVM (where an SDK is installed) resume pushes the loaded parameters and Adam state to the
+     * device: one epoch, then resumed to two, follows the uninterrupted two-epoch TornadoVM run. Checked
+     * to a tolerance, not bit for bit: bit equality is only claimed for the JVM backend.
+     */
+    @Test
+    void aTornadoRunResumedOnTheDeviceFollowsTheUninterruptedTornadoRun() throws Exception {
+        String reason = Backends.tornadoUnavailableReason();
+        if (reason != null) System.out.println("ResumeTest tornado resume skipped: " + reason);
+        org.junit.jupiter.api.Assumptions.assumeTrue(reason == null, reason);
+        Path whole = tmp.resolve("tornado-whole"), resumed = tmp.resolve("tornado-resumed");
+        List<String> two = args(whole, "--backend", "tornado"), one = args(resumed, "--backend", "tornado");
+        two.set(two.indexOf("--epochs") + 1, "2");
+        one.set(one.indexOf("--epochs") + 1, "1");
+        assertEquals(0, vae(two));
+        assertEquals(0, vae(one));
+        assertEquals(0, vae("train", "--resume", resumed.toString(), "--epochs", "2", "--backend", "tornado", "--quiet"));
+        List<String> want = losses(whole), got = losses(resumed);
+        assertEquals(want.size(), got.size(), "rows of metrics.csv");
+        for (int row = 1; row < want.size(); row++) {
+            String[] w = want.get(row).split(","), g = got.get(row).split(",");
+            for (int col = 2; col < w.length; col++)   // past epoch and step: the losses and the gradient norm
+                assertEquals(Double.parseDouble(w[col]), Double.parseDouble(g[col]), 1e-5 * Math.abs(Double.parseDouble(w[col])),
+                        "metrics.csv row " + row + " column " + col);
+        }
+        float[] a = Checkpoints.load(whole.resolve("last.safetensors")).params(), b = Checkpoints.load(resumed.resolve("last.safetensors")).params();
+        double maxDiff = 0;
+        for (int i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+        assertTrue(maxDiff < 1e-5, "largest parameter difference " + maxDiff);
+    }
+
     @Test
     void contradictingOptionsAreRefused() throws Exception {
         String err = vaeError("train", "--resume", reference.toString(), "--lr", "0.01", "--epochs", "4");
