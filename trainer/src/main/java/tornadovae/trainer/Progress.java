@@ -11,13 +11,14 @@ final class Progress implements AutoCloseable {
 
     private Progress(ProgressBar bar) { this.bar = bar; }
 
-    static Progress start(String task, long steps, boolean quiet) {
+    /** A bar of {@code steps} of which {@code done} are already behind (a run resumed mid-epoch). */
+    static Progress start(String task, long steps, long done, boolean quiet) {
         var console = System.console();
         boolean terminal = !quiet && console != null && console.isTerminal();
         if (!terminal) return new Progress(null);
         return new Progress(new ProgressBarBuilder().setTaskName(task).setInitialMax(steps)
                 .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .setUpdateIntervalMillis(250).continuousUpdate().build());
+                .startsFrom(done, java.time.Duration.ZERO).setUpdateIntervalMillis(250).continuousUpdate().build());
     }
 
     void step(String message) {

@@ -146,7 +146,7 @@ public final class Trainer {
                 kl = p.klSum();
             }
             long t0 = System.nanoTime();
-            try (Progress progress = Progress.start("epoch " + epoch + "/" + o.epochs(), steps, o.quiet())) {
+            try (Progress progress = Progress.start("epoch " + epoch + "/" + o.epochs(), steps, firstBatch, o.quiet())) {
                 for (int s = firstBatch; s < steps; s++) {
                     int from = s * o.batchSize(), n = Math.min(o.batchSize(), train.count() - from);
                     if (session.step() + 1 == poisonStep) {
