@@ -1,81 +1,45 @@
 package tornadovae.model.layers;
 
-import java.util.SplittableRandom;
-import tornadovae.kernels.plan.Buf;
 import tornadovae.kernels.plan.ConvGeometry;
 import tornadovae.kernels.plan.Op;
 import tornadovae.kernels.plan.Slice;
-import tornadovae.model.ParamLayout;
-import tornadovae.model.PlanBuilder;
 import tornadovae.model.Shape;
 
 /**
  * Conv2d over C×H×W images (NCHW), weight [outC][inC][k][k] and bias [outC] as in PyTorch.
  * The output shape is fixed at construction, so a kernel too big for the image fails here.
  */
-public final class Conv2d implements Layer {
-    private final String name;
-    private final Shape in, out;
-    private final int kernel, stride, pad;
-    private int weightOffset = -1, biasOffset = -1;
-
+public final class Conv2d extends ConvLayer {
     public Conv2d(String name, Shape in, int outC, int kernel, int stride, int pad) {
-        if (in.rank() != 3) throw new IllegalArgumentException(name + ": Conv2d needs a C×H×W input, got " + in);
-        if (kernel < 1 || stride < 1 || pad < 0 || outC < 1)
-            throw new IllegalArgumentException(name + ": Conv2d needs kernel, stride and channels ≥ 1 and padding ≥ 0");
+        super(name, in, outputShape(name, in, outC, kernel, stride, pad), kernel, stride, pad);
+    }
+
+    private static Shape outputShape(String name, Shape in, int outC, int kernel, int stride, int pad) {
+        checkArguments("Conv2d", name, in, outC, kernel, stride, pad);
         int h = ConvGeometry.convOut(in.dim(1), kernel, stride, pad), w = ConvGeometry.convOut(in.dim(2), kernel, stride, pad);
         if (h < 1 || w < 1)
             throw new IllegalArgumentException(name + ": Conv2d(kernel " + kernel + ", stride " + stride + ", padding " + pad
                     + ") does not fit its input " + in);
-        this.name = name;
-        this.in = in;
-        this.out = Shape.of(outC, h, w);
-        this.kernel = kernel;
-        this.stride = stride;
-        this.pad = pad;
+        return Shape.of(outC, h, w);
     }
 
-    @Override public String name() { return name; }
     @Override public String type() { return "Conv2d(" + kernel + ",s" + stride + ",p" + pad + ")"; }
-    @Override public Shape inputShape() { return in; }
-    @Override public Shape outputShape() { return out; }
-    @Override public int paramCount() { return weightSize() + out.dim(0); }
-
-    private int weightSize() { return out.dim(0) * in.dim(0) * kernel * kernel; }
+    @Override int[] weightShape() { return new int[]{out.dim(0), in.dim(0), kernel, kernel}; }
+    @Override int fanIn() { return in.dim(0) * kernel * kernel; }
+    @Override boolean transposed() { return false; }
 
     @Override
-    public void declareParams(ParamLayout layout) {
-        weightOffset = layout.add(name + ".weight", out.dim(0), in.dim(0), kernel, kernel).offset();
-        biasOffset = layout.add(name + ".bias", out.dim(0)).offset();
-    }
-
-    /** PyTorch's default: weight and bias U(±1/√fan_in), fan_in = inC·k². */
-    @Override
-    public void initParams(float[] params, ParamLayout layout, SplittableRandom rng) {
-        double bound = 1.0 / Math.sqrt(in.dim(0) * kernel * kernel);
-        for (int i = 0; i < weightSize(); i++) params[weightOffset + i] = (float) rng.nextDouble(-bound, bound);
-        for (int i = 0; i < out.dim(0); i++) params[biasOffset + i] = (float) rng.nextDouble(-bound, bound);
-    }
-
-    public ConvGeometry geometry(int batch) {
-        return new ConvGeometry(batch, in.dim(0), in.dim(1), in.dim(2), out.dim(0), out.dim(1), out.dim(2), kernel, stride, pad);
-    }
-
-    private Slice weight(Buf b) { return new Slice(b, weightOffset, weightSize()); }
-    private Slice bias(Buf b) { return new Slice(b, biasOffset, out.dim(0)); }
-
-    @Override
-    public void forward(PlanBuilder pb, Slice y, Slice x, int batch) {
-        ConvGeometry g = geometry(batch);
-        pb.add(new Op.Conv2d(y, x, weight(Buf.PARAMS), bias(Buf.PARAMS), pb.acts(g.scratchFloats(false)), g));
+    Op forwardOp(Slice y, Slice x, Slice weight, Slice bias, Slice col, ConvGeometry g) {
+        return new Op.Conv2d(y, x, weight, bias, col, g);
     }
 
     @Override
-    public void backward(PlanBuilder pb, Slice dx, Slice dy, Slice y, Slice x, int batch) {
-        ConvGeometry g = geometry(batch);
-        Slice col = pb.acts(g.scratchFloats(false));
-        pb.add(new Op.Conv2dWeightGrad(weight(Buf.GRADS), dy, x, col, g));
-        pb.add(new Op.ChannelBiasGrad(bias(Buf.GRADS), dy, batch, out.dim(0), out.dim(1) * out.dim(2)));
-        if (dx != null) pb.add(new Op.Conv2dInputGrad(dx, dy, weight(Buf.PARAMS), col, g));
+    Op weightGradOp(Slice dWeight, Slice dy, Slice x, Slice col, ConvGeometry g) {
+        return new Op.Conv2dWeightGrad(dWeight, dy, x, col, g);
+    }
+
+    @Override
+    Op inputGradOp(Slice dx, Slice dy, Slice weight, Slice col, ConvGeometry g) {
+        return new Op.Conv2dInputGrad(dx, dy, weight, col, g);
     }
 }
