@@ -273,6 +273,19 @@ class JvmKernelsTest {
         ops.put("globalNorm", () -> two.globalNorm(norm, 0, g, 0, n));
         ops.put("clipByNorm", () -> two.clipByNorm(g, 0, n, 2f, 1f));
         ops.put("adam", () -> two.adam(p, 0, g, 0, m, 0, v, 0, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.5f, 0.5f));
+        // mnist-conv's second layer and its mirror at batch 8 (the weight gradient splits by taps there)
+        tornadovae.kernels.plan.ConvGeometry cg = tornadovae.kernels.plan.ConvGeometry.conv2d(8, 32, 14, 14, 64, 3, 2, 1);
+        tornadovae.kernels.plan.ConvGeometry tg = tornadovae.kernels.plan.ConvGeometry.convTranspose2d(8, 64, 7, 7, 32, 3, 2, 1, 1);
+        float[] wide = padded(r, 0, cg.inSize(), -1, 1), narrow = padded(r, 0, cg.outSize(), -1, 1);
+        float[] cw = padded(r, 0, cg.weightSize(), -0.1f, 0.1f), cb = new float[64], cdw = new float[cg.weightSize()];
+        float[] colC = new float[cg.scratchFloats(false)], colT = new float[tg.scratchFloats(true)];
+        ops.put("conv2d", () -> two.conv2d(narrow, 0, wide, 0, cw, 0, cb, 0, colC, 0, colC.length, cg));
+        ops.put("conv2dInputGrad", () -> two.conv2dInputGrad(wide, 0, narrow, 0, cw, 0, colC, 0, colC.length, cg));
+        ops.put("conv2dWeightGrad", () -> two.conv2dWeightGrad(cdw, 0, narrow, 0, wide, 0, colC, 0, colC.length, cg));
+        ops.put("convTranspose2d", () -> two.convTranspose2d(wide, 0, narrow, 0, cw, 0, cb, 0, colT, 0, colT.length, tg));
+        ops.put("convTranspose2dInputGrad", () -> two.convTranspose2dInputGrad(narrow, 0, wide, 0, cw, 0, colT, 0, colT.length, tg));
+        ops.put("convTranspose2dWeightGrad", () -> two.convTranspose2dWeightGrad(cdw, 0, wide, 0, narrow, 0, colT, 0, colT.length, tg));
+        ops.put("channelBiasGrad", () -> two.channelBiasGrad(cb, 0, narrow, 0, 8, 64, 49));
         java.util.Set<String> allocating = new java.util.TreeSet<>(ops.keySet());
         long deadline = System.nanoTime() + 60_000_000_000L;     // typically done in 2-5 s; more on a loaded host
         while (!allocating.isEmpty() && System.nanoTime() < deadline) {
