@@ -126,7 +126,7 @@ final class ConvLowering {
         for (int i = 0; i < count; i++) col2im(n0 + i, cols + i * pix, rowLen, worker);
     }
 
-    /** Below this many taps the weight gradient is not split by taps (a split keeps ≥ 2 tile columns a part). */
+    /** Below this many taps (four 16-wide tile columns) the weight gradient is not split by taps. */
     static final int TAP_SPLIT_MIN = 64;
 
     /** dW[Cy][Cx·k²] = Σ over the groups of Yc·colᵀ: the weight gradient, Y being the gradient on the narrow side. */
