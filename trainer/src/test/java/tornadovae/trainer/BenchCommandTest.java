@@ -15,8 +15,8 @@ import tornadovae.trainer.cli.VaeCommand;
 
 /** `vae bench` through the CLI on a tiny model: the JVM row always, TornadoVM rows only where this JVM has it. */
 class BenchCommandTest {
-    private static final String[] TINY = {"bench", "--hidden", "32", "--latent", "4", "--steps", "3", "--warmup", "1",
-            "--batch-size", "16", "--threads", "1"};
+    private static final String[] TINY = {"bench", "--model", "mlp", "--hidden", "32", "--latent", "4", "--steps", "3",
+            "--warmup", "1", "--batch-size", "16", "--threads", "1"};
 
     private record Run(int code, String out, String err) {}
 
@@ -48,7 +48,20 @@ class BenchCommandTest {
     void benchesAPresetByName() {
         Run r = run("bench", "--model", "mnist-conv", "--steps", "1", "--warmup", "0", "--batch-size", "4", "--threads", "1", "--jvm-only");
         assertEquals(0, r.code(), r.err() + r.out());
-        assertTrue(r.out().contains("| jvm"), r.out());
+        assertTrue(r.out().contains("| mnist-conv | jvm |"), r.out());
+    }
+
+    /** The default compares the MLP and mnist-conv; each model's rows are compared with its own JVM row. */
+    @Test
+    void severalModelsShareOneTable() {
+        Run r = run("bench", "--model", "mlp,mnist-conv", "--hidden", "32", "--steps", "1", "--warmup", "0", "--batch-size", "4",
+                "--threads", "1", "--jvm-only");
+        assertEquals(0, r.code(), r.err() + r.out());
+        List<String> rows = r.out().lines().filter(l -> l.matches("\\| [a-z-]+ \\| jvm \\|.*")).toList();
+        assertEquals(2, rows.size(), r.out());
+        assertTrue(rows.get(0).startsWith("| mlp | jvm |") && rows.get(1).startsWith("| mnist-conv | jvm |"), r.out());
+        assertEquals(1, r.out().lines().filter(l -> l.startsWith("| model | backend")).count(), "one table: " + r.out());
+        assertEquals(2, r.out().lines().filter(l -> l.startsWith("vae bench: ")).count(), "a line per model: " + r.out());
     }
 
     @Test
@@ -56,25 +69,25 @@ class BenchCommandTest {
         Path csv = dir.resolve("bench.csv");
         Run r = run(with(TINY, "--csv", csv.toString()));
         assertEquals(0, r.code(), r.err() + r.out());
-        String header = r.out().lines().filter(l -> l.startsWith("| backend")).findFirst().orElseThrow(() -> new AssertionError(r.out()));
+        String header = r.out().lines().filter(l -> l.startsWith("| model | backend")).findFirst().orElseThrow(() -> new AssertionError(r.out()));
         for (String col : new String[]{"ms/step (median)", "images/s", "GFLOP/s", "launches/step", "KiB in/step",
                 "KiB out/step", "loss after 4 steps", "max rel. diff vs jvm"})
             assertTrue(header.contains(col), col + " missing from " + header);
-        List<String> rows = r.out().lines().filter(l -> l.startsWith("| jvm") || l.startsWith("| tornado")).toList();
-        assertTrue(rows.getFirst().startsWith("| jvm | 1 threads |"), r.out());
+        List<String> rows = r.out().lines().filter(l -> l.startsWith("| mlp | jvm") || l.startsWith("| mlp | tornado")).toList();
+        assertTrue(rows.getFirst().startsWith("| mlp | jvm | 1 threads |"), r.out());
         if (Backends.tornadoUnavailableReason() != null) {
             assertEquals(1, rows.size(), r.out());
             assertTrue(r.out().contains("TornadoVM is not listed: "), r.out());
         }
         // The JVM row is its own reference: a difference of exactly zero, and a finite loss.
         String[] jvm = rows.getFirst().split("\\|");
-        assertEquals("0.0e+00", jvm[11].trim());
-        assertTrue(Double.parseDouble(jvm[10].trim()) > 0);
+        assertEquals("0.0e+00", jvm[12].trim());
+        assertTrue(Double.parseDouble(jvm[11].trim()) > 0);
 
         List<String> lines = Files.readAllLines(csv);
-        assertTrue(lines.getFirst().startsWith("backend,device,ms_per_step_median,"), lines.getFirst());
+        assertTrue(lines.getFirst().startsWith("model,backend,device,ms_per_step_median,"), lines.getFirst());
         assertEquals(1 + rows.size(), lines.size(), String.join("\n", lines));
-        assertTrue(lines.get(1).startsWith("jvm,\"1 threads\","), lines.get(1));
+        assertTrue(lines.get(1).startsWith("mlp,jvm,\"1 threads\","), lines.get(1));
         try (var files = Files.list(dir)) {
             assertEquals(List.of(csv), files.toList(), "no temporary files left behind");
         }

@@ -28,8 +28,9 @@ final class BenchCommand implements Callable<Integer> {
     /** Losses further than this from the JVM backend's (relative, any step) are flagged. */
     static final double LOSS_TOLERANCE = 1e-3;
 
-    @Option(names = "--model", defaultValue = "mlp", description = "architecture, as for train (default: ${DEFAULT-VALUE})")
-    String model;
+    @Option(names = "--model", defaultValue = "mlp,mnist-conv", split = ",",
+            description = "architectures, as for train, one table row group each (default: ${DEFAULT-VALUE})")
+    List<String> models;
     @Option(names = "--hidden", defaultValue = "400", split = ",", description = "hidden layer sizes (default: ${DEFAULT-VALUE})")
     int[] hidden;
     @Option(names = "--latent", defaultValue = "20", description = "latent size (default: ${DEFAULT-VALUE})")
@@ -61,54 +62,59 @@ final class BenchCommand implements Callable<Integer> {
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
         int threadCount = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         if (threadCount < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threadCount);
-        VaeSpec spec = VaeSpec.isPreset(model) ? VaeSpec.preset(model, latent, ActivationKind.RELU, Loss.BCE)
-                : new VaeSpec(model, Shape.of(1, 28, 28), hidden, latent, ActivationKind.RELU, 0.2f, Loss.BCE);
         if (csv != null) AtomicFiles.checkFolderWritable(csv);
-        float[] images = images(spec);
-        var bench = new DeviceComparison(spec, images, batchSize, warmup, steps, seed);
+        for (String model : models)
+            if (!VaeSpec.MODELS.contains(model) || model.equals("conv"))
+                throw new IllegalArgumentException("--model " + model + " is not one of mlp, " + String.join(", ", presets()));
+        String why = jvmOnly ? "--jvm-only" : Backends.tornadoUnavailableReason();
+        List<String> devices = why != null ? List.of() : Backends.tornadoDevices();
 
         PrintStream out = System.out;
-        String shape = VaeSpec.isPreset(model) ? "latent " + spec.latent()
-                : spec.input().size() + "-" + joined(hidden) + "-" + spec.latent();
-        out.printf(Locale.ROOT, "vae bench: %s %s, batch %d, %d timed steps after %d warm-up, seed %d, %s; %.3f GFLOP a step%n%n",
-                model, shape, batchSize, steps, warmup, seed,
-                dataDir != null ? "MNIST from " + dataDir : "synthetic MNIST-like data", bench.flopsPerStep() / 1e9);
-
-        List<Result> results = new ArrayList<>();
+        List<Row> rows = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        results.add(bench.run(Backends.create("jvm", null, threadCount), "jvm", threadCount + " threads"));
-        String why = jvmOnly ? "--jvm-only" : Backends.tornadoUnavailableReason();
-        if (why != null) {
-            notes.add("TornadoVM is not listed: " + why + ".");
-        } else {
-            for (String line : Backends.tornadoDevices()) {
+        if (why != null) notes.add("TornadoVM is not listed: " + why + ".");
+        for (String model : models) {
+            VaeSpec spec = VaeSpec.isPreset(model) ? VaeSpec.preset(model, latent, ActivationKind.RELU, Loss.BCE)
+                    : new VaeSpec(model, Shape.of(1, 28, 28), hidden, latent, ActivationKind.RELU, 0.2f, Loss.BCE);
+            float[] images = images(spec);
+            var bench = new DeviceComparison(spec, images, batchSize, warmup, steps, seed);
+            String shape = VaeSpec.isPreset(model) ? "latent " + spec.latent()
+                    : spec.input().size() + "-" + joined(hidden) + "-" + spec.latent();
+            out.printf(Locale.ROOT, "vae bench: %s %s, batch %d, %d timed steps after %d warm-up, seed %d, %s; %.3f GFLOP a step%n",
+                    model, shape, batchSize, steps, warmup, seed,
+                    dataDir != null ? "MNIST from " + dataDir : "synthetic MNIST-like data", bench.flopsPerStep() / 1e9);
+            Result jvm = bench.run(Backends.create("jvm", null, threadCount), "jvm", threadCount + " threads");
+            rows.add(new Row(model, jvm, jvm));
+            for (String line : devices) {
                 String id = line.split(" ", 2)[0];
                 try {
-                    results.add(bench.run(Backends.create("tornado", id, threadCount), "tornado " + id, line.split(" ", 2)[1]));
+                    rows.add(new Row(model, bench.run(Backends.create("tornado", id, threadCount), "tornado " + id, line.split(" ", 2)[1]), jvm));
                 } catch (RuntimeException e) {
-                    notes.add("TornadoVM device " + line + " failed: " + e.getMessage());
+                    notes.add("TornadoVM device " + line + " failed on " + model + ": " + e.getMessage());
                 }
             }
         }
+        out.println();
 
-        Result jvm = results.getFirst();
-        out.println("| backend | device | ms/step (median) | images/s | GFLOP/s | launches/step | KiB in/step | KiB out/step | setup s | loss after " + (warmup + steps) + " steps | max rel. diff vs jvm |");
-        out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        for (Result r : results) {
-            double diff = r.maxRelativeDifference(jvm);
-            out.printf(Locale.ROOT, "| %s | %s | %.2f | %.0f | %.1f | %d | %.1f | %.1f | %.1f | %.4f | %.1e%s |%n",
-                    r.backend(), r.device(), r.medianMs(), r.imagesPerSecond(), r.gflops(), r.stats().launches(),
+        out.println("| model | backend | device | ms/step (median) | images/s | GFLOP/s | launches/step | KiB in/step | KiB out/step | setup s | loss after " + (warmup + steps) + " steps | max rel. diff vs jvm |");
+        out.println("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (Row row : rows) {
+            Result r = row.result();
+            double diff = r.maxRelativeDifference(row.jvm());
+            out.printf(Locale.ROOT, "| %s | %s | %s | %.2f | %.0f | %.1f | %d | %.1f | %.1f | %.1f | %.4f | %.1e%s |%n",
+                    row.model(), r.backend(), r.device(), r.medianMs(), r.imagesPerSecond(), r.gflops(), r.stats().launches(),
                     r.stats().bytesIn() / 1024.0, r.stats().bytesOut() / 1024.0, r.setupSeconds(), r.finalLoss(), diff,
                     diff > LOSS_TOLERANCE ? " **MISMATCH**" : "");
             if (diff > LOSS_TOLERANCE)
-                notes.add(r.backend() + ": its losses differ from the JVM backend's by more than " + LOSS_TOLERANCE + " (relative); its speed is not comparable.");
+                notes.add(r.backend() + " on " + row.model() + ": its losses differ from the JVM backend's by more than "
+                        + LOSS_TOLERANCE + " (relative); its speed is not comparable.");
         }
         out.println();
         for (String n : notes) out.println(n);
         out.println("Setup = building the plans plus the warm-up steps (TornadoVM compiles its kernels there). "
                 + "Bytes are what each step copies between host and device; the JVM backend copies nothing.");
         if (csv != null) {
-            AtomicFiles.writeString(csv, csv(results, jvm));
+            AtomicFiles.writeString(csv, csv(rows));
             out.println("wrote " + csv);
         }
         return 0;
@@ -131,13 +137,22 @@ final class BenchCommand implements Callable<Integer> {
         return b.toString();
     }
 
-    static String csv(List<Result> results, Result jvm) {
-        StringBuilder b = new StringBuilder("backend,device,ms_per_step_median,images_per_s,gflops,launches_per_step,"
+    /** One line of the table: a model's result on one backend, and the JVM backend's for the same model. */
+    record Row(String model, Result result, Result jvm) {}
+
+    private static List<String> presets() {
+        return VaeSpec.MODELS.stream().filter(VaeSpec::isPreset).toList();
+    }
+
+    static String csv(List<Row> rows) {
+        StringBuilder b = new StringBuilder("model,backend,device,ms_per_step_median,images_per_s,gflops,launches_per_step,"
                 + "bytes_in_per_step,bytes_out_per_step,setup_s,final_loss,max_rel_diff_vs_jvm\n");
-        for (Result r : results)
-            b.append(String.format(Locale.ROOT, "%s,\"%s\",%.4f,%.1f,%.3f,%d,%d,%d,%.3f,%.6f,%.3e%n", r.backend(),
+        for (Row row : rows) {
+            Result r = row.result();
+            b.append(String.format(Locale.ROOT, "%s,%s,\"%s\",%.4f,%.1f,%.3f,%d,%d,%d,%.3f,%.6f,%.3e%n", row.model(), r.backend(),
                     r.device().replace("\"", "\"\""), r.medianMs(), r.imagesPerSecond(), r.gflops(), r.stats().launches(),
-                    r.stats().bytesIn(), r.stats().bytesOut(), r.setupSeconds(), r.finalLoss(), r.maxRelativeDifference(jvm)));
+                    r.stats().bytesIn(), r.stats().bytesOut(), r.setupSeconds(), r.finalLoss(), r.maxRelativeDifference(row.jvm())));
+        }
         return b.toString();
     }
 }
