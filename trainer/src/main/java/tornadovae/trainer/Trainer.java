@@ -76,12 +76,13 @@ public final class Trainer {
         Path out = resume != null ? o.out() : RunFolder.create(o.out()); // only once the inputs are known to be good
         try (RunFolder.Lock lock = RunFolder.lock(out)) {
             if (resume != null) RunFolder.removeStaleTemporaries(out);
-            train(vae, train, test, out);
+            runSession(vae, train, test, out);
         }
         return history;
     }
 
-    private void train(Vae vae, Dataset train, Dataset test, Path out) throws IOException {
+    /** The session and the epochs, inside the run folder's lock. */
+    private void runSession(Vae vae, Dataset train, Dataset test, Path out) throws IOException {
         log.printf("%s: %,d training and %,d test images of %dx%dx%d%n", o.dataset(), train.count(), test.count(),
                 train.channels(), train.height(), train.width());
         log.print(vae.layerTable());

@@ -121,7 +121,7 @@ final class ConvLowering {
     private void xFromYGroup(int gi, int worker) {
         int n0 = gi * group, count = Math.min(group, batch - n0), pix = hy * wy, kk = cx * k * k;
         int cols = colOff + worker * slotLen, yc = cols + group * pix * kk, rowLen = count * pix;
-        for (int i = 0; i < count; i++) toChannelMajor(n0 + i, yc + i * pix, rowLen);
+        for (int i = 0; i < count; i++) toChannelMajor(n0 + i, col, yc + i * pix, rowLen);
         sgemm.sgemmOnWorker(worker, col, cols, rowLen, w, wOff, col, yc, kk, rowLen, cy, true, false, false);
         for (int i = 0; i < count; i++) col2im(n0 + i, cols + i * pix, rowLen, worker);
     }
@@ -167,7 +167,7 @@ final class ConvLowering {
         float[] yc = ownYc(worker, cy * rowLen);
         for (int i = 0; i < wgCount; i++) {
             int n = wgN0 + i;
-            for (int c = 0; c < cy; c++) System.arraycopy(y, yOff + (n * cy + c) * pix, yc, c * rowLen + i * pix, pix);
+            toChannelMajor(n, yc, i * pix, rowLen);
             im2colTaps(n, colOff + i * pix, rowLen, worker, r0, r1);
         }
         sgemm.sgemmOnWorker(worker, dW, dWOff + r0, kk, yc, 0, col, colOff + r0 * rowLen, cy, r1 - r0, rowLen,
@@ -184,7 +184,7 @@ final class ConvLowering {
         int pix = hy * wy, rowLen = wgCount * pix, yc = colOff + group * pix * cx * k * k;
         for (int i = run * wgCount / wgRuns, end = (run + 1) * wgCount / wgRuns; i < end; i++) {
             im2col(wgN0 + i, colOff + i * pix, rowLen, worker);
-            toChannelMajor(wgN0 + i, yc + i * pix, rowLen);
+            toChannelMajor(wgN0 + i, col, yc + i * pix, rowLen);
         }
     }
 
@@ -245,10 +245,10 @@ final class ConvLowering {
                 System.arraycopy(pad, (c * hp + iy + p) * wp + p, x, xImg + (c * hx + iy) * wx, wx);
     }
 
-    /** Image n of Y into Yc at `at` in each of its Cy rows of rowLen floats. */
-    private void toChannelMajor(int n, int at, int rowLen) {
+    /** Image n of Y into Yc (in dst, the scratch or a worker's own copy) at `at` in each of its Cy rows of rowLen floats. */
+    private void toChannelMajor(int n, float[] dst, int at, int rowLen) {
         int pix = hy * wy;
-        for (int c = 0; c < cy; c++) System.arraycopy(y, yOff + (n * cy + c) * pix, col, at + c * rowLen, pix);
+        for (int c = 0; c < cy; c++) System.arraycopy(y, yOff + (n * cy + c) * pix, dst, at + c * rowLen, pix);
     }
 
     /** Image n of Y from Yc (at `at` in each row), plus bias. */

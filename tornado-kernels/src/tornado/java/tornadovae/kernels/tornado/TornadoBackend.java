@@ -368,14 +368,14 @@ public final class TornadoBackend implements Backend {
         return streams.toArray();
     }
 
+    /** Bytecode of the read-back task plus its on-demand transfer (see {@link #taskBytes}), rounded up. */
+    private static final int READBACK_TASK_BYTES = 128;
+
     /**
      * Bytes of TornadoVM bytecode a graph may spend on its tasks: the buffer size, less room for
      * the graph's allocations, transfers and persists. A task costs 33 bytes to launch, 5 per
      * argument and 5 per dependency edge.
      */
-    /** Bytecode of the read-back task plus its on-demand transfer (see {@link #taskBytes}), rounded up. */
-    private static final int READBACK_TASK_BYTES = 128;
-
     private static int taskBytesBudget() {
         int size = 4096;
         try {
