@@ -28,12 +28,24 @@ import tornadovae.kernels.plan.ConvGeometry;
  * the whole scratch, and each worker lowers and multiplies its own range of taps (dW's columns).
  */
 final class ConvLowering {
+    /**
+     * What an array field or per-worker buffer holds when it holds nothing, instead of null. Compiled
+     * code that has only ever seen an array there checks for null implicitly (a fault the JVM's signal
+     * handler turns into a trap), and twice on the development machine a worker thread died on exactly
+     * such a fault (the kernel log: a read at 0xc, the length of a null element of an array of arrays,
+     * i.e. a fresh {@code padded[worker]}) instead of the JVM handling it. CI once lost a test JVM
+     * in a test that runs this code with "Segmentation fault" and no hs_err file, which is what such
+     * a death looks like. Why the fault went unhandled is not known; with no nulls here, it cannot occur.
+     */
+    static final float[] NO_ARRAY = new float[0];
+
     private final WorkerPool pool;
     private final Sgemm sgemm;
     private final float[][] padded;          // per worker: one image of X, zero-padded planes [Cx][hp][wp]
 
     // The current call, read by the tasks.
-    private float[] x, y, col, w, bias;
+    private float[] x = NO_ARRAY, y = NO_ARRAY, col = NO_ARRAY, w = NO_ARRAY, bias = NO_ARRAY;
+    private boolean hasBias;                 // tested instead of bias == null: see NO_ARRAY
     private int xOff, yOff, colOff, wOff, biasOff, batch, group, slotLen;
     private int cx, hx, wx, cy, hy, wy, k, s, p;
     private int hp, wp;                      // X's planes padded so that every window fits: p before, at least p after
@@ -43,15 +55,15 @@ final class ConvLowering {
     private final WorkerPool.Task lowerBothTask = this::lowerBothRun;
     private int wgN0, wgCount, wgRuns;       // the weight gradient's current group, dealt out in runs
     private int tapStep, dWOff;              // or split by taps
-    private float[] dW;
+    private float[] dW = NO_ARRAY;
     private final float[][] ycCopy;          // per worker: its own copy of the group's Yc for a tap split
     private final WorkerPool.Task tapsTask = this::taps;
 
     ConvLowering(WorkerPool pool, Sgemm sgemm) {
         this.pool = pool;
         this.sgemm = sgemm;
-        this.padded = new float[pool.threads()][];
-        this.ycCopy = new float[pool.threads()][];
+        this.padded = new float[pool.threads()][0];
+        this.ycCopy = new float[pool.threads()][0];
     }
 
     /** The lowered sizes of a Conv2d (X = input) or ConvTranspose2d (X = output) geometry. */
@@ -90,11 +102,13 @@ final class ConvLowering {
     void yFromX(float[] yA, int yO, float[] xA, int xO, float[] wA, int wO, float[] b, int bO,
                 float[] colA, int colO, int colLen, ConvGeometry g, boolean transposed) {
         set(g, transposed);
-        x = xA; xOff = xO; y = yA; yOff = yO; w = wA; wOff = wO; col = colA; colOff = colO; bias = b; biasOff = bO;
+        x = xA; xOff = xO; y = yA; yOff = yO; w = wA; wOff = wO; col = colA; colOff = colO; biasOff = bO;
+        hasBias = b != null;
+        bias = hasBias ? b : NO_ARRAY;
         try {
             perWorkerGroups(g, transposed, colLen, yFromXTask);
         } finally {
-            x = y = w = col = bias = null;
+            x = y = w = col = bias = NO_ARRAY;
         }
     }
 
@@ -110,11 +124,13 @@ final class ConvLowering {
     void xFromY(float[] xA, int xO, float[] yA, int yO, float[] wA, int wO, float[] b, int bO,
                 float[] colA, int colO, int colLen, ConvGeometry g, boolean transposed) {
         set(g, transposed);
-        x = xA; xOff = xO; y = yA; yOff = yO; w = wA; wOff = wO; col = colA; colOff = colO; bias = b; biasOff = bO;
+        x = xA; xOff = xO; y = yA; yOff = yO; w = wA; wOff = wO; col = colA; colOff = colO; biasOff = bO;
+        hasBias = b != null;
+        bias = hasBias ? b : NO_ARRAY;
         try {
             perWorkerGroups(g, transposed, colLen, xFromYTask);
         } finally {
-            x = y = w = col = bias = null;
+            x = y = w = col = bias = NO_ARRAY;
         }
     }
 
@@ -152,7 +168,7 @@ final class ConvLowering {
                 }
             }
         } finally {
-            x = y = col = dW = null;
+            x = y = col = dW = NO_ARRAY;
         }
     }
 
@@ -175,7 +191,7 @@ final class ConvLowering {
     }
 
     private float[] ownYc(int worker, int need) {
-        if (ycCopy[worker] == null || ycCopy[worker].length < need) ycCopy[worker] = new float[need];
+        if (ycCopy[worker].length < need) ycCopy[worker] = new float[need];
         return ycCopy[worker];
     }
 
@@ -201,7 +217,7 @@ final class ConvLowering {
 
     private float[] paddedPlanes(int worker) {
         int need = cx * hp * wp;
-        if (padded[worker] == null || padded[worker].length < need) padded[worker] = new float[need];
+        if (padded[worker].length < need) padded[worker] = new float[need];
         return padded[worker];
     }
 
@@ -232,7 +248,7 @@ final class ConvLowering {
         float[] pad = paddedPlanes(worker), col = this.col;
         int pix = hy * wy, plane = hp * wp, k = this.k, cx = this.cx, hp = this.hp, wp = this.wp;
         int[] corner = pixelOffsets;
-        for (int c = 0; c < cx; c++) Arrays.fill(pad, c * plane, (c + 1) * plane, bias == null ? 0f : bias[biasOff + c]);
+        for (int c = 0; c < cx; c++) Arrays.fill(pad, c * plane, (c + 1) * plane, hasBias ? bias[biasOff + c] : 0f);
         for (int c = 0, r = 0; c < cx; c++)
             for (int i = 0; i < k; i++)
                 for (int j = 0; j < k; j++, r++) {
@@ -255,7 +271,7 @@ final class ConvLowering {
     private void fromChannelMajor(int n, int at, int rowLen) {
         int pix = hy * wy;
         for (int c = 0; c < cy; c++) {
-            float b = bias == null ? 0f : bias[biasOff + c];
+            float b = hasBias ? bias[biasOff + c] : 0f;
             int src = at + c * rowLen, dst = yOff + (n * cy + c) * pix;
             for (int q = 0; q < pix; q++) y[dst + q] = col[src + q] + b;
         }

@@ -15,6 +15,7 @@ import tornadovae.kernels.ref.VaeRef;
 
 import java.util.Arrays;
 
+import static tornadovae.kernels.jvm.ConvLowering.NO_ARRAY;
 import static tornadovae.kernels.jvm.VectorMath.*;
 
 /**
@@ -53,7 +54,7 @@ public final class JvmKernels implements Kernels, AutoCloseable {
     private final float[][] laneScratch;          // per worker: vector lanes summed in a fixed order
 
     // The arguments of the current element-wise call, read by its tasks (published by the pool).
-    private float[] x0, x1, x2, x3;
+    private float[] x0 = NO_ARRAY, x1 = NO_ARRAY, x2 = NO_ARRAY, x3 = NO_ARRAY;   // never null: see ConvLowering.NO_ARRAY
     private int o0, o1, o2, o3, count, cols;
     private float f0, f1, f2, f3, f4, f5, f6;
     private final WorkerPool.Task adamTask = this::adamChunk;
@@ -160,7 +161,7 @@ public final class JvmKernels implements Kernels, AutoCloseable {
                     if (n < PARALLEL_MIN) task.run(0, 0);
                     else pool.forEach(chunks(n), task);
                 } finally {
-                    x0 = x1 = null;
+                    x0 = x1 = NO_ARRAY;
                 }
                 return;
             }
@@ -310,7 +311,7 @@ public final class JvmKernels implements Kernels, AutoCloseable {
             if ((long) rows * dim < PARALLEL_MIN) task.run(0, 0);
             else pool.forEach((rows + rowsPerTask(dim) - 1) / rowsPerTask(dim), task);
         } finally {
-            x0 = x1 = x2 = x3 = null;
+            x0 = x1 = x2 = x3 = NO_ARRAY;
         }
     }
 
@@ -405,7 +406,7 @@ public final class JvmKernels implements Kernels, AutoCloseable {
             if (n < PARALLEL_MIN) for (int c = 0; c < chunks; c++) normChunk(c, 0);
             else pool.forEach(chunks, normTask);
         } finally {
-            x0 = null;
+            x0 = NO_ARRAY;
         }
         double sum = 0;
         for (int c = 0; c < chunks; c++) sum += partials[c];
@@ -445,7 +446,7 @@ public final class JvmKernels implements Kernels, AutoCloseable {
             if (n < PARALLEL_MIN) for (int c = 0; c < chunks(n); c++) scaleChunk(c, 0);
             else pool.forEach(chunks(n), scaleTask);
         } finally {
-            x0 = null;
+            x0 = NO_ARRAY;
         }
     }
 
@@ -468,7 +469,7 @@ public final class JvmKernels implements Kernels, AutoCloseable {
             if (n < PARALLEL_MIN) for (int c = 0; c < chunks(n); c++) adamChunk(c, 0);
             else pool.forEach(chunks(n), adamTask);
         } finally {
-            x0 = x1 = x2 = x3 = null;
+            x0 = x1 = x2 = x3 = NO_ARRAY;
         }
     }
 
@@ -548,7 +549,7 @@ public final class JvmKernels implements Kernels, AutoCloseable {
             if ((long) batch * channels * plane < PARALLEL_MIN) for (int c = 0; c < channels; c++) channelSum(c, 0);
             else pool.forEach(channels, channelSumTask);
         } finally {
-            x0 = x1 = null;
+            x0 = x1 = NO_ARRAY;
         }
     }
 

@@ -52,7 +52,7 @@ public final class Sgemm implements AutoCloseable {
     private final WorkerPool.Task runTask = this::runTask;
 
     // The current call, read by the tasks.
-    private float[] c, a, b;
+    private float[] c = ConvLowering.NO_ARRAY, a = ConvLowering.NO_ARRAY, b = ConvLowering.NO_ARRAY;
     private int cOff, aOff, bOff, m, n, k;
     private boolean transA, transB, accumulate;
     private int rowParts, colParts, rowStep, colStep;
@@ -71,8 +71,8 @@ public final class Sgemm implements AutoCloseable {
         this.pool = pool;
         this.ownsPool = ownsPool;
         int t = pool.threads();
-        aPack = new float[t][];
-        bPack = new float[t][];
+        aPack = new float[t][0];   // empty, never null: see ConvLowering.NO_ARRAY
+        bPack = new float[t][0];
         edge = new float[t][];
         for (int w = 0; w < t; w++) edge[w] = new float[MR * NR];
     }
@@ -108,7 +108,7 @@ public final class Sgemm implements AutoCloseable {
         try {
             pool.forEach(rowParts * colParts, runTask);
         } finally {
-            this.c = null; this.a = null; this.b = null;
+            this.c = this.a = this.b = ConvLowering.NO_ARRAY;
         }
     }
 
@@ -181,8 +181,8 @@ public final class Sgemm implements AutoCloseable {
         int ncMax = Math.min(blockSize(j1 - j0, NC, NR), ceilDiv(j1 - j0, NR) * NR);
         int mcMax = Math.min(blockSize(i1 - i0, MC, MR), ceilDiv(i1 - i0, MR) * MR);
         float[] ap = aPack[worker], bp = bPack[worker];
-        if (ap == null || ap.length < mcMax * kcMax) aPack[worker] = ap = new float[mcMax * kcMax];
-        if (bp == null || bp.length < ncMax * kcMax) bPack[worker] = bp = new float[ncMax * kcMax];
+        if (ap.length < mcMax * kcMax) aPack[worker] = ap = new float[mcMax * kcMax];
+        if (bp.length < ncMax * kcMax) bPack[worker] = bp = new float[ncMax * kcMax];
         float[] tmp = edge[worker];
         for (int jc = j0; jc < j1; jc += ncMax) {
             int nc = Math.min(ncMax, j1 - jc);

@@ -36,7 +36,8 @@ public final class WorkerPool implements AutoCloseable {
     private volatile boolean closed;
     private volatile boolean callerSleeping;
     private volatile Thread caller;
-    private volatile Task task;
+    private static final Task IDLE = (index, worker) -> {};   // between jobs, not null: see ConvLowering.NO_ARRAY
+    private volatile Task task = IDLE;
     private volatile int taskCount;
     private volatile Throwable failure;
 
@@ -79,7 +80,7 @@ public final class WorkerPool implements AutoCloseable {
             drain(gen, 0);
         } finally {
             awaitDone(count);
-            task = null;
+            task = IDLE;
         }
         Throwable f = failure;
         if (f != null) {
