@@ -101,12 +101,18 @@ final class ConvLowering {
     /** Y = conv(X, W) (+ bias per Y channel when bias != null). */
     void yFromX(float[] yA, int yO, float[] xA, int xO, float[] wA, int wO, float[] b, int bO,
                 float[] colA, int colO, int colLen, ConvGeometry g, boolean transposed) {
+        runGroups(yFromXTask, xA, xO, yA, yO, wA, wO, b, bO, colA, colO, colLen, g, transposed);
+    }
+
+    /** One call of yFromX or xFromY: its operands into the fields the tasks read, then task per group. */
+    private void runGroups(WorkerPool.Task task, float[] xA, int xO, float[] yA, int yO, float[] wA, int wO,
+                           float[] b, int bO, float[] colA, int colO, int colLen, ConvGeometry g, boolean transposed) {
         set(g, transposed);
         x = xA; xOff = xO; y = yA; yOff = yO; w = wA; wOff = wO; col = colA; colOff = colO; biasOff = bO;
         hasBias = b != null;
         bias = hasBias ? b : NO_ARRAY;
         try {
-            perWorkerGroups(g, transposed, colLen, yFromXTask);
+            perWorkerGroups(g, transposed, colLen, task);
         } finally {
             x = y = w = col = bias = NO_ARRAY;
         }
@@ -123,15 +129,7 @@ final class ConvLowering {
     /** X = convᵀ(Y, W) (+ bias per X channel when bias != null): the adjoint of yFromX. */
     void xFromY(float[] xA, int xO, float[] yA, int yO, float[] wA, int wO, float[] b, int bO,
                 float[] colA, int colO, int colLen, ConvGeometry g, boolean transposed) {
-        set(g, transposed);
-        x = xA; xOff = xO; y = yA; yOff = yO; w = wA; wOff = wO; col = colA; colOff = colO; biasOff = bO;
-        hasBias = b != null;
-        bias = hasBias ? b : NO_ARRAY;
-        try {
-            perWorkerGroups(g, transposed, colLen, xFromYTask);
-        } finally {
-            x = y = w = col = bias = NO_ARRAY;
-        }
+        runGroups(xFromYTask, xA, xO, yA, yO, wA, wO, b, bO, colA, colO, colLen, g, transposed);
     }
 
     private void xFromYGroup(int gi, int worker) {
