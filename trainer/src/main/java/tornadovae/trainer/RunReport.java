@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import tornadovae.io.AtomicFiles;
 import tornadovae.io.data.Dataset;
 import tornadovae.io.report.MetricsCsv;
@@ -15,6 +16,11 @@ import tornadovae.io.report.MetricsCsv;
  * settings, the metrics table, the loss curves, the latest sample and reconstruction grids, the
  * latent PCA, an interpolation strip and the KL of every latent dimension. Images are linked by
  * relative paths, so the folder opens from disk (or anywhere it is copied) with no server.
+ *
+ * The latent pictures are redrawn after the first epoch, after the last, and in between only once
+ * {@link #LATENT_REDRAW_SECONDS} have passed since the last drawing. Drawing them costs ~100 ms an
+ * epoch here (over half a second the first time, and the JIT's time for the plotting code): a tenth
+ * of a 2-second MNIST epoch, for pictures that a page reloading every 30 s would mostly never show.
  */
 final class RunReport {
     /** Test images in the latent PCA: enough to see the classes, few enough to draw in a moment. */
@@ -22,6 +28,9 @@ final class RunReport {
     static final int INTERPOLATION_STEPS = 10;
     /** A 2-D latent space also gets its decoded manifold, this many codes a side. */
     static final int MANIFOLD_SIDE = 20;
+    /** The page reloads itself this often while training runs; the latent pictures need not change faster. */
+    static final int RELOAD_SECONDS = 30;
+    static final int LATENT_REDRAW_SECONDS = RELOAD_SECONDS;
 
     /** The encoded test set of one epoch, and the KL of each latent dimension over it. */
     record Latents(float[] muLogvar, int count, double[] klPerDim, int active) {}
@@ -31,12 +40,22 @@ final class RunReport {
     private final int latent;
     /** Per epoch of this process (a resumed run starts a new table), the KL of each latent dimension. */
     private final java.util.SortedMap<Integer, double[]> klHistory = new java.util.TreeMap<>();
+    private final LongSupplier nanoClock;
+    private long latentDrawnAt;
+    private int latentEpoch;   // the epoch the latent pictures on disk show; 0: none drawn by this process
 
-    RunReport(Path dir, Map<String, String> settings, int latent) {
+    RunReport(Path dir, Map<String, String> settings, int latent) { this(dir, settings, latent, System::nanoTime); }
+
+    /** With the clock that spaces the latent pictures' redrawing (tests pass their own). */
+    RunReport(Path dir, Map<String, String> settings, int latent, LongSupplier nanoClock) {
         this.dir = dir;
         this.settings = settings;
         this.latent = latent;
+        this.nanoClock = nanoClock;
     }
+
+    /** The epoch whose latent pictures are on disk (0 before the first drawing). */
+    int latentEpoch() { return latentEpoch; }
 
     /** From the [mu | logvar] rows an evaluation pass kept (the training loop's: no second pass over the test set). */
     static Latents latents(float[] muLogvar, int count, int latent) {
@@ -49,6 +68,16 @@ final class RunReport {
         int epoch = history.get(history.size() - 1).epoch();
         klHistory.put(epoch, lat.klPerDim());
         writeKlCsv();
+        long now = nanoClock.getAsLong();
+        if (latentEpoch == 0 || finished || now - latentDrawnAt >= LATENT_REDRAW_SECONDS * 1_000_000_000L) {
+            writeLatentPictures(s, test, lat, epoch);
+            latentDrawnAt = now;
+            latentEpoch = epoch;
+        }
+        AtomicFiles.writeString(dir.resolve("index.html"), html(history, lat, finished));
+    }
+
+    private void writeLatentPictures(VaeSession s, Dataset test, Latents lat, int epoch) throws IOException {
         int n = Math.min(PCA_POINTS, lat.count());
         if (n >= 2)
             LatentPictures.writePcaScatter(dir.resolve("latent_pca.png"), lat.muLogvar(), n, latent,
@@ -59,7 +88,6 @@ final class RunReport {
             LatentPictures.writeManifold(dir.resolve("manifold.png"), LatentPictures.decodeAll(s,
                     LatentPictures.manifoldCodes(MANIFOLD_SIDE), MANIFOLD_SIDE * MANIFOLD_SIDE, Pictures.SAMPLE_COUNT),
                     MANIFOLD_SIDE, test.channels(), test.height(), test.width());
-        AtomicFiles.writeString(dir.resolve("index.html"), html(history, lat, finished));
     }
 
     private void writeKlCsv() throws IOException {
@@ -89,13 +117,13 @@ final class RunReport {
         Trainer.EpochMetrics last = history.get(history.size() - 1);
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n");
-        if (!finished) h.append("<meta http-equiv=\"refresh\" content=\"30\">\n");
+        if (!finished) h.append("<meta http-equiv=\"refresh\" content=\"").append(RELOAD_SECONDS).append("\">\n");
         h.append("<title>tornado-vae run: epoch ").append(last.epoch()).append("</title>\n<style>")
                 .append("body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}")
                 .append("td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}th{background:#eee}")
                 .append("td.k{text-align:left}img{max-width:100%;border:1px solid #ddd;margin:4px 0}")
                 .append("figure{margin:1em 0}.bar{background:#4a90d9;height:10px;display:inline-block}</style></head><body>\n");
-        h.append("<h1>tornado-vae run</h1>\n<p>").append(finished ? "Finished" : "Training (this page reloads every 30 s)")
+        h.append("<h1>tornado-vae run</h1>\n<p>").append(finished ? "Finished" : "Training (this page reloads every " + RELOAD_SECONDS + " s)")
                 .append(": epoch ").append(last.epoch()).append(", test loss ").append(fmt(last.testLoss()))
                 .append(" nats per image, ").append(lat.active()).append(" of ").append(latent)
                 .append(" latent dimensions active (KL &gt; ").append(LatentPictures.ACTIVE_KL).append(").</p>\n");
@@ -104,7 +132,9 @@ final class RunReport {
         h.append("<h2>Samples and reconstructions, epoch ").append(last.epoch()).append("</h2>\n");
         img(h, "sample_" + last.epoch() + ".png", "64 samples decoded from fixed latent codes");
         img(h, "reconstruction_" + last.epoch() + ".png", "test images (top) and their reconstructions (bottom)");
-        h.append("<h2>Latent space</h2>\n");
+        h.append("<h2>Latent space, epoch ").append(latentEpoch).append("</h2>\n");
+        if (latentEpoch != last.epoch())
+            h.append("<p>Redrawn at most every ").append(LATENT_REDRAW_SECONDS).append(" s while training runs, and after the last epoch.</p>\n");
         img(h, "latent_pca.png", "PCA of the latent means of the test set, coloured by label");
         img(h, "interpolation.png", "linear interpolation between the means of test images 0 and 1, decoded");
         if (latent == 2) img(h, "manifold.png", "the 2-D latent space decoded over the Gaussian's 5% to 95% quantiles");
