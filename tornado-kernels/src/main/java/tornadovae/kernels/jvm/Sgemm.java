@@ -328,15 +328,19 @@ public final class Sgemm implements AutoCloseable {
 
     /**
      * C block at cOff (row stride ldc), mc×nc, from packed A (mc×kc) and packed B (kc×nc).
-     * Everything vector stays in this one method: a vector passed to a non-inlined helper gets boxed.
+     * Everything vector stays in one method: a vector passed to a non-inlined helper gets boxed.
+     *
+     * Full tiles here, the partial ones of the last row and column panels in {@link #edgeTiles}: by
+     * loop bounds, not by a branch per tile. With the branch, C2 compiled the edge path as an
+     * uncommon trap while the first products had only full tiles, then threw the whole compile away
+     * at the first n = 20 or 40 (an unstable_if deoptimisation in every run's log).
      */
     static void macroKernel(float[] c, int cOff, int ldc, int mc, int nc, int kc,
                             float[] ap, float[] bp, boolean overwrite, float[] tmp) {
-        for (int jr = 0; jr < nc; jr += NR) {
-            int nr = Math.min(NR, nc - jr);
+        int ncFull = nc - nc % NR, mcFull = mc - mc % MR;
+        for (int jr = 0; jr < ncFull; jr += NR) {
             int bBase = jr * kc;                     // (jr / NR) * kc * NR
-            for (int ir = 0; ir < mc; ir += MR) {
-                int mr = Math.min(MR, mc - ir);
+            for (int ir = 0; ir < mcFull; ir += MR) {
                 int ai = ir * kc, bi = bBase;        // (ir / MR) * kc * MR
                 FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
                 FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
@@ -358,43 +362,78 @@ public final class Sgemm implements AutoCloseable {
                     c30 = a3.fma(b0, c30);
                     c31 = a3.fma(b1, c31);
                 }
+                int r0 = cOff + ir * ldc + jr, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+                if (!overwrite) {
+                    c00 = c00.add(FloatVector.fromArray(S, c, r0));
+                    c01 = c01.add(FloatVector.fromArray(S, c, r0 + 8));
+                    c10 = c10.add(FloatVector.fromArray(S, c, r1));
+                    c11 = c11.add(FloatVector.fromArray(S, c, r1 + 8));
+                    c20 = c20.add(FloatVector.fromArray(S, c, r2));
+                    c21 = c21.add(FloatVector.fromArray(S, c, r2 + 8));
+                    c30 = c30.add(FloatVector.fromArray(S, c, r3));
+                    c31 = c31.add(FloatVector.fromArray(S, c, r3 + 8));
+                }
+                c00.intoArray(c, r0);
+                c01.intoArray(c, r0 + 8);
+                c10.intoArray(c, r1);
+                c11.intoArray(c, r1 + 8);
+                c20.intoArray(c, r2);
+                c21.intoArray(c, r2 + 8);
+                c30.intoArray(c, r3);
+                c31.intoArray(c, r3 + 8);
+            }
+        }
+        if (ncFull < nc || mcFull < mc) edgeTiles(c, cOff, ldc, mc, nc, kc, ap, bp, overwrite, tmp, mcFull, ncFull);
+    }
+
+    /**
+     * The partial tiles: column panel [ncFull, nc) for every row panel, and row panel [mcFull, mc)
+     * for the full column panels. The same micro-kernel as {@link #macroKernel} over the zero-padded
+     * panels (an element sees the same FMAs in the same order), spilled to {@code tmp}, then only the
+     * elements inside C are written.
+     */
+    static void edgeTiles(float[] c, int cOff, int ldc, int mc, int nc, int kc, float[] ap, float[] bp,
+                          boolean overwrite, float[] tmp, int mcFull, int ncFull) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int bBase = jr * kc;
+            for (int ir = jr < ncFull ? mcFull : 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir);
+                int ai = ir * kc, bi = bBase;
+                FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+                FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+                FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+                FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+                for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+                    FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+                    FloatVector b1 = FloatVector.fromArray(S, bp, bi + 8);
+                    FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+                    c00 = a0.fma(b0, c00);
+                    c01 = a0.fma(b1, c01);
+                    FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+                    c10 = a1.fma(b0, c10);
+                    c11 = a1.fma(b1, c11);
+                    FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+                    c20 = a2.fma(b0, c20);
+                    c21 = a2.fma(b1, c21);
+                    FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+                    c30 = a3.fma(b0, c30);
+                    c31 = a3.fma(b1, c31);
+                }
+                c00.intoArray(tmp, 0);
+                c01.intoArray(tmp, 8);
+                c10.intoArray(tmp, 16);
+                c11.intoArray(tmp, 24);
+                c20.intoArray(tmp, 32);
+                c21.intoArray(tmp, 40);
+                c30.intoArray(tmp, 48);
+                c31.intoArray(tmp, 56);
                 int r0 = cOff + ir * ldc + jr;
-                if (mr == MR && nr == NR) {
-                    int r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
-                    if (!overwrite) {
-                        c00 = c00.add(FloatVector.fromArray(S, c, r0));
-                        c01 = c01.add(FloatVector.fromArray(S, c, r0 + 8));
-                        c10 = c10.add(FloatVector.fromArray(S, c, r1));
-                        c11 = c11.add(FloatVector.fromArray(S, c, r1 + 8));
-                        c20 = c20.add(FloatVector.fromArray(S, c, r2));
-                        c21 = c21.add(FloatVector.fromArray(S, c, r2 + 8));
-                        c30 = c30.add(FloatVector.fromArray(S, c, r3));
-                        c31 = c31.add(FloatVector.fromArray(S, c, r3 + 8));
-                    }
-                    c00.intoArray(c, r0);
-                    c01.intoArray(c, r0 + 8);
-                    c10.intoArray(c, r1);
-                    c11.intoArray(c, r1 + 8);
-                    c20.intoArray(c, r2);
-                    c21.intoArray(c, r2 + 8);
-                    c30.intoArray(c, r3);
-                    c31.intoArray(c, r3 + 8);
-                } else {
-                    // Edge tile: spill to scratch, then write only the elements inside C (same adds as above).
-                    c00.intoArray(tmp, 0);
-                    c01.intoArray(tmp, 8);
-                    c10.intoArray(tmp, 16);
-                    c11.intoArray(tmp, 24);
-                    c20.intoArray(tmp, 32);
-                    c21.intoArray(tmp, 40);
-                    c30.intoArray(tmp, 48);
-                    c31.intoArray(tmp, 56);
-                    for (int ii = 0; ii < mr; ii++) {
-                        int row = r0 + ii * ldc;
-                        for (int jj = 0; jj < nr; jj++) {
-                            float v = tmp[ii * NR + jj];
-                            c[row + jj] = overwrite ? v : c[row + jj] + v;
-                        }
+                for (int ii = 0; ii < mr; ii++) {
+                    int row = r0 + ii * ldc;
+                    for (int jj = 0; jj < nr; jj++) {
+                        float v = tmp[ii * NR + jj];
+                        c[row + jj] = overwrite ? v : c[row + jj] + v;
                     }
                 }
             }
