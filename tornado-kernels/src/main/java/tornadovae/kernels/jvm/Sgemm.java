@@ -324,23 +324,33 @@ public final class Sgemm implements AutoCloseable {
         }
     }
 
-    // ---- the macro-kernel: all (NR, MR) panel pairs of one packed block; the micro-kernel is inline ----
+    // ---- the macro-kernel: all (NR, MR) panel pairs of one packed block; the micro-kernel is in tiles ----
 
     /**
      * C block at cOff (row stride ldc), mc×nc, from packed A (mc×kc) and packed B (kc×nc).
-     * Everything vector stays in one method: a vector passed to a non-inlined helper gets boxed.
      *
-     * Full tiles here, the partial ones of the last row and column panels in {@link #edgeTiles}: by
-     * loop bounds, not by a branch per tile. With the branch, C2 compiled the edge path as an
+     * Full tiles by loop bounds, the partial ones of the last row and column panels in
+     * {@link #edgeTiles}: not by a branch per tile. With the branch, C2 compiled the edge path as an
      * uncommon trap while the first products had only full tiles, then threw the whole compile away
      * at the first n = 20 or 40 (an unstable_if deoptimisation in every run's log).
      */
     static void macroKernel(float[] c, int cOff, int ldc, int mc, int nc, int kc,
                             float[] ap, float[] bp, boolean overwrite, float[] tmp) {
         int ncFull = nc - nc % NR, mcFull = mc - mc % MR;
-        for (int jr = 0; jr < ncFull; jr += NR) {
+        tiles(c, cOff, ldc, 0, mcFull, 0, ncFull, kc, ap, bp, overwrite);
+        if (ncFull < nc || mcFull < mc) edgeTiles(c, cOff, ldc, mc, nc, kc, ap, bp, overwrite, tmp, mcFull, ncFull);
+    }
+
+    /**
+     * The micro-kernel over row panels [ir0, ir1) × column panels [jr0, jr1) (multiples of MR and
+     * NR): each MR×NR tile from its packed panels, written to C at cOff + ir·ldc + jr. Everything
+     * vector stays in this one method: a vector passed to a non-inlined helper gets boxed.
+     */
+    static void tiles(float[] c, int cOff, int ldc, int ir0, int ir1, int jr0, int jr1, int kc,
+                      float[] ap, float[] bp, boolean overwrite) {
+        for (int jr = jr0; jr < jr1; jr += NR) {
             int bBase = jr * kc;                     // (jr / NR) * kc * NR
-            for (int ir = 0; ir < mcFull; ir += MR) {
+            for (int ir = ir0; ir < ir1; ir += MR) {
                 int ai = ir * kc, bi = bBase;        // (ir / MR) * kc * MR
                 FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
                 FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
@@ -383,51 +393,21 @@ public final class Sgemm implements AutoCloseable {
                 c31.intoArray(c, r3 + 8);
             }
         }
-        if (ncFull < nc || mcFull < mc) edgeTiles(c, cOff, ldc, mc, nc, kc, ap, bp, overwrite, tmp, mcFull, ncFull);
     }
 
     /**
      * The partial tiles: column panel [ncFull, nc) for every row panel, and row panel [mcFull, mc)
-     * for the full column panels. The same micro-kernel as {@link #macroKernel} over the zero-padded
-     * panels (an element sees the same FMAs in the same order), spilled to {@code tmp}, then only the
-     * elements inside C are written.
+     * for the full column panels. Each is the full micro-kernel over the zero-padded panels (an
+     * element sees the same FMAs in the same order), into tmp, of which only the elements inside C
+     * are written.
      */
     static void edgeTiles(float[] c, int cOff, int ldc, int mc, int nc, int kc, float[] ap, float[] bp,
                           boolean overwrite, float[] tmp, int mcFull, int ncFull) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
-            int bBase = jr * kc;
             for (int ir = jr < ncFull ? mcFull : 0; ir < mc; ir += MR) {
                 int mr = Math.min(MR, mc - ir);
-                int ai = ir * kc, bi = bBase;
-                FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-                FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-                FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-                FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-                for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
-                    FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-                    FloatVector b1 = FloatVector.fromArray(S, bp, bi + 8);
-                    FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
-                    c00 = a0.fma(b0, c00);
-                    c01 = a0.fma(b1, c01);
-                    FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
-                    c10 = a1.fma(b0, c10);
-                    c11 = a1.fma(b1, c11);
-                    FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
-                    c20 = a2.fma(b0, c20);
-                    c21 = a2.fma(b1, c21);
-                    FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
-                    c30 = a3.fma(b0, c30);
-                    c31 = a3.fma(b1, c31);
-                }
-                c00.intoArray(tmp, 0);
-                c01.intoArray(tmp, 8);
-                c10.intoArray(tmp, 16);
-                c11.intoArray(tmp, 24);
-                c20.intoArray(tmp, 32);
-                c21.intoArray(tmp, 40);
-                c30.intoArray(tmp, 48);
-                c31.intoArray(tmp, 56);
+                tiles(tmp, -(ir * NR + jr), NR, ir, ir + MR, jr, jr + NR, kc, ap, bp, true);   // the tile at tmp[0], rows NR apart
                 int r0 = cOff + ir * ldc + jr;
                 for (int ii = 0; ii < mr; ii++) {
                     int row = r0 + ii * ldc;
