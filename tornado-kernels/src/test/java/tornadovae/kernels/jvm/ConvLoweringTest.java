@@ -44,6 +44,11 @@ class ConvLoweringTest {
                 ConvGeometry.conv2d(7, 32, 14, 14, 64, 3, 2, 1).scratchFloats(false), r);
         check("deconv1", ConvGeometry.convTranspose2d(5, 64, 7, 7, 32, 3, 2, 1, 1), true, two,
                 ConvGeometry.convTranspose2d(5, 64, 7, 7, 32, 3, 2, 1, 1).scratchFloats(true), r);
+        // 14-pixel rows of Y: a whole vector of taps and a part of one per row at stride 2
+        check("conv1", ConvGeometry.conv2d(6, 1, 28, 28, 32, 3, 2, 1), false, two,
+                ConvGeometry.conv2d(6, 1, 28, 28, 32, 3, 2, 1).scratchFloats(false), r);
+        check("deconv2", ConvGeometry.convTranspose2d(5, 32, 14, 14, 1, 3, 2, 1, 1), true, one,
+                ConvGeometry.convTranspose2d(5, 32, 14, 14, 1, 3, 2, 1, 1).scratchFloats(true), r);
     }
 
     /**
