@@ -56,6 +56,7 @@ public final class JvmKernels implements Kernels, AutoCloseable {
     // The arguments of the current element-wise call, read by its tasks (published by the pool).
     private float[] x0 = NO_ARRAY, x1 = NO_ARRAY, x2 = NO_ARRAY, x3 = NO_ARRAY;   // never null: see ConvLowering.NO_ARRAY
     private int o0, o1, o2, o3, count, cols;
+    private int rowStep;                          // rows per task of a row-wise op (runRows)
     private float f0, f1, f2, f3, f4, f5, f6;
     private final WorkerPool.Task adamTask = this::adamChunk;
     private final WorkerPool.Task normTask = this::normChunk;
@@ -305,11 +306,22 @@ public final class JvmKernels implements Kernels, AutoCloseable {
         runRows(batch, dim, reconBackwardTask);
     }
 
-    /** Runs task over groups of rows of about CHUNK elements (one group per task). */
+    /**
+     * Runs task over groups of rowStep rows of about CHUNK elements (one group per task), or all rows
+     * as one group. The choice is made here, not in the tasks: the evaluation's small last batch is
+     * the first to take the unsplit way, and a test for it inside a task made C2 throw away the
+     * task's compiled code after epoch 1 (an unstable_if trap), leaving the loss to run its Vector
+     * API code unintrinsified for over a second until C2 compiled it again.
+     */
     private void runRows(int rows, int dim, WorkerPool.Task task) {
         try {
-            if ((long) rows * dim < PARALLEL_MIN) task.run(0, 0);
-            else pool.forEach((rows + rowsPerTask(dim) - 1) / rowsPerTask(dim), task);
+            if ((long) rows * dim < PARALLEL_MIN) {
+                rowStep = rows;
+                task.run(0, 0);
+            } else {
+                rowStep = rowsPerTask(dim);
+                pool.forEach((rows + rowStep - 1) / rowStep, task);
+            }
         } finally {
             x0 = x1 = x2 = x3 = NO_ARRAY;
         }
@@ -319,7 +331,7 @@ public final class JvmKernels implements Kernels, AutoCloseable {
 
     /** Rows [r0, r1) of task `index`; the whole batch when the op runs unsplit. VectorMath.reconLoss written out. */
     private void reconForwardRows(int index, int worker) {
-        int dim = cols, step = (long) count * dim < PARALLEL_MIN ? count : rowsPerTask(dim);
+        int dim = cols, step = rowStep;
         int r0 = index * step, r1 = Math.min(count, r0 + step);
         float[] ps = x0, logits = x1, target = x2, lanes = laneScratch[worker];
         float wBce = f0, wMse = f1;
@@ -368,7 +380,7 @@ public final class JvmKernels implements Kernels, AutoCloseable {
 
     /** VectorMath.reconGrad written out. */
     private void reconBackwardRows(int index, int worker) {
-        int dim = cols, step = (long) count * dim < PARALLEL_MIN ? count : rowsPerTask(dim);
+        int dim = cols, step = rowStep;
         int r0 = index * step, r1 = Math.min(count, r0 + step);
         float[] dl = x0, logits = x1, target = x2;
         float wBce = f0, twoMse = 2f * f1;
