@@ -56,7 +56,7 @@ public final class JvmKernels implements Kernels, AutoCloseable {
     // The arguments of the current element-wise call, read by its tasks (published by the pool).
     private float[] x0 = NO_ARRAY, x1 = NO_ARRAY, x2 = NO_ARRAY, x3 = NO_ARRAY;   // never null: see ConvLowering.NO_ARRAY
     private int o0, o1, o2, o3, count, cols;
-    private int rowStep;                          // rows per task of a row-wise op (runRows)
+    private int perTask;                          // rows (runRows) or elements (activations) of one task: see runRows
     private float f0, f1, f2, f3, f4, f5, f6;
     private final WorkerPool.Task adamTask = this::adamChunk;
     private final WorkerPool.Task normTask = this::normChunk;
@@ -159,8 +159,13 @@ public final class JvmKernels implements Kernels, AutoCloseable {
                 WorkerPool.Task task = kind == ActivationKind.SIGMOID ? sigmoidTask : tanhTask;
                 x0 = out; o0 = outOff; x1 = inp; o1 = inpOff; count = n;
                 try {
-                    if (n < PARALLEL_MIN) task.run(0, 0);
-                    else pool.forEach(chunks(n), task);
+                    if (n < PARALLEL_MIN) {
+                        perTask = n;
+                        task.run(0, 0);
+                    } else {
+                        perTask = CHUNK;
+                        pool.forEach(chunks(n), task);
+                    }
                 } finally {
                     x0 = x1 = NO_ARRAY;
                 }
@@ -173,9 +178,9 @@ public final class JvmKernels implements Kernels, AutoCloseable {
         }
     }
 
-    /** Chunk `index` of CHUNK elements, or all of them when the op runs unsplit. */
+    /** Chunk `index` of perTask elements (CHUNK, or all of them when the op runs unsplit: the caller chose, see runRows). */
     private void activationChunk(int index, boolean sigmoid) {
-        int start = count < PARALLEL_MIN ? 0 : index * CHUNK, n = count < PARALLEL_MIN ? count : Math.min(CHUNK, count - start);
+        int start = index * perTask, n = Math.min(perTask, count - start);
         if (sigmoid) sigmoidForward(x0, o0 + start, x1, o1 + start, n);
         else tanhForward(x0, o0 + start, x1, o1 + start, n);
     }
@@ -307,20 +312,20 @@ public final class JvmKernels implements Kernels, AutoCloseable {
     }
 
     /**
-     * Runs task over groups of rowStep rows of about CHUNK elements (one group per task), or all rows
-     * as one group. The choice is made here, not in the tasks: the evaluation's small last batch is
-     * the first to take the unsplit way, and a test for it inside a task made C2 throw away the
-     * task's compiled code after epoch 1 (an unstable_if trap), leaving the loss to run its Vector
-     * API code unintrinsified for over a second until C2 compiled it again.
+     * Runs task over groups of perTask rows of about CHUNK elements (one group per task), or all rows
+     * as one group. The choice is made here, not in the tasks (the activations do the same): the
+     * evaluation's small last batch is the first to take the unsplit way, and a test for it inside a
+     * task made C2 throw away the task's compiled code after epoch 1 (an unstable_if trap), leaving the
+     * loss to run its Vector API code unintrinsified for over a second until C2 compiled it again.
      */
     private void runRows(int rows, int dim, WorkerPool.Task task) {
         try {
             if ((long) rows * dim < PARALLEL_MIN) {
-                rowStep = rows;
+                perTask = rows;
                 task.run(0, 0);
             } else {
-                rowStep = rowsPerTask(dim);
-                pool.forEach((rows + rowStep - 1) / rowStep, task);
+                perTask = rowsPerTask(dim);
+                pool.forEach((rows + perTask - 1) / perTask, task);
             }
         } finally {
             x0 = x1 = x2 = x3 = NO_ARRAY;
@@ -331,7 +336,7 @@ public final class JvmKernels implements Kernels, AutoCloseable {
 
     /** Rows [r0, r1) of task `index`; the whole batch when the op runs unsplit. VectorMath.reconLoss written out. */
     private void reconForwardRows(int index, int worker) {
-        int dim = cols, step = rowStep;
+        int dim = cols, step = perTask;
         int r0 = index * step, r1 = Math.min(count, r0 + step);
         float[] ps = x0, logits = x1, target = x2, lanes = laneScratch[worker];
         float wBce = f0, wMse = f1;
@@ -380,7 +385,7 @@ public final class JvmKernels implements Kernels, AutoCloseable {
 
     /** VectorMath.reconGrad written out. */
     private void reconBackwardRows(int index, int worker) {
-        int dim = cols, step = rowStep;
+        int dim = cols, step = perTask;
         int r0 = index * step, r1 = Math.min(count, r0 + step);
         float[] dl = x0, logits = x1, target = x2;
         float wBce = f0, twoMse = 2f * f1;
