@@ -156,7 +156,7 @@ final class ConvLowering {
                 wgN0 = n0;
                 wgCount = Math.min(grp, batch - n0);
                 if (kk >= TAP_SPLIT_MIN) {
-                    tapStep = Sgemm.ceilDiv(Sgemm.ceilDiv(kk, Sgemm.NR), pool.threads()) * Sgemm.NR;
+                    tapStep = Sgemm.ceilDiv(Sgemm.ceilDiv(kk, sgemm.tileWidth()), pool.threads()) * sgemm.tileWidth();
                     pool.forEach(Sgemm.ceilDiv(kk, tapStep), tapsTask);
                 } else {
                     // runs of consecutive images: images dealt out one by one made the cores trade col's lines

@@ -10,9 +10,17 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link tornadovae.kernels.ref.MatmulRef#sgemm}.
  *
  * Loop nest per task (a rectangle of C): column blocks of NC, k blocks of KC (pack op(B) into
- * NR-column panels), row blocks of MC (pack op(A) into MR-row panels), then a 4×16 micro-kernel
- * over every (NR, MR) panel pair. Packing absorbs all four transpose forms, so there is one
- * micro-kernel; edge panels are zero-padded, so an edge element sees the same FMAs as an inner one.
+ * nr-column panels), row blocks of MC (pack op(A) into MR-row panels), then a 4×nr micro-kernel
+ * over every (nr, MR) panel pair. Packing absorbs all four transpose forms, so there is one
+ * micro-kernel per vector width; edge panels are zero-padded, so an edge element sees the same FMAs
+ * as an inner one.
+ *
+ * Two micro-kernels, both MR = 4 rows of two vectors: 4×16 on 256-bit vectors (AVX2) and 4×32 on
+ * 512-bit vectors (AVX-512), picked from the platform's preferred vector size. On the development
+ * machine (AMD EPYC, AVX-512) the 4×32 tile ran at ~110 GFLOP/s per core in cache against 70-95 for
+ * 4×16 (the core's peak measured ~115): with eight 512-bit accumulators the FMA latency is hidden
+ * with room to spare, and a k step issues half the instructions per flop. 6×32 and 8×32 tiles were
+ * not intrinsified by C2 (they ran the boxed fallback), so 4×32 it is.
  *
  * Determinism: every C element is computed by one task, as acc = fma over its k block in k order,
  * then C = acc or C + acc per k block; the k blocks depend on k alone. So the result does not
@@ -25,12 +33,15 @@ public final class Sgemm implements AutoCloseable {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
     private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128;
-    // Micro-tile rows: 4×2 accumulators of 8 lanes. On 16-register AVX2, 12 accumulators spill (DESIGN).
-    // On this AVX-512 EPYC (32 registers) an 8×16 tile ran faster alone in cache (~111 against ~96
-    // GFLOP/s) yet 5-8% slower inside the whole GEMM, so 4×16 stays.
+    private static final VectorSpecies<Float> S16 = FloatVector.SPECIES_512;
+    // Micro-tile rows: 4×2 accumulators. On 16-register AVX2, 12 accumulators spill (DESIGN). On this
+    // AVX-512 EPYC (32 registers) an 8×16 tile of 256-bit vectors ran faster alone in cache (~111
+    // against ~96 GFLOP/s) yet 5-8% slower inside the whole GEMM; the 4×32 tile of 512-bit vectors
+    // beat both.
     static final int MR = 4;
-    static final int NR = 16;         // micro-tile columns: two 256-bit vectors
-    static final int KC = 256;        // k block: a B micro-panel (KC×NR) stays in L1
+    static final int NR_256 = 16;     // micro-tile columns: two 256-bit vectors
+    static final int NR_512 = 32;     // or two 512-bit vectors
+    static final int KC = 256;        // k block: a B micro-panel (KC×nr) stays in L1 (KC = 128 for 4×32: no faster)
     static final int MC = 128;        // row block: the packed A block (MC×KC) stays in L2
     static final int NC = 1024;       // column block: the packed B block (KC×NC) stays in L2/L3
 
@@ -39,6 +50,8 @@ public final class Sgemm implements AutoCloseable {
      * Vector API's boxed Java fallback, far slower than plain loops: use the plain loop for all sizes.
      */
     static final boolean HAS_256_BIT_VECTORS = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+    /** The tile width for this platform: 512-bit tiles only where the JIT has 512-bit vectors (else the same boxed fallback). */
+    static final int PLATFORM_NR = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? NR_512 : NR_256;
     /** Below this many multiply-adds a plain loop wins over packing. */
     static final long SMALL_MACS = 32 * 1024;
     /** Below this many multiply-adds waking other threads costs more than it saves. */
@@ -48,6 +61,7 @@ public final class Sgemm implements AutoCloseable {
 
     private final WorkerPool pool;
     private final boolean ownsPool;
+    private final int nr;               // micro-tile columns: NR_256 or NR_512
     private final float[][] aPack, bPack, edge;
     private final WorkerPool.Task runTask = this::runTask;
 
@@ -64,20 +78,37 @@ public final class Sgemm implements AutoCloseable {
 
     /** An SGEMM sharing {@code pool}; closing it leaves the pool running. */
     public Sgemm(WorkerPool pool) {
-        this(pool, false);
+        this(pool, false, PLATFORM_NR);
+    }
+
+    /**
+     * With the micro-tile {@code nr} columns wide (NR_256 or NR_512) whatever the platform, for tests:
+     * the two widths give the same bits (an element's FMAs and their order do not depend on the tile).
+     */
+    Sgemm(int threads, int nr) {
+        this(new WorkerPool(threads), true, nr);
     }
 
     private Sgemm(WorkerPool pool, boolean ownsPool) {
+        this(pool, ownsPool, PLATFORM_NR);
+    }
+
+    private Sgemm(WorkerPool pool, boolean ownsPool, int nr) {
+        if (nr != NR_256 && nr != NR_512) throw new IllegalArgumentException("tile width " + nr + " (expected 16 or 32)");
         this.pool = pool;
         this.ownsPool = ownsPool;
+        this.nr = nr;
         int t = pool.threads();
         aPack = new float[t][0];   // empty, never null: see ConvLowering.NO_ARRAY
         bPack = new float[t][0];
         edge = new float[t][];
-        for (int w = 0; w < t; w++) edge[w] = new float[MR * NR];
+        for (int w = 0; w < t; w++) edge[w] = new float[MR * nr];
     }
 
     public int threads() { return pool.threads(); }
+
+    /** The micro-tile's columns: C's columns are dealt out to tasks in multiples of it. */
+    int tileWidth() { return nr; }
 
     /** C[m×n] = op(A)·op(B), or C += op(A)·op(B) when accumulate; see MatmulRef.sgemm for layouts. */
     public void sgemm(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
@@ -117,7 +148,7 @@ public final class Sgemm implements AutoCloseable {
      * needs and every row part the columns of op(B), so the grid minimises colParts·m + rowParts·n.
      */
     private void chooseGrid(int parts) {
-        int rowPanels = ceilDiv(m, MR), colPanels = ceilDiv(n, NR);
+        int rowPanels = ceilDiv(m, MR), colPanels = ceilDiv(n, nr);
         int bestRows = 1, bestCols = 1;
         long bestCost = Long.MAX_VALUE;
         for (int total = parts; total > 1 && bestCost == Long.MAX_VALUE; total--) {   // thin C: fewer parts
@@ -129,7 +160,7 @@ public final class Sgemm implements AutoCloseable {
             }
         }
         rowStep = ceilDiv(rowPanels, bestRows) * MR;
-        colStep = ceilDiv(colPanels, bestCols) * NR;
+        colStep = ceilDiv(colPanels, bestCols) * nr;
         rowParts = ceilDiv(m, rowStep);
         colParts = ceilDiv(n, colStep);
     }
@@ -178,7 +209,8 @@ public final class Sgemm implements AutoCloseable {
                        int m, int n, int k, boolean transA, boolean transB, boolean accumulate,
                        int i0, int i1, int j0, int j1) {
         int kcMax = blockSize(k, KC, 1);             // depends on k only: the same k order for every split
-        int ncMax = Math.min(blockSize(j1 - j0, NC, NR), ceilDiv(j1 - j0, NR) * NR);
+        int nr = this.nr;
+        int ncMax = Math.min(blockSize(j1 - j0, NC, nr), ceilDiv(j1 - j0, nr) * nr);
         int mcMax = Math.min(blockSize(i1 - i0, MC, MR), ceilDiv(i1 - i0, MR) * MR);
         float[] ap = aPack[worker], bp = bPack[worker];
         if (ap.length < mcMax * kcMax) aPack[worker] = ap = new float[mcMax * kcMax];
@@ -189,19 +221,19 @@ public final class Sgemm implements AutoCloseable {
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
                 boolean overwrite = pc == 0 && !accumulate;
-                if (transB) packBTrans(bp, b, bOff, k, jc, nc, pc, kc);
-                else packB(bp, b, bOff, n, jc, nc, pc, kc);
+                if (transB) packBTrans(bp, b, bOff, k, jc, nc, pc, kc, nr);
+                else packB(bp, b, bOff, n, jc, nc, pc, kc, nr);
                 for (int ic = i0; ic < i1; ic += mcMax) {
                     int mc = Math.min(mcMax, i1 - ic);
                     if (transA) packATrans(ap, a, aOff, m, ic, mc, pc, kc);
                     else packA(ap, a, aOff, k, ic, mc, pc, kc);
-                    macroKernel(c, cOff + ic * ldc + jc, ldc, mc, nc, kc, ap, bp, overwrite, tmp);
+                    macroKernel(c, cOff + ic * ldc + jc, ldc, mc, nc, kc, ap, bp, overwrite, tmp, nr);
                 }
             }
         }
     }
 
-    // ---- packing: op(A) into [panel][p][MR], op(B) into [panel][p][NR], zero-padded ----
+    // ---- packing: op(A) into [panel][p][MR], op(B) into [panel][p][nr], zero-padded ----
 
     // Two-source lane shuffles for in-register transposes (three butterfly stages of an 8×8).
     private static final VectorShuffle<Float> PAIR_LO = VectorShuffle.fromValues(S, 0, 8, 1, 9, 4, 12, 5, 13);
@@ -255,21 +287,20 @@ public final class Sgemm implements AutoCloseable {
         }
     }
 
-    /** B stored [k][n]: columns jc.., k range pc... A panel row is 16 contiguous floats. */
-    static void packB(float[] dst, float[] b, int bOff, int ldb, int jc, int nc, int pc, int kc) {
+    /** B stored [k][n]: columns jc.., k range pc... A panel row is nr contiguous floats. */
+    static void packB(float[] dst, float[] b, int bOff, int ldb, int jc, int nc, int pc, int kc, int nr) {
         int d = 0;
-        for (int jr = 0; jr < nc; jr += NR) {
-            int nr = Math.min(NR, nc - jr);
+        for (int jr = 0; jr < nc; jr += nr) {
+            int cols = Math.min(nr, nc - jr);
             int col = bOff + pc * ldb + jc + jr;
-            if (nr == NR) {
-                for (int p = 0; p < kc; p++, d += NR) {
+            if (cols == nr) {
+                for (int p = 0; p < kc; p++, d += nr) {
                     int s = col + p * ldb;
-                    FloatVector.fromArray(S, b, s).intoArray(dst, d);
-                    FloatVector.fromArray(S, b, s + 8).intoArray(dst, d + 8);
+                    for (int v = 0; v < nr; v += 8) FloatVector.fromArray(S, b, s + v).intoArray(dst, d + v);
                 }
             } else {
-                for (int p = 0; p < kc; p++, d += NR)
-                    for (int jj = 0; jj < NR; jj++) dst[d + jj] = jj < nr ? b[col + p * ldb + jj] : 0f;
+                for (int p = 0; p < kc; p++, d += nr)
+                    for (int jj = 0; jj < nr; jj++) dst[d + jj] = jj < cols ? b[col + p * ldb + jj] : 0f;
             }
         }
     }
@@ -279,12 +310,12 @@ public final class Sgemm implements AutoCloseable {
      * time through an 8×8 in-register transpose: twice as fast as scalar copies, which matters
      * because every dense forward packs its weight matrix this way.
      */
-    static void packBTrans(float[] dst, float[] b, int bOff, int ldb, int jc, int nc, int pc, int kc) {
+    static void packBTrans(float[] dst, float[] b, int bOff, int ldb, int jc, int nc, int pc, int kc, int nr) {
         int d = 0;
-        for (int jr = 0; jr < nc; jr += NR, d += kc * NR) {
-            int nr = Math.min(NR, nc - jr);
-            for (int half = 0; half < NR; half += 8) {
-                int rows = Math.max(0, Math.min(8, nr - half));
+        for (int jr = 0; jr < nc; jr += nr, d += kc * nr) {
+            int cols = Math.min(nr, nc - jr);
+            for (int half = 0; half < nr; half += 8) {
+                int rows = Math.max(0, Math.min(8, cols - half));
                 int row = bOff + (jc + jr + half) * ldb + pc;
                 int p = 0;
                 if (rows == 8) {
@@ -305,58 +336,66 @@ public final class Sgemm implements AutoCloseable {
                         FloatVector u2 = t1.rearrange(QUAD_LO, t3), u3 = t1.rearrange(QUAD_HI, t3);
                         FloatVector u4 = t4.rearrange(QUAD_LO, t6), u5 = t4.rearrange(QUAD_HI, t6);
                         FloatVector u6 = t5.rearrange(QUAD_LO, t7), u7 = t5.rearrange(QUAD_HI, t7);
-                        int o = d + p * NR + half;
+                        int o = d + p * nr + half;
                         u0.rearrange(HALF_LO, u4).intoArray(dst, o);
-                        u1.rearrange(HALF_LO, u5).intoArray(dst, o + NR);
-                        u2.rearrange(HALF_LO, u6).intoArray(dst, o + 2 * NR);
-                        u3.rearrange(HALF_LO, u7).intoArray(dst, o + 3 * NR);
-                        u0.rearrange(HALF_HI, u4).intoArray(dst, o + 4 * NR);
-                        u1.rearrange(HALF_HI, u5).intoArray(dst, o + 5 * NR);
-                        u2.rearrange(HALF_HI, u6).intoArray(dst, o + 6 * NR);
-                        u3.rearrange(HALF_HI, u7).intoArray(dst, o + 7 * NR);
+                        u1.rearrange(HALF_LO, u5).intoArray(dst, o + nr);
+                        u2.rearrange(HALF_LO, u6).intoArray(dst, o + 2 * nr);
+                        u3.rearrange(HALF_LO, u7).intoArray(dst, o + 3 * nr);
+                        u0.rearrange(HALF_HI, u4).intoArray(dst, o + 4 * nr);
+                        u1.rearrange(HALF_HI, u5).intoArray(dst, o + 5 * nr);
+                        u2.rearrange(HALF_HI, u6).intoArray(dst, o + 6 * nr);
+                        u3.rearrange(HALF_HI, u7).intoArray(dst, o + 7 * nr);
                     }
                 }
                 for (int jj = 0; jj < 8; jj++) {
                     int src = row + jj * ldb;
-                    for (int q = p; q < kc; q++) dst[d + q * NR + half + jj] = jj < rows ? b[src + q] : 0f;
+                    for (int q = p; q < kc; q++) dst[d + q * nr + half + jj] = jj < rows ? b[src + q] : 0f;
                 }
             }
         }
     }
 
-    // ---- the macro-kernel: all (NR, MR) panel pairs of one packed block; the micro-kernel is in tiles ----
+    // ---- the macro-kernel: all (nr, MR) panel pairs of one packed block; the micro-kernels are tiles and tiles512 ----
 
     /**
-     * C block at cOff (row stride ldc), mc×nc, from packed A (mc×kc) and packed B (kc×nc).
+     * C block at cOff (row stride ldc), mc×nc, from packed A (mc×kc) and packed B (kc×nc) in panels
+     * of nr columns.
      *
      * Full tiles by loop bounds, the partial ones of the last row and column panels in
      * {@link #edgeTiles}: not by a branch per tile. With the branch, C2 compiled the edge path as an
      * uncommon trap while the first products had only full tiles, then threw the whole compile away
-     * at the first n = 20 or 40 (an unstable_if deoptimisation in every run's log).
+     * at the first n = 20 or 40 (an unstable_if deoptimisation in every run's log). The test of nr
+     * is no such branch: a process's SGEMMs all have the platform's width (only tests mix them).
      */
     static void macroKernel(float[] c, int cOff, int ldc, int mc, int nc, int kc,
-                            float[] ap, float[] bp, boolean overwrite, float[] tmp) {
-        int ncFull = nc - nc % NR, mcFull = mc - mc % MR;
-        tiles(c, cOff, ldc, 0, mcFull, 0, ncFull, kc, ap, bp, overwrite);
-        if (ncFull < nc || mcFull < mc) edgeTiles(c, cOff, ldc, mc, nc, kc, ap, bp, overwrite, tmp, mcFull, ncFull);
+                            float[] ap, float[] bp, boolean overwrite, float[] tmp, int nr) {
+        int ncFull = nc - nc % nr, mcFull = mc - mc % MR;
+        fullTiles(c, cOff, ldc, 0, mcFull, 0, ncFull, kc, ap, bp, overwrite, nr);
+        if (ncFull < nc || mcFull < mc) edgeTiles(c, cOff, ldc, mc, nc, kc, ap, bp, overwrite, tmp, mcFull, ncFull, nr);
+    }
+
+    private static void fullTiles(float[] c, int cOff, int ldc, int ir0, int ir1, int jr0, int jr1, int kc,
+                                  float[] ap, float[] bp, boolean overwrite, int nr) {
+        if (nr == NR_512) tiles512(c, cOff, ldc, ir0, ir1, jr0, jr1, kc, ap, bp, overwrite);
+        else tiles(c, cOff, ldc, ir0, ir1, jr0, jr1, kc, ap, bp, overwrite);
     }
 
     /**
-     * The micro-kernel over row panels [ir0, ir1) × column panels [jr0, jr1) (multiples of MR and
-     * NR): each MR×NR tile from its packed panels, written to C at cOff + ir·ldc + jr. Everything
-     * vector stays in this one method: a vector passed to a non-inlined helper gets boxed.
+     * The 256-bit micro-kernel over row panels [ir0, ir1) × column panels [jr0, jr1) (multiples of MR
+     * and NR_256): each MR×NR_256 tile from its packed panels, written to C at cOff + ir·ldc + jr.
+     * Everything vector stays in this one method: a vector passed to a non-inlined helper gets boxed.
      */
     static void tiles(float[] c, int cOff, int ldc, int ir0, int ir1, int jr0, int jr1, int kc,
                       float[] ap, float[] bp, boolean overwrite) {
-        for (int jr = jr0; jr < jr1; jr += NR) {
-            int bBase = jr * kc;                     // (jr / NR) * kc * NR
+        for (int jr = jr0; jr < jr1; jr += NR_256) {
+            int bBase = jr * kc;                     // (jr / NR_256) * kc * NR_256
             for (int ir = ir0; ir < ir1; ir += MR) {
                 int ai = ir * kc, bi = bBase;        // (ir / MR) * kc * MR
                 FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
                 FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
                 FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
                 FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-                for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+                for (int p = 0; p < kc; p++, ai += MR, bi += NR_256) {
                     FloatVector b0 = FloatVector.fromArray(S, bp, bi);
                     FloatVector b1 = FloatVector.fromArray(S, bp, bi + 8);
                     FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
@@ -395,6 +434,56 @@ public final class Sgemm implements AutoCloseable {
         }
     }
 
+    /** The same on 512-bit vectors: MR×NR_512 tiles; each element's FMAs in the same order, so the same bits. */
+    static void tiles512(float[] c, int cOff, int ldc, int ir0, int ir1, int jr0, int jr1, int kc,
+                         float[] ap, float[] bp, boolean overwrite) {
+        for (int jr = jr0; jr < jr1; jr += NR_512) {
+            int bBase = jr * kc;                     // (jr / NR_512) * kc * NR_512
+            for (int ir = ir0; ir < ir1; ir += MR) {
+                int ai = ir * kc, bi = bBase;        // (ir / MR) * kc * MR
+                FloatVector c00 = FloatVector.zero(S16), c01 = FloatVector.zero(S16);
+                FloatVector c10 = FloatVector.zero(S16), c11 = FloatVector.zero(S16);
+                FloatVector c20 = FloatVector.zero(S16), c21 = FloatVector.zero(S16);
+                FloatVector c30 = FloatVector.zero(S16), c31 = FloatVector.zero(S16);
+                for (int p = 0; p < kc; p++, ai += MR, bi += NR_512) {
+                    FloatVector b0 = FloatVector.fromArray(S16, bp, bi);
+                    FloatVector b1 = FloatVector.fromArray(S16, bp, bi + 16);
+                    FloatVector a0 = FloatVector.broadcast(S16, ap[ai]);
+                    c00 = a0.fma(b0, c00);
+                    c01 = a0.fma(b1, c01);
+                    FloatVector a1 = FloatVector.broadcast(S16, ap[ai + 1]);
+                    c10 = a1.fma(b0, c10);
+                    c11 = a1.fma(b1, c11);
+                    FloatVector a2 = FloatVector.broadcast(S16, ap[ai + 2]);
+                    c20 = a2.fma(b0, c20);
+                    c21 = a2.fma(b1, c21);
+                    FloatVector a3 = FloatVector.broadcast(S16, ap[ai + 3]);
+                    c30 = a3.fma(b0, c30);
+                    c31 = a3.fma(b1, c31);
+                }
+                int r0 = cOff + ir * ldc + jr, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+                if (!overwrite) {
+                    c00 = c00.add(FloatVector.fromArray(S16, c, r0));
+                    c01 = c01.add(FloatVector.fromArray(S16, c, r0 + 16));
+                    c10 = c10.add(FloatVector.fromArray(S16, c, r1));
+                    c11 = c11.add(FloatVector.fromArray(S16, c, r1 + 16));
+                    c20 = c20.add(FloatVector.fromArray(S16, c, r2));
+                    c21 = c21.add(FloatVector.fromArray(S16, c, r2 + 16));
+                    c30 = c30.add(FloatVector.fromArray(S16, c, r3));
+                    c31 = c31.add(FloatVector.fromArray(S16, c, r3 + 16));
+                }
+                c00.intoArray(c, r0);
+                c01.intoArray(c, r0 + 16);
+                c10.intoArray(c, r1);
+                c11.intoArray(c, r1 + 16);
+                c20.intoArray(c, r2);
+                c21.intoArray(c, r2 + 16);
+                c30.intoArray(c, r3);
+                c31.intoArray(c, r3 + 16);
+            }
+        }
+    }
+
     /**
      * The partial tiles: column panel [ncFull, nc) for every row panel, and row panel [mcFull, mc)
      * for the full column panels. Each is the full micro-kernel over the zero-padded panels (an
@@ -402,17 +491,17 @@ public final class Sgemm implements AutoCloseable {
      * are written.
      */
     static void edgeTiles(float[] c, int cOff, int ldc, int mc, int nc, int kc, float[] ap, float[] bp,
-                          boolean overwrite, float[] tmp, int mcFull, int ncFull) {
-        for (int jr = 0; jr < nc; jr += NR) {
-            int nr = Math.min(NR, nc - jr);
+                          boolean overwrite, float[] tmp, int mcFull, int ncFull, int nr) {
+        for (int jr = 0; jr < nc; jr += nr) {
+            int cols = Math.min(nr, nc - jr);
             for (int ir = jr < ncFull ? mcFull : 0; ir < mc; ir += MR) {
-                int mr = Math.min(MR, mc - ir);
-                tiles(tmp, -(ir * NR + jr), NR, ir, ir + MR, jr, jr + NR, kc, ap, bp, true);   // the tile at tmp[0], rows NR apart
+                int rows = Math.min(MR, mc - ir);
+                fullTiles(tmp, -(ir * nr + jr), nr, ir, ir + MR, jr, jr + nr, kc, ap, bp, true, nr);   // the tile at tmp[0], rows nr apart
                 int r0 = cOff + ir * ldc + jr;
-                for (int ii = 0; ii < mr; ii++) {
+                for (int ii = 0; ii < rows; ii++) {
                     int row = r0 + ii * ldc;
-                    for (int jj = 0; jj < nr; jj++) {
-                        float v = tmp[ii * NR + jj];
+                    for (int jj = 0; jj < cols; jj++) {
+                        float v = tmp[ii * nr + jj];
                         c[row + jj] = overwrite ? v : c[row + jj] + v;
                     }
                 }

@@ -62,7 +62,7 @@ class SgemmTest {
     @Test
     void edgesOfEveryBlockAgainstReference() {
         Random r = new Random(7);
-        // Around MR=4, NR=16, KC=256 and MC=128 boundaries, and long thin shapes.
+        // Around MR=4, nr=16 or 32, KC=256 and MC=128 boundaries, and long thin shapes.
         int[][] shapes = {{4, 16, 256}, {5, 17, 257}, {3, 15, 255}, {128, 16, 512}, {129, 48, 300},
                 {1, 785, 129}, {785, 1, 129}, {257, 33, 1}, {64, 64, 8}, {40, 1100, 20}, {130, 20, 700}};
         for (int[] s : shapes)
@@ -105,6 +105,36 @@ class SgemmTest {
                 assertBitsEqual(what + ": 1 vs 2 threads", c1, c2);
                 assertBitsEqual(what + ": 1 vs 3 threads", c1, c3);
             }
+        }
+    }
+
+    /**
+     * The 4×16 (256-bit) and 4×32 (512-bit) micro-kernels give the same bits, whichever one this
+     * platform uses: an element's FMAs and their order do not depend on the tile. Also checks the
+     * width the platform does not pick against the reference (where it has no such vectors, that one
+     * runs the Vector API's slow fallback, hence the modest sizes).
+     */
+    @Test
+    void bothTileWidthsGiveTheSameBitsAndMatchTheReference() {
+        Random r = new Random(13);
+        int[][] shapes = {{4, 16, 256}, {5, 17, 257}, {4, 31, 9}, {7, 32, 300}, {9, 33, 40}, {130, 48, 70},
+                {64, 343, 288}, {40, 100, 513}, {129, 20, 64}};
+        try (Sgemm narrow = new Sgemm(2, Sgemm.NR_256); Sgemm wide = new Sgemm(2, Sgemm.NR_512)) {
+            for (int[] s : shapes) {
+                int m = s[0], n = s[1], k = s[2];
+                for (int form = 0; form < 4; form++) {
+                    boolean transA = (form & 1) != 0, transB = (form & 2) != 0, accumulate = form == 1 || form == 2;
+                    float[] a = padded(r, 3, m * k, -1f, 1f), b = padded(r, 5, k * n, -1f, 1f);
+                    float[] c16 = padded(r, 7, m * n, -1f, 1f), c32 = c16.clone();
+                    narrow.sgemm(c16, 7, a, 3, b, 5, m, n, k, transA, transB, accumulate);
+                    wide.sgemm(c32, 7, a, 3, b, 5, m, n, k, transA, transB, accumulate);
+                    assertBitsEqual(String.format("m=%d n=%d k=%d transA=%b transB=%b: 16 vs 32 columns", m, n, k, transA, transB), c16, c32);
+                }
+            }
+            Sgemm other = Sgemm.PLATFORM_NR == Sgemm.NR_512 ? narrow : wide;
+            for (int[] s : shapes)
+                for (int form = 0; form < 4; form++)
+                    check(other, r, s[0], s[1], s[2], (form & 1) != 0, (form & 2) != 0, form == 3);
         }
     }
 
