@@ -46,7 +46,7 @@ final class ConvLowering {
     // The current call, read by the tasks.
     private float[] x = NO_ARRAY, y = NO_ARRAY, col = NO_ARRAY, w = NO_ARRAY, bias = NO_ARRAY;
     private boolean hasBias;                 // tested instead of bias == null: see NO_ARRAY
-    private int xOff, yOff, colOff, wOff, biasOff, batch, group, slotLen;
+    private int xOff, yOff, colOff, wOff, biasOff, batch, group, groups, slotLen;
     private int cx, hx, wx, cy, hy, wy, k, s, p;
     private int hp, wp;                      // X's planes padded so that every window fits: p before, at least p after
     private int[] pixelOffsets = new int[0]; // Y pixel (oy, ox) → its window's corner in a padded plane
@@ -91,9 +91,13 @@ final class ConvLowering {
     private void perWorkerGroups(ConvGeometry g, boolean transposed, int colLen, WorkerPool.Task task) {
         int per = perImage(g, transposed, colLen);
         int slots = Math.min(pool.threads(), colLen / per);
-        group = Math.min(batch, colLen / per / slots);
-        slotLen = group * per;
-        int groups = Sgemm.ceilDiv(batch, group);
+        int most = Math.min(batch, colLen / per / slots);
+        slotLen = most * per;
+        // A multiple of the thread count of groups, of sizes that differ by at most one: 128 images in
+        // groups of at most 7 on 2 threads are 20 groups of 6 or 7 (64 images a thread), where
+        // 19 groups of 7 and a last one of 2 gave one thread 70 images and the other 58.
+        groups = Sgemm.ceilDiv(batch, most);
+        if (slots == pool.threads()) groups = Math.min(batch, Sgemm.ceilDiv(groups, slots) * slots);
         if (slots == pool.threads()) pool.forEach(groups, task);
         else for (int gi = 0; gi < groups; gi++) task.run(gi, 0);   // too little scratch for a slice each
     }
@@ -118,9 +122,12 @@ final class ConvLowering {
         }
     }
 
+    /** The first image of group gi of `groups` (see perWorkerGroups). */
+    private int groupStart(int gi) { return (int) ((long) gi * batch / groups); }
+
     private void yFromXGroup(int gi, int worker) {
-        int n0 = gi * group, count = Math.min(group, batch - n0), pix = hy * wy, kk = cx * k * k;
-        int cols = colOff + worker * slotLen, yc = cols + group * pix * kk, rowLen = count * pix;
+        int n0 = groupStart(gi), count = groupStart(gi + 1) - n0, pix = hy * wy, kk = cx * k * k;
+        int cols = colOff + worker * slotLen, yc = cols + count * pix * kk, rowLen = count * pix;
         for (int i = 0; i < count; i++) im2col(n0 + i, cols + i * pix, rowLen, worker);
         sgemm.sgemmOnWorker(worker, col, yc, rowLen, w, wOff, col, cols, cy, rowLen, kk, false, false, false);
         for (int i = 0; i < count; i++) fromChannelMajor(n0 + i, yc + i * pix, rowLen);
@@ -133,8 +140,8 @@ final class ConvLowering {
     }
 
     private void xFromYGroup(int gi, int worker) {
-        int n0 = gi * group, count = Math.min(group, batch - n0), pix = hy * wy, kk = cx * k * k;
-        int cols = colOff + worker * slotLen, yc = cols + group * pix * kk, rowLen = count * pix;
+        int n0 = groupStart(gi), count = groupStart(gi + 1) - n0, pix = hy * wy, kk = cx * k * k;
+        int cols = colOff + worker * slotLen, yc = cols + count * pix * kk, rowLen = count * pix;
         for (int i = 0; i < count; i++) toChannelMajor(n0 + i, col, yc + i * pix, rowLen);
         sgemm.sgemmOnWorker(worker, col, cols, rowLen, w, wOff, col, yc, kk, rowLen, cy, true, false, false);
         for (int i = 0; i < count; i++) col2im(n0 + i, cols + i * pix, rowLen, worker);
@@ -156,7 +163,9 @@ final class ConvLowering {
                 wgN0 = n0;
                 wgCount = Math.min(grp, batch - n0);
                 if (kk >= TAP_SPLIT_MIN) {
-                    tapStep = Sgemm.ceilDiv(Sgemm.ceilDiv(kk, sgemm.tileWidth()), pool.threads()) * sgemm.tileWidth();
+                    // in 16s whatever the tile: a 16-column last panel runs 16 wide (Sgemm.panelWidth), and
+                    // 288 taps split 144 + 144, where 32s would give 160 + 128
+                    tapStep = Sgemm.ceilDiv(Sgemm.ceilDiv(kk, Sgemm.NR_256), pool.threads()) * Sgemm.NR_256;
                     pool.forEach(Sgemm.ceilDiv(kk, tapStep), tapsTask);
                 } else {
                     // runs of consecutive images: images dealt out one by one made the cores trade col's lines

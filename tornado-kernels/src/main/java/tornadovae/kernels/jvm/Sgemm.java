@@ -287,20 +287,27 @@ public final class Sgemm implements AutoCloseable {
         }
     }
 
-    /** B stored [k][n]: columns jc.., k range pc... A panel row is nr contiguous floats. */
+    /**
+     * The width of a column panel with `cols` of C's columns: nr, except that a last panel of at most
+     * NR_256 columns in a 512-bit SGEMM is packed and multiplied 16 wide (the 4×16 tile), so a
+     * product of 9, 20 or 144 columns does not pay for 32-column tiles of zeros.
+     */
+    static int panelWidth(int cols, int nr) { return cols <= NR_256 ? NR_256 : nr; }
+
+    /** B stored [k][n]: columns jc.., k range pc... A panel row is nr contiguous floats (see panelWidth). */
     static void packB(float[] dst, float[] b, int bOff, int ldb, int jc, int nc, int pc, int kc, int nr) {
         int d = 0;
         for (int jr = 0; jr < nc; jr += nr) {
-            int cols = Math.min(nr, nc - jr);
+            int cols = Math.min(nr, nc - jr), w = panelWidth(cols, nr);
             int col = bOff + pc * ldb + jc + jr;
-            if (cols == nr) {
-                for (int p = 0; p < kc; p++, d += nr) {
+            if (cols == w) {
+                for (int p = 0; p < kc; p++, d += w) {
                     int s = col + p * ldb;
-                    for (int v = 0; v < nr; v += 8) FloatVector.fromArray(S, b, s + v).intoArray(dst, d + v);
+                    for (int v = 0; v < w; v += 8) FloatVector.fromArray(S, b, s + v).intoArray(dst, d + v);
                 }
             } else {
-                for (int p = 0; p < kc; p++, d += nr)
-                    for (int jj = 0; jj < nr; jj++) dst[d + jj] = jj < cols ? b[col + p * ldb + jj] : 0f;
+                for (int p = 0; p < kc; p++, d += w)
+                    for (int jj = 0; jj < w; jj++) dst[d + jj] = jj < cols ? b[col + p * ldb + jj] : 0f;
             }
         }
     }
@@ -313,8 +320,8 @@ public final class Sgemm implements AutoCloseable {
     static void packBTrans(float[] dst, float[] b, int bOff, int ldb, int jc, int nc, int pc, int kc, int nr) {
         int d = 0;
         for (int jr = 0; jr < nc; jr += nr, d += kc * nr) {
-            int cols = Math.min(nr, nc - jr);
-            for (int half = 0; half < nr; half += 8) {
+            int cols = Math.min(nr, nc - jr), w = panelWidth(cols, nr);
+            for (int half = 0; half < w; half += 8) {
                 int rows = Math.max(0, Math.min(8, cols - half));
                 int row = bOff + (jc + jr + half) * ldb + pc;
                 int p = 0;
@@ -336,20 +343,20 @@ public final class Sgemm implements AutoCloseable {
                         FloatVector u2 = t1.rearrange(QUAD_LO, t3), u3 = t1.rearrange(QUAD_HI, t3);
                         FloatVector u4 = t4.rearrange(QUAD_LO, t6), u5 = t4.rearrange(QUAD_HI, t6);
                         FloatVector u6 = t5.rearrange(QUAD_LO, t7), u7 = t5.rearrange(QUAD_HI, t7);
-                        int o = d + p * nr + half;
+                        int o = d + p * w + half;
                         u0.rearrange(HALF_LO, u4).intoArray(dst, o);
-                        u1.rearrange(HALF_LO, u5).intoArray(dst, o + nr);
-                        u2.rearrange(HALF_LO, u6).intoArray(dst, o + 2 * nr);
-                        u3.rearrange(HALF_LO, u7).intoArray(dst, o + 3 * nr);
-                        u0.rearrange(HALF_HI, u4).intoArray(dst, o + 4 * nr);
-                        u1.rearrange(HALF_HI, u5).intoArray(dst, o + 5 * nr);
-                        u2.rearrange(HALF_HI, u6).intoArray(dst, o + 6 * nr);
-                        u3.rearrange(HALF_HI, u7).intoArray(dst, o + 7 * nr);
+                        u1.rearrange(HALF_LO, u5).intoArray(dst, o + w);
+                        u2.rearrange(HALF_LO, u6).intoArray(dst, o + 2 * w);
+                        u3.rearrange(HALF_LO, u7).intoArray(dst, o + 3 * w);
+                        u0.rearrange(HALF_HI, u4).intoArray(dst, o + 4 * w);
+                        u1.rearrange(HALF_HI, u5).intoArray(dst, o + 5 * w);
+                        u2.rearrange(HALF_HI, u6).intoArray(dst, o + 6 * w);
+                        u3.rearrange(HALF_HI, u7).intoArray(dst, o + 7 * w);
                     }
                 }
                 for (int jj = 0; jj < 8; jj++) {
                     int src = row + jj * ldb;
-                    for (int q = p; q < kc; q++) dst[d + q * nr + half + jj] = jj < rows ? b[src + q] : 0f;
+                    for (int q = p; q < kc; q++) dst[d + q * w + half + jj] = jj < rows ? b[src + q] : 0f;
                 }
             }
         }
@@ -485,23 +492,23 @@ public final class Sgemm implements AutoCloseable {
     }
 
     /**
-     * The partial tiles: column panel [ncFull, nc) for every row panel, and row panel [mcFull, mc)
-     * for the full column panels. Each is the full micro-kernel over the zero-padded panels (an
+     * The partial tiles: column panel [ncFull, nc) for every row panel (16 wide if it can be, see
+     * panelWidth), and row panel [mcFull, mc) for the full column panels. Each is the full micro-kernel over the zero-padded panels (an
      * element sees the same FMAs in the same order), into tmp, of which only the elements inside C
      * are written.
      */
     static void edgeTiles(float[] c, int cOff, int ldc, int mc, int nc, int kc, float[] ap, float[] bp,
                           boolean overwrite, float[] tmp, int mcFull, int ncFull, int nr) {
         for (int jr = 0; jr < nc; jr += nr) {
-            int cols = Math.min(nr, nc - jr);
+            int cols = Math.min(nr, nc - jr), w = panelWidth(cols, nr);
             for (int ir = jr < ncFull ? mcFull : 0; ir < mc; ir += MR) {
                 int rows = Math.min(MR, mc - ir);
-                fullTiles(tmp, -(ir * nr + jr), nr, ir, ir + MR, jr, jr + nr, kc, ap, bp, true, nr);   // the tile at tmp[0], rows nr apart
+                fullTiles(tmp, -(ir * w + jr), w, ir, ir + MR, jr, jr + w, kc, ap, bp, true, w);   // the tile at tmp[0], rows w apart
                 int r0 = cOff + ir * ldc + jr;
                 for (int ii = 0; ii < rows; ii++) {
                     int row = r0 + ii * ldc;
                     for (int jj = 0; jj < cols; jj++) {
-                        float v = tmp[ii * nr + jj];
+                        float v = tmp[ii * w + jj];
                         c[row + jj] = overwrite ? v : c[row + jj] + v;
                     }
                 }

@@ -117,8 +117,9 @@ class SgemmTest {
     @Test
     void bothTileWidthsGiveTheSameBitsAndMatchTheReference() {
         Random r = new Random(13);
+        // n: exactly one tile of either width, a 16-wide last panel (9, 33, 48, 144), a 32-wide one (17, 20, 31, 343)
         int[][] shapes = {{4, 16, 256}, {5, 17, 257}, {4, 31, 9}, {7, 32, 300}, {9, 33, 40}, {130, 48, 70},
-                {64, 343, 288}, {40, 100, 513}, {129, 20, 64}};
+                {64, 343, 288}, {40, 100, 513}, {129, 20, 64}, {32, 9, 3000}, {33, 144, 200}};
         try (Sgemm narrow = new Sgemm(2, Sgemm.NR_256); Sgemm wide = new Sgemm(2, Sgemm.NR_512)) {
             for (int[] s : shapes) {
                 int m = s[0], n = s[1], k = s[2];
