@@ -199,8 +199,8 @@ public final class Vae {
         for (int i = 0; i < encoder.size(); i++) {
             Layer l = encoder.get(i);
             encIn[i] = cur;
-            encOut[i] = pb.acts(batch * l.outputShape().size());
-            l.forward(pb, encOut[i], cur, batch);
+            encOut[i] = l.isView() ? cur : pb.acts(batch * l.outputShape().size());
+            if (!l.isView()) l.forward(pb, encOut[i], cur, batch);
             cur = encOut[i];
         }
         head.forward(pb, muLogvar, cur, batch);
@@ -223,8 +223,8 @@ public final class Vae {
         for (int i = 0; i < decoder.size(); i++) {
             Layer l = decoder.get(i);
             decIn[i] = cur;
-            decOut[i] = pb.acts(batch * l.outputShape().size());
-            l.forward(pb, decOut[i], cur, batch);
+            decOut[i] = l.isView() ? cur : pb.acts(batch * l.outputShape().size());
+            if (!l.isView()) l.forward(pb, decOut[i], cur, batch);
             cur = decOut[i];
         }
         return new Forward(null, null, null, null, z, decIn, decOut);
@@ -262,6 +262,7 @@ public final class Vae {
         Slice dCur = dLogits;
         Slice dz = pb.acts(rows * latent);
         for (int i = decoder.size() - 1; i >= 0; i--) {
+            if (decoder.get(i).isView() && i > 0) continue;   // the gradient passes through as it is
             Slice dIn = i == 0 ? dz : pb.acts(f.decIn()[i].length());
             decoder.get(i).backward(pb, dIn, dCur, f.decOut()[i], f.decIn()[i], rows);
             dCur = dIn;
@@ -277,6 +278,7 @@ public final class Vae {
         head.backward(pb, dHeadIn, dMuLogvar, f.muLogvar(), headIn, batch);
         dCur = dHeadIn;
         for (int i = encoder.size() - 1; i >= 0; i--) {
+            if (encoder.get(i).isView()) continue;            // the gradient passes through as it is
             Slice dIn = i == 0 ? null : pb.acts(f.encIn()[i].length());
             encoder.get(i).backward(pb, dIn, dCur, f.encOut()[i], f.encIn()[i], batch);
             dCur = dIn;

@@ -7,8 +7,9 @@ import tornadovae.model.PlanBuilder;
 import tornadovae.model.Shape;
 
 /**
- * Flatten (C×H×W → C·H·W) or reshape (features → C×H×W): the same floats in the same order,
- * copied so each layer keeps its own activation slice. A size mismatch fails at construction.
+ * Flatten (C×H×W → C·H·W) or reshape (features → C×H×W): the same floats in the same order. A
+ * view ({@link #isView}): the model passes slices through it and emits no op; forward and
+ * backward copy, for a caller that gives it slices of its own. A size mismatch fails at construction.
  */
 public final class Reshape implements Layer {
     private final String name;
@@ -29,6 +30,7 @@ public final class Reshape implements Layer {
     @Override public String type() { return out.rank() == 1 ? "Flatten" : "Reshape"; }
     @Override public Shape inputShape() { return in; }
     @Override public Shape outputShape() { return out; }
+    @Override public boolean isView() { return true; }
 
     @Override
     public void forward(PlanBuilder pb, Slice y, Slice x, int batch) {
