@@ -39,6 +39,9 @@ import java.util.concurrent.TimeUnit;
  * 784x400x128 TN 98; 40x400x128 TN 86; 128x40x400 NT 68; 128x400x20 NT 62; 128x20x400 NN 45
  * (n = 20 fills 20 of 32 tile columns); 512³ 95; 1024³ 86-88 GFLOP/s. Two threads reached 150-185
  * in the quiet moments of that run. JMH runs at load average 6-9 measured a half to a third of that.
+ * On 2026-11-22 the 4×32 tile of 512-bit vectors (what AVX-512 machines now get), alternating with a
+ * 4×16 build in one session at load ~1.5: 2048³ 79-81 GFLOP/s against 61-74 on 1 thread, 143-154
+ * against 103-133 on 2; 128x3136x256 NT 68-77 against 57-66 on 1 thread.
  * Slow first calls: the interpreter runs the Vector API boxed (the first 128x400x784 call takes ~1 s),
  * so keep at least 5 s of warm-up.
  */
