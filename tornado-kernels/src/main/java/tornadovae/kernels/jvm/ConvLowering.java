@@ -16,8 +16,11 @@ import tornadovae.kernels.plan.ConvGeometry;
  * P = Hy·Wy pixels of Y; row r holds tap r for every pixel of every image) and Yc [Cy][G·P] (Y
  * channel-major). Each product is then one wide GEMM (Yc = W·col, col = Wᵀ·Yc, dW = Yc·colᵀ), and
  * moving between NCHW and Yc copies runs of P contiguous floats. im2col and col2im go through a
- * per-worker copy of one image of X with zero padding around each plane, so their inner loops
- * carry no tests.
+ * per-worker copy of X's images with zero padding around each plane, so their inner loops carry no
+ * tests. Where col is a GEMM operand (Y from X, the weight gradient) it is never written: the SGEMM
+ * packs its panels straight from the padded images ({@link WindowPanels}, an implicit im2col).
+ * Writing col (~360 KB a group for mnist-conv's 64-channel layers, in rows of 49 floats) and
+ * packing it again had cost about as much as the gathers; the two ops got ~7% and ~15% faster.
  *
  * <p>Threads: Y from X and X from Y give every worker its own slice of the scratch and whole groups
  * to lower, multiply (on that worker alone) and store. Splitting one group across the cores instead
@@ -42,6 +45,10 @@ final class ConvLowering {
     private final WorkerPool pool;
     private final Sgemm sgemm;
     private final float[][] padded;          // per worker: one image of X, zero-padded planes [Cx][hp][wp]
+    private final float[][] paddedGroup;     // per worker: a group's images of X so padded, one after another
+    private final int[][] pixelBase;         // per worker: group pixel j → its window's corner in paddedGroup
+    private final WindowPanels[] windows;    // per worker: the packing of B = col straight from paddedGroup
+    private int[] tapOffsets = new int[0];   // tap r = (c, i, j) → its offset from a window's corner
 
     // The current call, read by the tasks.
     private float[] x = NO_ARRAY, y = NO_ARRAY, col = NO_ARRAY, w = NO_ARRAY, bias = NO_ARRAY;
@@ -64,6 +71,10 @@ final class ConvLowering {
         this.sgemm = sgemm;
         this.padded = new float[pool.threads()][0];
         this.ycCopy = new float[pool.threads()][0];
+        this.paddedGroup = new float[pool.threads()][0];
+        this.pixelBase = new int[pool.threads()][0];
+        this.windows = new WindowPanels[pool.threads()];
+        for (int t = 0; t < windows.length; t++) windows[t] = new WindowPanels();
     }
 
     /** The lowered sizes of a Conv2d (X = input) or ConvTranspose2d (X = output) geometry. */
@@ -79,6 +90,11 @@ final class ConvLowering {
         if (pixelOffsets.length < hy * wy) pixelOffsets = new int[hy * wy];
         for (int oy = 0, q = 0; oy < hy; oy++)
             for (int ox = 0; ox < wy; ox++, q++) pixelOffsets[q] = oy * s * wp + ox * s;
+        int kk = cx * k * k;
+        if (tapOffsets.length < kk) tapOffsets = new int[kk];
+        for (int c = 0, r = 0; c < cx; c++)
+            for (int i = 0; i < k; i++)
+                for (int j = 0; j < k; j++, r++) tapOffsets[r] = (c * hp + i) * wp + j;
     }
 
     private static int perImage(ConvGeometry g, boolean transposed, int colLen) {
@@ -127,10 +143,76 @@ final class ConvLowering {
 
     private void yFromXGroup(int gi, int worker) {
         int n0 = groupStart(gi), count = groupStart(gi + 1) - n0, pix = hy * wy, kk = cx * k * k;
-        int cols = colOff + worker * slotLen, yc = cols + count * pix * kk, rowLen = count * pix;
+        int cols = colOff + worker * slotLen, rowLen = count * pix;
+        if (Sgemm.HAS_256_BIT_VECTORS) {
+            // implicit im2col: the SGEMM packs B's panels straight from the padded images, so col is
+            // never written (writing it, ~360 KB a group in rows of 49 floats, and reading it back to
+            // pack cost about as much as the gathers themselves); Yc takes the slot's start
+            int yc = cols;
+            sgemm.sgemmOnWorker(worker, col, yc, rowLen, w, wOff, windowsOf(n0, count, worker, 0, cx), cy, rowLen, kk, false, false);
+            for (int i = 0; i < count; i++) fromChannelMajor(n0 + i, yc + i * pix, rowLen);
+            return;
+        }
+        int yc = cols + count * pix * kk;
         for (int i = 0; i < count; i++) im2col(n0 + i, cols + i * pix, rowLen, worker);
         sgemm.sgemmOnWorker(worker, col, yc, rowLen, w, wOff, col, cols, cy, rowLen, kk, false, false, false);
         for (int i = 0; i < count; i++) fromChannelMajor(n0 + i, yc + i * pix, rowLen);
+    }
+
+    /**
+     * Channels [c0, c1) of images [n0, n0 + count) of X padded into this worker's group buffer, and
+     * the panels that read their windows: B = col (taps × pixels) until the caller sets tap0 ≥ 0.
+     */
+    private WindowPanels windowsOf(int n0, int count, int worker, int c0, int c1) {
+        int img = cx * hp * wp, pix = hy * wy;
+        if (paddedGroup[worker].length < count * img) paddedGroup[worker] = new float[count * img];
+        if (pixelBase[worker].length < count * pix) pixelBase[worker] = new int[count * pix];
+        float[] pad = paddedGroup[worker];
+        int[] base = pixelBase[worker];
+        for (int i = 0; i < count; i++) padImageInto(pad, i * img, n0 + i, c0, c1);
+        for (int i = 0, j = 0; i < count; i++)
+            for (int q = 0; q < pix; q++, j++) base[j] = i * img + pixelOffsets[q];
+        WindowPanels panels = windows[worker];
+        panels.pad = pad;
+        panels.base = base;
+        panels.taps = tapOffsets;
+        panels.tap0 = -1;
+        return panels;
+    }
+
+    /**
+     * im2col(X) as the SGEMM's packed B, laid out as Sgemm.packB lays out an array: col itself (element
+     * (k = tap r, n = group pixel j) is pad[taps[r] + base[j]]) when tap0 < 0, else colᵀ over the taps
+     * from tap0 (element (k = pixel j, n = tap tap0 + t)). The same values as packing col, so the same bits.
+     */
+    private static final class WindowPanels implements Sgemm.Panels {
+        float[] pad = NO_ARRAY;
+        int[] base = new int[0], taps = new int[0];
+        int tap0 = -1;
+
+        @Override
+        public void pack(float[] dst, int jc, int nc, int pc, int kc, int nr) {
+            float[] pad = this.pad;
+            int[] base = this.base, taps = this.taps;
+            int d = 0;
+            for (int jr = 0; jr < nc; jr += nr) {
+                int cols = Math.min(nr, nc - jr), w = Sgemm.panelWidth(cols, nr), j0 = jc + jr;
+                if (tap0 < 0) {
+                    for (int p = 0; p < kc; p++, d += w) {
+                        int t = taps[pc + p];
+                        for (int jj = 0; jj < cols; jj++) dst[d + jj] = pad[t + base[j0 + jj]];
+                        for (int jj = cols; jj < w; jj++) dst[d + jj] = 0f;
+                    }
+                } else {
+                    int t0 = tap0 + j0;
+                    for (int p = 0; p < kc; p++, d += w) {
+                        int b = base[pc + p];
+                        for (int jj = 0; jj < cols; jj++) dst[d + jj] = pad[taps[t0 + jj] + b];
+                        for (int jj = cols; jj < w; jj++) dst[d + jj] = 0f;
+                    }
+                }
+            }
+        }
     }
 
     /** X = convᵀ(Y, W) (+ bias per X channel when bias != null): the adjoint of yFromX. */
@@ -188,11 +270,15 @@ final class ConvLowering {
         int pix = hy * wy, rowLen = wgCount * pix, kk = cx * k * k;
         int r0 = part * tapStep, r1 = Math.min(kk, r0 + tapStep);
         float[] yc = ownYc(worker, cy * rowLen);
-        for (int i = 0; i < wgCount; i++) {
-            int n = wgN0 + i;
-            toChannelMajor(n, yc, i * pix, rowLen);
-            im2colTaps(n, colOff + i * pix, rowLen, worker, r0, r1);
+        for (int i = 0; i < wgCount; i++) toChannelMajor(wgN0 + i, yc, i * pix, rowLen);
+        if (Sgemm.HAS_256_BIT_VECTORS) {   // implicit im2col, as in yFromXGroup: B = colᵀ, k = pixels, n = taps
+            int kk2 = k * k;
+            WindowPanels panels = windowsOf(wgN0, wgCount, worker, r0 / kk2, (r1 - 1) / kk2 + 1);
+            panels.tap0 = r0;
+            sgemm.sgemmOnWorker(worker, dW, dWOff + r0, kk, yc, 0, panels, cy, r1 - r0, rowLen, false, wgN0 > 0);
+            return;
         }
+        for (int i = 0; i < wgCount; i++) im2colTaps(wgN0 + i, colOff + i * pix, rowLen, worker, r0, r1);
         sgemm.sgemmOnWorker(worker, dW, dWOff + r0, kk, yc, 0, col, colOff + r0 * rowLen, cy, r1 - r0, rowLen,
                 false, true, wgN0 > 0);
     }
@@ -214,12 +300,17 @@ final class ConvLowering {
     /** Channels [c0, c1) of image n of X copied into this worker's zero-padded planes: every window then lies inside them. */
     private float[] padImage(int n, int worker, int c0, int c1) {
         float[] pad = paddedPlanes(worker);
-        Arrays.fill(pad, c0 * hp * wp, c1 * hp * wp, 0f);
+        padImageInto(pad, 0, n, c0, c1);
+        return pad;
+    }
+
+    /** Channels [c0, c1) of image n of X into zero-padded planes [Cx][hp][wp] at `at` in pad. */
+    private void padImageInto(float[] pad, int at, int n, int c0, int c1) {
+        Arrays.fill(pad, at + c0 * hp * wp, at + c1 * hp * wp, 0f);
         int xImg = xOff + n * cx * hx * wx;
         for (int c = c0; c < c1; c++)
             for (int iy = 0; iy < hx; iy++)
-                System.arraycopy(x, xImg + (c * hx + iy) * wx, pad, (c * hp + iy + p) * wp + p, wx);
-        return pad;
+                System.arraycopy(x, xImg + (c * hx + iy) * wx, pad, at + (c * hp + iy + p) * wp + p, wx);
     }
 
     private float[] paddedPlanes(int worker) {

@@ -206,8 +206,38 @@ public final class Sgemm implements AutoCloseable {
         }
     }
 
+    /**
+     * op(B) given by what its packed panels hold rather than by an array: a convolution packs the
+     * windows of its input straight into the panels (an implicit im2col, no lowered matrix in memory).
+     */
+    public interface Panels {
+        /** B's columns [jc, jc + nc), k range [pc, pc + kc), into dst as {@link #packB} lays them out (see panelWidth). */
+        void pack(float[] dst, int jc, int nc, int pc, int kc, int nr);
+    }
+
+    /**
+     * {@link #sgemmOnWorker} with op(B) packed by {@code b}: the same FMAs in the same order as
+     * with B in an array, so the same bits. Needs the vector path (HAS_256_BIT_VECTORS).
+     */
+    void sgemmOnWorker(int worker, float[] c, int cOff, int ldc, float[] a, int aOff, Panels b,
+                       int m, int n, int k, boolean transA, boolean accumulate) {
+        if (m <= 0 || n <= 0 || k <= 0) throw new IllegalArgumentException("empty product " + m + "×" + n + "×" + k);
+        if (!HAS_256_BIT_VECTORS) throw new IllegalStateException("packed panels need 256-bit vectors");
+        if (ldc < n) throw new IllegalArgumentException("ldc " + ldc + " < n " + n);
+        checkRange("C", c, cOff, (long) (m - 1) * ldc + n);
+        checkRange("A", a, aOff, (long) m * k);
+        block(worker, c, cOff, ldc, a, aOff, b, ConvLowering.NO_ARRAY, 0, m, n, k, transA, false, accumulate, 0, m, 0, n);
+    }
+
     /** C rows [i0, i1) × columns [j0, j1) with worker {@code worker}'s packing buffers. */
     private void block(int worker, float[] c, int cOff, int ldc, float[] a, int aOff, float[] b, int bOff,
+                       int m, int n, int k, boolean transA, boolean transB, boolean accumulate,
+                       int i0, int i1, int j0, int j1) {
+        block(worker, c, cOff, ldc, a, aOff, null, b, bOff, m, n, k, transA, transB, accumulate, i0, i1, j0, j1);
+    }
+
+    /** The loop nest; op(B) from `panels` when it is not null, else from b. */
+    private void block(int worker, float[] c, int cOff, int ldc, float[] a, int aOff, Panels panels, float[] b, int bOff,
                        int m, int n, int k, boolean transA, boolean transB, boolean accumulate,
                        int i0, int i1, int j0, int j1) {
         int kcMax = blockSize(k, KC, 1);             // depends on k only: the same k order for every split
@@ -223,7 +253,8 @@ public final class Sgemm implements AutoCloseable {
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
                 boolean overwrite = pc == 0 && !accumulate;
-                if (transB) packBTrans(bp, b, bOff, k, jc, nc, pc, kc, nr);
+                if (panels != null) panels.pack(bp, jc, nc, pc, kc, nr);
+                else if (transB) packBTrans(bp, b, bOff, k, jc, nc, pc, kc, nr);
                 else packB(bp, b, bOff, n, jc, nc, pc, kc, nr);
                 for (int ic = i0; ic < i1; ic += mcMax) {
                     int mc = Math.min(mcMax, i1 - ic);

@@ -139,6 +139,24 @@ class SgemmTest {
         }
     }
 
+    /** op(B) given as packed panels (what an implicit im2col supplies) gives the bits of B in an array, on every block edge. */
+    @Test
+    void panelsGiveTheBitsOfTheArray() {
+        Random r = new Random(17);
+        int[][] shapes = {{64, 343, 288}, {32, 9, 600}, {5, 33, 257}, {130, 1100, 40}};
+        for (int[] s : shapes) {
+            int m = s[0], n = s[1], k = s[2];
+            float[] a = padded(r, 3, m * k, -1f, 1f), b = padded(r, 0, k * n, -1f, 1f);
+            float[] c1 = padded(r, 7, m * n, -1f, 1f), c2 = c1.clone();
+            Sgemm.Panels panels = (dst, jc, nc, pc, kc, nr) -> Sgemm.packB(dst, b, 0, n, jc, nc, pc, kc, nr);
+            for (boolean accumulate : new boolean[]{false, true}) {
+                two.sgemmOnWorker(1, c1, 7, n, a, 3, b, 0, m, n, k, false, false, accumulate);
+                two.sgemmOnWorker(1, c2, 7, n, a, 3, panels, m, n, k, false, accumulate);
+                assertBitsEqual(String.format("m=%d n=%d k=%d accumulate=%b: panels vs array", m, n, k, accumulate), c1, c2);
+            }
+        }
+    }
+
     @Test
     void packingBuffersSurviveShrinkingAndGrowingCalls() {
         Random r = new Random(5);
