@@ -199,8 +199,12 @@ public final class Vae {
         for (int i = 0; i < encoder.size(); i++) {
             Layer l = encoder.get(i);
             encIn[i] = cur;
-            encOut[i] = l.isView() ? cur : pb.acts(batch * l.outputShape().size());
-            if (!l.isView()) l.forward(pb, encOut[i], cur, batch);
+            if (l.isView()) {
+                encOut[i] = cur;
+            } else {
+                encOut[i] = pb.acts(batch * l.outputShape().size());
+                l.forward(pb, encOut[i], cur, batch);
+            }
             cur = encOut[i];
         }
         head.forward(pb, muLogvar, cur, batch);
@@ -223,8 +227,12 @@ public final class Vae {
         for (int i = 0; i < decoder.size(); i++) {
             Layer l = decoder.get(i);
             decIn[i] = cur;
-            decOut[i] = l.isView() ? cur : pb.acts(batch * l.outputShape().size());
-            if (!l.isView()) l.forward(pb, decOut[i], cur, batch);
+            if (l.isView()) {
+                decOut[i] = cur;
+            } else {
+                decOut[i] = pb.acts(batch * l.outputShape().size());
+                l.forward(pb, decOut[i], cur, batch);
+            }
             cur = decOut[i];
         }
         return new Forward(null, null, null, null, z, decIn, decOut);

@@ -44,10 +44,9 @@ final class ConvLowering {
 
     private final WorkerPool pool;
     private final Sgemm sgemm;
-    private final float[][] padded;          // per worker: one image of X, zero-padded planes [Cx][hp][wp]
-    private final float[][] paddedGroup;     // per worker: a group's images of X so padded, one after another
-    private final int[][] pixelBase;         // per worker: group pixel j → its window's corner in paddedGroup
-    private final WindowPanels[] windows;    // per worker: the packing of B = col straight from paddedGroup
+    private final float[][] padded;          // per worker: images of X, zero-padded planes [Cx][hp][wp], one after another
+    private final int[][] pixelBase;         // per worker: group pixel j → its window's corner in padded
+    private final WindowPanels[] windows;    // per worker: the packing of B = col straight from padded
     private int[] tapOffsets = new int[0];   // tap r = (c, i, j) → its offset from a window's corner
 
     // The current call, read by the tasks.
@@ -71,7 +70,6 @@ final class ConvLowering {
         this.sgemm = sgemm;
         this.padded = new float[pool.threads()][0];
         this.ycCopy = new float[pool.threads()][0];
-        this.paddedGroup = new float[pool.threads()][0];
         this.pixelBase = new int[pool.threads()][0];
         this.windows = new WindowPanels[pool.threads()];
         for (int t = 0; t < windows.length; t++) windows[t] = new WindowPanels();
@@ -149,7 +147,7 @@ final class ConvLowering {
             // never written (writing it, ~360 KB a group in rows of 49 floats, and reading it back to
             // pack cost about as much as the gathers themselves); Yc takes the slot's start
             int yc = cols;
-            sgemm.sgemmOnWorker(worker, col, yc, rowLen, w, wOff, windowsOf(n0, count, worker, 0, cx), cy, rowLen, kk, false, false);
+            sgemm.sgemmOnWorker(worker, col, yc, rowLen, w, wOff, windowsOf(n0, count, worker, 0, cx, -1), cy, rowLen, kk, false, false);
             for (int i = 0; i < count; i++) fromChannelMajor(n0 + i, yc + i * pix, rowLen);
             return;
         }
@@ -160,14 +158,13 @@ final class ConvLowering {
     }
 
     /**
-     * Channels [c0, c1) of images [n0, n0 + count) of X padded into this worker's group buffer, and
-     * the panels that read their windows: B = col (taps × pixels) until the caller sets tap0 ≥ 0.
+     * Channels [c0, c1) of images [n0, n0 + count) of X padded into this worker's planes, and the
+     * panels that read their windows: B = col (taps × pixels) when tap0 < 0, else colᵀ from tap tap0.
      */
-    private WindowPanels windowsOf(int n0, int count, int worker, int c0, int c1) {
+    private WindowPanels windowsOf(int n0, int count, int worker, int c0, int c1, int tap0) {
         int img = cx * hp * wp, pix = hy * wy;
-        if (paddedGroup[worker].length < count * img) paddedGroup[worker] = new float[count * img];
         if (pixelBase[worker].length < count * pix) pixelBase[worker] = new int[count * pix];
-        float[] pad = paddedGroup[worker];
+        float[] pad = paddedPlanes(worker, count);
         int[] base = pixelBase[worker];
         for (int i = 0; i < count; i++) padImageInto(pad, i * img, n0 + i, c0, c1);
         for (int i = 0, j = 0; i < count; i++)
@@ -176,7 +173,7 @@ final class ConvLowering {
         panels.pad = pad;
         panels.base = base;
         panels.taps = tapOffsets;
-        panels.tap0 = -1;
+        panels.tap0 = tap0;
         return panels;
     }
 
@@ -273,8 +270,7 @@ final class ConvLowering {
         for (int i = 0; i < wgCount; i++) toChannelMajor(wgN0 + i, yc, i * pix, rowLen);
         if (Sgemm.HAS_256_BIT_VECTORS) {   // implicit im2col, as in yFromXGroup: B = colᵀ, k = pixels, n = taps
             int kk2 = k * k;
-            WindowPanels panels = windowsOf(wgN0, wgCount, worker, r0 / kk2, (r1 - 1) / kk2 + 1);
-            panels.tap0 = r0;
+            WindowPanels panels = windowsOf(wgN0, wgCount, worker, r0 / kk2, (r1 - 1) / kk2 + 1, r0);
             sgemm.sgemmOnWorker(worker, dW, dWOff + r0, kk, yc, 0, panels, cy, r1 - r0, rowLen, false, wgN0 > 0);
             return;
         }
@@ -299,7 +295,7 @@ final class ConvLowering {
 
     /** Channels [c0, c1) of image n of X copied into this worker's zero-padded planes: every window then lies inside them. */
     private float[] padImage(int n, int worker, int c0, int c1) {
-        float[] pad = paddedPlanes(worker);
+        float[] pad = paddedPlanes(worker, 1);
         padImageInto(pad, 0, n, c0, c1);
         return pad;
     }
@@ -313,8 +309,9 @@ final class ConvLowering {
                 System.arraycopy(x, xImg + (c * hx + iy) * wx, pad, at + (c * hp + iy + p) * wp + p, wx);
     }
 
-    private float[] paddedPlanes(int worker) {
-        int need = cx * hp * wp;
+    /** This worker's padded planes, room for `images` images of X. */
+    private float[] paddedPlanes(int worker, int images) {
+        int need = images * cx * hp * wp;
         if (padded[worker].length < need) padded[worker] = new float[need];
         return padded[worker];
     }
@@ -343,7 +340,7 @@ final class ConvLowering {
      * fixed order, summed in this worker's padded planes; the rim (windows hanging over X's edge) is dropped.
      */
     private void col2im(int n, int at, int rowLen, int worker) {
-        float[] pad = paddedPlanes(worker), col = this.col;
+        float[] pad = paddedPlanes(worker, 1), col = this.col;
         int pix = hy * wy, plane = hp * wp, k = this.k, cx = this.cx, hp = this.hp, wp = this.wp;
         int[] corner = pixelOffsets;
         for (int c = 0; c < cx; c++) Arrays.fill(pad, c * plane, (c + 1) * plane, hasBias ? bias[biasOff + c] : 0f);

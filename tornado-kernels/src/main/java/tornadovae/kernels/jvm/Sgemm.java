@@ -73,7 +73,7 @@ public final class Sgemm implements AutoCloseable {
 
     /** An SGEMM with its own pool of {@code threads} threads (the caller counts as one). */
     public Sgemm(int threads) {
-        this(new WorkerPool(threads), true);
+        this(new WorkerPool(threads), true, PLATFORM_NR);
     }
 
     /** An SGEMM sharing {@code pool}; closing it leaves the pool running. */
@@ -89,10 +89,6 @@ public final class Sgemm implements AutoCloseable {
         this(new WorkerPool(threads), true, nr);
     }
 
-    private Sgemm(WorkerPool pool, boolean ownsPool) {
-        this(pool, ownsPool, PLATFORM_NR);
-    }
-
     private Sgemm(WorkerPool pool, boolean ownsPool, int nr) {
         if (nr != NR_256 && nr != NR_512) throw new IllegalArgumentException("tile width " + nr + " (expected 16 or 32)");
         this.pool = pool;
@@ -106,9 +102,6 @@ public final class Sgemm implements AutoCloseable {
     }
 
     public int threads() { return pool.threads(); }
-
-    /** The micro-tile's columns: C's columns are dealt out to tasks in multiples of it. */
-    int tileWidth() { return nr; }
 
     /** C[m×n] = op(A)·op(B), or C += op(A)·op(B) when accumulate; see MatmulRef.sgemm for layouts. */
     public void sgemm(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
@@ -530,9 +523,9 @@ public final class Sgemm implements AutoCloseable {
 
     /**
      * The partial tiles: column panel [ncFull, nc) for every row panel (16 wide if it can be, see
-     * panelWidth), and row panel [mcFull, mc) for the full column panels. Each is the full micro-kernel over the zero-padded panels (an
-     * element sees the same FMAs in the same order), into tmp, of which only the elements inside C
-     * are written.
+     * panelWidth), and row panel [mcFull, mc) for the full column panels. Each is the full
+     * micro-kernel over the zero-padded panels (an element sees the same FMAs in the same order),
+     * into tmp, of which only the elements inside C are written.
      */
     static void edgeTiles(float[] c, int cOff, int ldc, int mc, int nc, int kc, float[] ap, float[] bp,
                           boolean overwrite, float[] tmp, int mcFull, int ncFull, int nr) {
