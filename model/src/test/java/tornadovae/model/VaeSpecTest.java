@@ -41,9 +41,39 @@ class VaeSpecTest {
         for (int b : new int[]{128, 96, 1}) {
             ws.checkFits(vae.trainPlan(b, Optimizer.adam()));
             ws.checkFits(vae.evalPlan(b));
+            ws.checkFits(vae.lossPlan(b));
             ws.checkFits(vae.decodePlan(b));
         }
         assertEquals(vae.paramCount(), ws.array(Buf.ADAM_V).length);
+    }
+
+    /** A test pass runs the loss plan: the eval plan's losses and codes, bit for bit, and no reconstructions. */
+    @Test
+    void lossPlanGivesTheEvalPlansLossesAndCodesWithoutTheReconstructions() {
+        Vae vae = VaeSpec.mnistDefault().build();
+        int batch = 5;
+        var ws = vae.newWorkspace(batch);
+        vae.initParams(ws.params(), 11);
+        java.util.Random r = new java.util.Random(2);
+        for (int i = 0; i < batch * vae.inputDim(); i++) ws.input()[i] = r.nextFloat();
+        for (int i = 0; i < batch * vae.latent(); i++) ws.noise()[i] = (float) r.nextGaussian();
+        var eval = vae.evalPlan(batch);
+        var loss = vae.lossPlan(batch);
+        var be = tornadovae.kernels.plan.HostBackend.reference();
+        be.prepare(ws, java.util.List.of(eval, loss));
+        be.run(eval);
+        float[] byEval = ws.out().clone();
+        java.util.Arrays.fill(ws.out(), Float.NaN);
+        be.run(loss);
+        int codesEnd = vae.outMuLogvar(batch).end();
+        for (var s : java.util.List.of(vae.outRecon(batch), vae.outKl(batch), vae.outMuLogvar(batch)))
+            assertArrayEquals(java.util.Arrays.copyOfRange(byEval, s.offset(), s.end()),
+                    java.util.Arrays.copyOfRange(ws.out(), s.offset(), s.end()), s.toString());
+        assertEquals(codesEnd, loss.readBack().end(), "the loss plan reads back losses and codes only");
+        var rec = vae.outReconstructions(batch);
+        assertTrue(rec.offset() >= codesEnd, "reconstructions must follow the codes in OUT");
+        for (int i = rec.offset(); i < rec.end(); i++) assertTrue(Float.isNaN(ws.out()[i]), "loss plan wrote a reconstruction at " + i);
+        for (int i = rec.offset(); i < rec.end(); i++) assertTrue(byEval[i] > 0f && byEval[i] < 1f, "eval plan reconstruction at " + i);
     }
 
     @Test

@@ -71,7 +71,10 @@ public final class VaeSession implements AutoCloseable {
         this.maxBatch = max;
         this.ws = vae.newWorkspace(max, mcSamples);
         for (int b : trainBatches) plans.putIfAbsent("train" + b, vae.trainPlan(b, opt, mcSamples, freeBits));
-        for (int b : evalBatches) plans.putIfAbsent("eval" + b, vae.evalPlan(b));
+        for (int b : evalBatches) {
+            plans.putIfAbsent("eval" + b, vae.evalPlan(b));
+            plans.putIfAbsent("loss" + b, vae.lossPlan(b));   // for evaluate(); a backend compiles a plan when it first runs
+        }
         for (int b : decodeBatches) plans.putIfAbsent("decode" + b, vae.decodePlan(b));
     }
 
@@ -158,7 +161,7 @@ public final class VaeSession implements AutoCloseable {
         return java.util.Arrays.copyOfRange(ws.out(), r.offset(), r.end());
     }
 
-    /** Loss sums over a whole split, in batches of {@code batch} (the last one partial). */
+    /** Loss sums over a whole split, in batches of {@code batch} (the last one partial); no reconstructions. */
     public Losses evaluate(float[] images, int count, int batch, Noise noise) { return evaluate(images, count, batch, noise, null); }
 
     /** As {@link #evaluate(float[], int, int, Noise)}, also keeping every image's [mu | logvar] in muLogvar ([count][2L]) when not null. */
@@ -167,7 +170,10 @@ public final class VaeSession implements AutoCloseable {
         int l2 = 2 * vae.latent();
         for (int from = 0; from < count; from += batch) {
             int b = Math.min(batch, count - from);
-            Losses l = evalBatch(images, from, b, noise);
+            loadBatch(images, null, from, b);
+            noise.gaussian(ws.noise(), 0, b * vae.latent());
+            backend.run(plan("loss", b));
+            Losses l = readLosses(b);
             if (muLogvar != null) System.arraycopy(ws.out(), vae.outMuLogvar(b).offset(), muLogvar, from * l2, b * l2);
             r += l.recon();
             k += l.kl();
