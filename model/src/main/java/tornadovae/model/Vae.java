@@ -324,11 +324,8 @@ public final class Vae {
      */
     public StepPlan evalPlan(int batch) {
         PlanBuilder pb = new PlanBuilder();
-        Slice x = new Slice(Buf.INPUT, 0, batch * dim);
-        Forward f = forward(pb, batch, x, outMuLogvar(batch), true);
-        pb.add(new Op.ReconLoss(outRecon(batch), f.logits(), x, spec.loss().wBce, spec.loss().wMse, batch, dim));
-        pb.add(new Op.KlForward(outKl(batch), f.muLogvar(), batch, latent));
-        pb.add(new Op.ActForward(ActivationKind.SIGMOID, 0f, outReconstructions(batch), f.logits(), batch * dim));
+        Slice logits = forwardAndLosses(pb, batch);
+        pb.add(new Op.ActForward(ActivationKind.SIGMOID, 0f, outReconstructions(batch), logits, batch * dim));
         return pb.build("eval" + batch, batch, new Slice(Buf.OUT, 0, outSize(batch)));
     }
 
@@ -339,11 +336,17 @@ public final class Vae {
      */
     public StepPlan lossPlan(int batch) {
         PlanBuilder pb = new PlanBuilder();
+        forwardAndLosses(pb, batch);
+        return pb.build("loss" + batch, batch, new Slice(Buf.OUT, 0, outMuLogvar(batch).end()));
+    }
+
+    /** Forward with sampled z, [mu|logvar] and the per-sample losses into OUT; returns the logits. */
+    private Slice forwardAndLosses(PlanBuilder pb, int batch) {
         Slice x = new Slice(Buf.INPUT, 0, batch * dim);
         Forward f = forward(pb, batch, x, outMuLogvar(batch), true);
         pb.add(new Op.ReconLoss(outRecon(batch), f.logits(), x, spec.loss().wBce, spec.loss().wMse, batch, dim));
         pb.add(new Op.KlForward(outKl(batch), f.muLogvar(), batch, latent));
-        return pb.build("loss" + batch, batch, new Slice(Buf.OUT, 0, outMuLogvar(batch).end()));
+        return f.logits();
     }
 
     /** Decodes the latent codes in NOISE ([B][L]) to images in OUT's reconstruction slice. */
