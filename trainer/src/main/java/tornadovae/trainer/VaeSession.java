@@ -128,10 +128,13 @@ public final class VaeSession implements AutoCloseable {
     }
 
     /** Runs the eval plan on images[from..from+batch); reconstructions and [mu|logvar] stay in OUT. */
-    public Losses evalBatch(float[] images, int from, int batch, Noise noise) {
+    public Losses evalBatch(float[] images, int from, int batch, Noise noise) { return runSampled("eval", images, from, batch, noise); }
+
+    /** Plan `kind` ("eval" or "loss") on images[from..from+batch) with fresh reparameterisation noise. */
+    private Losses runSampled(String kind, float[] images, int from, int batch, Noise noise) {
         loadBatch(images, null, from, batch);
         noise.gaussian(ws.noise(), 0, batch * vae.latent());
-        backend.run(plan("eval", batch));
+        backend.run(plan(kind, batch));
         return readLosses(batch);
     }
 
@@ -170,10 +173,7 @@ public final class VaeSession implements AutoCloseable {
         int l2 = 2 * vae.latent();
         for (int from = 0; from < count; from += batch) {
             int b = Math.min(batch, count - from);
-            loadBatch(images, null, from, b);
-            noise.gaussian(ws.noise(), 0, b * vae.latent());
-            backend.run(plan("loss", b));
-            Losses l = readLosses(b);
+            Losses l = runSampled("loss", images, from, b, noise);
             if (muLogvar != null) System.arraycopy(ws.out(), vae.outMuLogvar(b).offset(), muLogvar, from * l2, b * l2);
             r += l.recon();
             k += l.kl();
