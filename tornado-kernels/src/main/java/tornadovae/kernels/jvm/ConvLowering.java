@@ -12,6 +12,14 @@ import tornadovae.kernels.plan.ConvGeometry;
  * the weight gradient. A ConvTranspose2d's weights [inC][outC][k][k] are exactly such a W with X
  * its output, so both layers share the same code.
  *
+ * <p>Where X has few taps (Cx·k² ≤ {@link ThinConv#MAX_TAPS}: an encoder's first layer, a decoder's
+ * last) the three primitives skip the lowering and the GEMM: one image a task, {@link ThinConv}'s
+ * vector loops read Y where it lies and one image's col from a per-worker buffer. The forward and
+ * input gradient keep the GEMM path's bits. The weight gradient sums per fixed chunk of
+ * {@link #THIN_CHUNK} images and then over the chunks in order, so its bits depend on neither the
+ * thread count nor the scratch size (they differ from the GEMM path's, which were summed in another order).
+ * On mnist-conv this took its five thin ops from ~2.5–3.2 ms a training step to ~1.6–1.8.
+ *
  * <p>Per group of G images, a slice of the scratch holds col [K][G·P] (K = Cx·k² kernel taps,
  * P = Hy·Wy pixels of Y; row r holds tap r for every pixel of every image) and Yc [Cy][G·P] (Y
  * channel-major). Each product is then one wide GEMM (Yc = W·col, col = Wᵀ·Yc, dW = Yc·colᵀ), and
@@ -64,6 +72,12 @@ final class ConvLowering {
     private float[] dW = NO_ARRAY;
     private final float[][] ycCopy;          // per worker: its own copy of the group's Yc for a tap split
     private final WorkerPool.Task tapsTask = this::taps;
+    // The thin path (ThinConv): per-worker one image's col, lane sums and tails, and one partial dW per chunk.
+    private final float[][] thinCol, thinLanes, thinTails;
+    private float[] thinPartials = NO_ARRAY;
+    private final WorkerPool.Task yFromXThinTask = this::yFromXThin;
+    private final WorkerPool.Task xFromYThinTask = this::xFromYThin;
+    private final WorkerPool.Task thinDotsTask = this::thinDots;
 
     ConvLowering(WorkerPool pool, Sgemm sgemm) {
         this.pool = pool;
@@ -72,6 +86,9 @@ final class ConvLowering {
         this.ycCopy = new float[pool.threads()][0];
         this.pixelBase = new int[pool.threads()][0];
         this.windows = new WindowPanels[pool.threads()];
+        this.thinCol = new float[pool.threads()][0];
+        this.thinLanes = new float[pool.threads()][0];
+        this.thinTails = new float[pool.threads()][0];
         for (int t = 0; t < windows.length; t++) windows[t] = new WindowPanels();
     }
 
@@ -119,18 +136,23 @@ final class ConvLowering {
     /** Y = conv(X, W) (+ bias per Y channel when bias != null). */
     void yFromX(float[] yA, int yO, float[] xA, int xO, float[] wA, int wO, float[] b, int bO,
                 float[] colA, int colO, int colLen, ConvGeometry g, boolean transposed) {
-        runGroups(yFromXTask, xA, xO, yA, yO, wA, wO, b, bO, colA, colO, colLen, g, transposed);
+        runGroups(yFromXTask, yFromXThinTask, xA, xO, yA, yO, wA, wO, b, bO, colA, colO, colLen, g, transposed);
     }
 
-    /** One call of yFromX or xFromY: its operands into the fields the tasks read, then task per group. */
-    private void runGroups(WorkerPool.Task task, float[] xA, int xO, float[] yA, int yO, float[] wA, int wO,
+    /** One call of yFromX or xFromY: its operands into the fields the tasks read, then task per group (or thinTask per image). */
+    private void runGroups(WorkerPool.Task task, WorkerPool.Task thinTask, float[] xA, int xO, float[] yA, int yO, float[] wA, int wO,
                            float[] b, int bO, float[] colA, int colO, int colLen, ConvGeometry g, boolean transposed) {
         set(g, transposed);
         x = xA; xOff = xO; y = yA; yOff = yO; w = wA; wOff = wO; col = colA; colOff = colO; biasOff = bO;
         hasBias = b != null;
         bias = hasBias ? b : NO_ARRAY;
         try {
-            perWorkerGroups(g, transposed, colLen, task);
+            if (thin()) {
+                perImage(g, transposed, colLen);   // the same contract on the scratch, though unused
+                pool.forEach(batch, thinTask);
+            } else {
+                perWorkerGroups(g, transposed, colLen, task);
+            }
         } finally {
             x = y = w = col = bias = NO_ARRAY;
         }
@@ -215,7 +237,7 @@ final class ConvLowering {
     /** X = convᵀ(Y, W) (+ bias per X channel when bias != null): the adjoint of yFromX. */
     void xFromY(float[] xA, int xO, float[] yA, int yO, float[] wA, int wO, float[] b, int bO,
                 float[] colA, int colO, int colLen, ConvGeometry g, boolean transposed) {
-        runGroups(xFromYTask, xA, xO, yA, yO, wA, wO, b, bO, colA, colO, colLen, g, transposed);
+        runGroups(xFromYTask, xFromYThinTask, xA, xO, yA, yO, wA, wO, b, bO, colA, colO, colLen, g, transposed);
     }
 
     private void xFromYGroup(int gi, int worker) {
@@ -223,7 +245,7 @@ final class ConvLowering {
         int cols = colOff + worker * slotLen, yc = cols + count * pix * kk, rowLen = count * pix;
         for (int i = 0; i < count; i++) toChannelMajor(n0 + i, col, yc + i * pix, rowLen);
         sgemm.sgemmOnWorker(worker, col, cols, rowLen, w, wOff, col, yc, kk, rowLen, cy, true, false, false);
-        for (int i = 0; i < count; i++) col2im(n0 + i, cols + i * pix, rowLen, worker);
+        for (int i = 0; i < count; i++) col2im(col, n0 + i, cols + i * pix, rowLen, worker);
     }
 
     /** Below this many taps (four 16-wide tile columns) the weight gradient is not split by taps. */
@@ -238,6 +260,10 @@ final class ConvLowering {
         x = xA; xOff = xO; y = yA; yOff = yO; col = colA; colOff = colO; group = grp; dW = dw; dWOff = dwO;
         int yc = colO + grp * pix * kk;
         try {
+            if (thin()) {
+                weightGradThin();
+                return;
+            }
             for (int n0 = 0; n0 < batch; n0 += grp) {
                 wgN0 = n0;
                 wgCount = Math.min(grp, batch - n0);
@@ -274,7 +300,7 @@ final class ConvLowering {
             sgemm.sgemmOnWorker(worker, dW, dWOff + r0, kk, yc, 0, panels, cy, r1 - r0, rowLen, false, wgN0 > 0);
             return;
         }
-        for (int i = 0; i < wgCount; i++) im2colTaps(wgN0 + i, colOff + i * pix, rowLen, worker, r0, r1);
+        for (int i = 0; i < wgCount; i++) im2colTaps(col, wgN0 + i, colOff + i * pix, rowLen, worker, r0, r1);
         sgemm.sgemmOnWorker(worker, dW, dWOff + r0, kk, yc, 0, col, colOff + r0 * rowLen, cy, r1 - r0, rowLen,
                 false, true, wgN0 > 0);
     }
@@ -291,6 +317,71 @@ final class ConvLowering {
             im2col(wgN0 + i, colOff + i * pix, rowLen, worker);
             toChannelMajor(wgN0 + i, col, yc + i * pix, rowLen);
         }
+    }
+
+    // ---- the thin path: X with at most ThinConv.MAX_TAPS taps, one image at a time, no GEMM ----
+
+    /**
+     * Images per partial sum of the thin weight gradient. Fixed, so the order of its sums depends on
+     * neither the thread count nor the scratch size.
+     */
+    static final int THIN_CHUNK = 8;
+
+    /** After set(): X has few enough taps for ThinConv's direct loops (Y's channels within one k block: the SGEMM's bits). */
+    private boolean thin() {
+        return Sgemm.HAS_256_BIT_VECTORS && cx * k * k <= ThinConv.MAX_TAPS && cy <= Sgemm.KC;
+    }
+
+    /** Image n of Y = W·col(X) (+ bias), straight into Y: the bits of yFromXGroup. */
+    private void yFromXThin(int n, int worker) {
+        int pix = hy * wy, kk = cx * k * k;
+        float[] c = thinCol(worker, kk * pix);
+        im2colTaps(c, n, 0, pix, worker, 0, kk);
+        ThinConv.rows(y, yOff + n * cy * pix, pix, w, wOff, kk, 1, c, 0, pix, cy, kk, pix, bias, biasOff, true);
+    }
+
+    /** Image n of X = col2im(Wᵀ·Y) (+ bias), Y read in place: the bits of xFromYGroup. */
+    private void xFromYThin(int n, int worker) {
+        int pix = hy * wy, kk = cx * k * k;
+        float[] c = thinCol(worker, kk * pix);
+        ThinConv.rows(c, 0, pix, w, wOff, 1, kk, y, yOff + n * cy * pix, pix, kk, cy, pix, NO_ARRAY, 0, false);
+        col2im(c, n, 0, pix, worker);
+    }
+
+    /** dW = Σ over chunks of THIN_CHUNK images, in chunk order, of each chunk's partial (thinDots). */
+    private void weightGradThin() {
+        int e = cy * cx * k * k, chunks = Sgemm.ceilDiv(batch, THIN_CHUNK);
+        if (thinPartials.length < chunks * e) thinPartials = new float[chunks * e];
+        pool.forEach(chunks, thinDotsTask);
+        float[] part = thinPartials;
+        for (int i = 0; i < e; i++) {
+            float sum = part[i];
+            for (int ch = 1; ch < chunks; ch++) sum += part[ch * e + i];
+            dW[dWOff + i] = sum;
+        }
+    }
+
+    /** Chunk ch's partial weight gradient: Σ over its images and Y's pixels of Y·col(X)ᵀ, in ThinConv's lane order. */
+    private void thinDots(int ch, int worker) {
+        int pix = hy * wy, kk = cx * k * k, e = cy * kk;
+        float[] c = thinCol(worker, kk * pix);
+        if (thinLanes[worker].length < e * ThinConv.DOT_LANES) {
+            thinLanes[worker] = new float[e * ThinConv.DOT_LANES];
+            thinTails[worker] = new float[e];
+        }
+        float[] lanes = thinLanes[worker], tails = thinTails[worker];
+        Arrays.fill(lanes, 0, e * ThinConv.DOT_LANES, 0f);
+        Arrays.fill(tails, 0, e, 0f);
+        for (int n = ch * THIN_CHUNK, end = Math.min(batch, n + THIN_CHUNK); n < end; n++) {
+            im2colTaps(c, n, 0, pix, worker, 0, kk);
+            ThinConv.accumulateDots(lanes, tails, y, yOff + n * cy * pix, pix, c, 0, pix, cy, kk, pix);
+        }
+        ThinConv.finishDots(thinPartials, ch * e, lanes, tails, e);
+    }
+
+    private float[] thinCol(int worker, int need) {
+        if (thinCol[worker].length < need) thinCol[worker] = new float[need];
+        return thinCol[worker];
     }
 
     /** Channels [c0, c1) of image n of X copied into this worker's zero-padded planes: every window then lies inside them. */
@@ -320,12 +411,12 @@ final class ConvLowering {
      * Image n's columns of col, starting at `at` in each row of rowLen floats: tap (c, i, j) of every
      * Y pixel, zero where the window leaves X.
      */
-    private void im2col(int n, int at, int rowLen, int worker) { im2colTaps(n, at, rowLen, worker, 0, cx * k * k); }
+    private void im2col(int n, int at, int rowLen, int worker) { im2colTaps(col, n, at, rowLen, worker, 0, cx * k * k); }
 
-    /** im2col for the rows of taps [r0, r1) only (only their channels are copied into the padded planes). */
-    private void im2colTaps(int n, int at, int rowLen, int worker, int r0, int r1) {
+    /** im2col into dst for the rows of taps [r0, r1) only (only their channels are copied into the padded planes). */
+    private void im2colTaps(float[] col, int n, int at, int rowLen, int worker, int r0, int r1) {
         int k = this.k, kk2 = k * k, c0 = r0 / kk2, c1 = (r1 - 1) / kk2 + 1;
-        float[] pad = padImage(n, worker, c0, c1), col = this.col;
+        float[] pad = padImage(n, worker, c0, c1);
         int pix = hy * wy, hp = this.hp, wp = this.wp;
         int[] corner = pixelOffsets;
         for (int r = r0; r < r1; r++) {
@@ -339,8 +430,8 @@ final class ConvLowering {
      * Image n of X = bias + its columns of col (at `at` in each row) scattered back, tap by tap in a
      * fixed order, summed in this worker's padded planes; the rim (windows hanging over X's edge) is dropped.
      */
-    private void col2im(int n, int at, int rowLen, int worker) {
-        float[] pad = paddedPlanes(worker, 1), col = this.col;
+    private void col2im(float[] col, int n, int at, int rowLen, int worker) {
+        float[] pad = paddedPlanes(worker, 1);
         int pix = hy * wy, plane = hp * wp, k = this.k, cx = this.cx, hp = this.hp, wp = this.wp;
         int[] corner = pixelOffsets;
         for (int c = 0; c < cx; c++) Arrays.fill(pad, c * plane, (c + 1) * plane, hasBias ? bias[biasOff + c] : 0f);

@@ -100,6 +100,39 @@ class ConvLoweringTest {
         }
     }
 
+    /**
+     * A layer whose X has few taps runs ThinConv's direct loops instead of im2col + SGEMM. Its
+     * forward must keep the SGEMM's bits (what it computed before): each output an fma chain over the
+     * taps in (channel, row, column) order from zero, window values outside X being zeros, plus the
+     * bias. The same chain is written out here.
+     */
+    @Test
+    void thinConvolutionsKeepTheSgemmsBits() {
+        Random r = new Random(9);
+        ConvGeometry[] shapes = {ConvGeometry.conv2d(3, 1, 28, 28, 32, 3, 2, 1), ConvGeometry.conv2d(2, 3, 11, 9, 5, 3, 1, 1),
+                ConvGeometry.conv2d(2, 2, 13, 13, 7, 4, 2, 1)};
+        for (ConvGeometry g : shapes) {
+            float[] in = padded(r, 0, g.inSize(), -1, 1), w = padded(r, 0, g.weightSize(), -1, 1), b = padded(r, 0, g.outC(), -1, 1);
+            float[] got = new float[g.outSize()], want = new float[g.outSize()], col = new float[g.scratchFloats(false)];
+            two.conv2d(got, 0, in, 0, w, 0, b, 0, col, 0, col.length, g);
+            int k = g.kernel(), taps = g.inC() * k * k;
+            for (int n = 0, o = 0; n < g.batch(); n++)
+                for (int co = 0; co < g.outC(); co++)
+                    for (int oy = 0; oy < g.outH(); oy++)
+                        for (int ox = 0; ox < g.outW(); ox++, o++) {
+                            float acc = 0f;
+                            for (int t = 0; t < taps; t++) {
+                                int c = t / (k * k), iy = oy * g.stride() + t % (k * k) / k - g.pad(), ix = ox * g.stride() + t % k - g.pad();
+                                boolean inside = iy >= 0 && iy < g.inH() && ix >= 0 && ix < g.inW();
+                                float v = inside ? in[((n * g.inC() + c) * g.inH() + iy) * g.inW() + ix] : 0f;
+                                acc = Math.fma(w[co * taps + t], v, acc);
+                            }
+                            want[o] = acc + b[co];
+                        }
+            assertBitsEqual(g + " thin forward", want, got);
+        }
+    }
+
     @Test
     void channelBiasGradMatchesTheReferenceAndIgnoresTheThreadCount() {
         Random r = new Random(7);

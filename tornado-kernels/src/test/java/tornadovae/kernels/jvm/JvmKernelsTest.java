@@ -286,6 +286,18 @@ class JvmKernelsTest {
         ops.put("convTranspose2dInputGrad", () -> two.convTranspose2dInputGrad(narrow, 0, wide, 0, cw, 0, colT, 0, colT.length, tg));
         ops.put("convTranspose2dWeightGrad", () -> two.convTranspose2dWeightGrad(cdw, 0, wide, 0, narrow, 0, colT, 0, colT.length, tg));
         ops.put("channelBiasGrad", () -> two.channelBiasGrad(cb, 0, narrow, 0, 8, 64, 49));
+        // mnist-conv's first layer and its mirror: one input channel, the thin path (ThinConv)
+        tornadovae.kernels.plan.ConvGeometry c1 = tornadovae.kernels.plan.ConvGeometry.conv2d(8, 1, 28, 28, 32, 3, 2, 1);
+        tornadovae.kernels.plan.ConvGeometry t1 = tornadovae.kernels.plan.ConvGeometry.convTranspose2d(8, 32, 14, 14, 1, 3, 2, 1, 1);
+        float[] img = padded(r, 0, c1.inSize(), -1, 1), maps = padded(r, 0, c1.outSize(), -1, 1);
+        float[] w1 = padded(r, 0, c1.weightSize(), -0.1f, 0.1f), dw1 = new float[c1.weightSize()];
+        float[] col1 = new float[c1.scratchFloats(false)], colT1 = new float[t1.scratchFloats(true)];
+        ops.put("thin conv2d", () -> two.conv2d(maps, 0, img, 0, w1, 0, cb, 0, col1, 0, col1.length, c1));
+        ops.put("thin conv2dInputGrad", () -> two.conv2dInputGrad(img, 0, maps, 0, w1, 0, col1, 0, col1.length, c1));
+        ops.put("thin conv2dWeightGrad", () -> two.conv2dWeightGrad(dw1, 0, maps, 0, img, 0, col1, 0, col1.length, c1));
+        ops.put("thin convTranspose2d", () -> two.convTranspose2d(img, 0, maps, 0, w1, 0, cb, 0, colT1, 0, colT1.length, t1));
+        ops.put("thin convTranspose2dInputGrad", () -> two.convTranspose2dInputGrad(maps, 0, img, 0, w1, 0, colT1, 0, colT1.length, t1));
+        ops.put("thin convTranspose2dWeightGrad", () -> two.convTranspose2dWeightGrad(dw1, 0, img, 0, maps, 0, colT1, 0, colT1.length, t1));
         java.util.Set<String> allocating = new java.util.TreeSet<>(ops.keySet());
         long deadline = System.nanoTime() + 60_000_000_000L;     // typically done in 2-5 s; more on a loaded host
         while (!allocating.isEmpty() && System.nanoTime() < deadline) {
