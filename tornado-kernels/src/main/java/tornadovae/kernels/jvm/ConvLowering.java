@@ -72,8 +72,8 @@ final class ConvLowering {
     private float[] dW = NO_ARRAY;
     private final float[][] ycCopy;          // per worker: its own copy of the group's Yc for a tap split
     private final WorkerPool.Task tapsTask = this::taps;
-    // The thin path (ThinConv): per-worker one image's col, lane sums and tails, and one partial dW per chunk.
-    private final float[][] thinCol, thinLanes, thinTails;
+    // The thin path (ThinConv): per-worker one image's col and lane sums, and one partial dW per chunk.
+    private final float[][] thinCol, thinLanes;
     private float[] thinPartials = NO_ARRAY;
     private final WorkerPool.Task yFromXThinTask = this::yFromXThin;
     private final WorkerPool.Task xFromYThinTask = this::xFromYThin;
@@ -88,7 +88,6 @@ final class ConvLowering {
         this.windows = new WindowPanels[pool.threads()];
         this.thinCol = new float[pool.threads()][0];
         this.thinLanes = new float[pool.threads()][0];
-        this.thinTails = new float[pool.threads()][0];
         for (int t = 0; t < windows.length; t++) windows[t] = new WindowPanels();
     }
 
@@ -365,18 +364,14 @@ final class ConvLowering {
     private void thinDots(int ch, int worker) {
         int pix = hy * wy, kk = cx * k * k, e = cy * kk;
         float[] c = thinCol(worker, kk * pix);
-        if (thinLanes[worker].length < e * ThinConv.DOT_LANES) {
-            thinLanes[worker] = new float[e * ThinConv.DOT_LANES];
-            thinTails[worker] = new float[e];
-        }
-        float[] lanes = thinLanes[worker], tails = thinTails[worker];
+        if (thinLanes[worker].length < e * ThinConv.DOT_LANES) thinLanes[worker] = new float[e * ThinConv.DOT_LANES];
+        float[] lanes = thinLanes[worker];
         Arrays.fill(lanes, 0, e * ThinConv.DOT_LANES, 0f);
-        Arrays.fill(tails, 0, e, 0f);
         for (int n = ch * THIN_CHUNK, end = Math.min(batch, n + THIN_CHUNK); n < end; n++) {
             im2colTaps(c, n, 0, pix, worker, 0, kk);
-            ThinConv.accumulateDots(lanes, tails, y, yOff + n * cy * pix, pix, c, 0, pix, cy, kk, pix);
+            ThinConv.accumulateDots(lanes, y, yOff + n * cy * pix, pix, c, 0, pix, cy, kk, pix);
         }
-        ThinConv.finishDots(thinPartials, ch * e, lanes, tails, e);
+        ThinConv.finishDots(thinPartials, ch * e, lanes, e);
     }
 
     private float[] thinCol(int worker, int need) {

@@ -100,52 +100,70 @@ final class ThinConv {
     }
 
     /**
-     * For i < m, t < taps: lanes[(i·taps + t)·DOT_LANES + l] += Σ over q ≡ l (mod DOT_LANES), q < full, of
-     * y[yOff + i·ys + q] · col[colOff + t·cs + q], and tails[i·taps + t] += the rest (q ≥ full), in q
-     * order; full = n rounded down to whole vectors. One image's contribution to the thin weight gradient.
+     * For i < m, t < taps: lanes[(i·taps + t)·DOT_LANES + l] += Σ over q ≡ l (mod DOT_LANES), q < n, in
+     * q order, of y[yOff + i·ys + q] · col[colOff + t·cs + q]. One image's contribution to the thin
+     * weight gradient. Blocks of 2 rows × 4 taps (a col load feeds two FMAs, a y load four); the last
+     * part of a row is one masked vector.
      */
-    static void accumulateDots(float[] lanes, float[] tails, float[] y, int yOff, int ys, float[] col, int colOff, int cs,
+    static void accumulateDots(float[] lanes, float[] y, int yOff, int ys, float[] col, int colOff, int cs,
                                int m, int taps, int n) {
-        int full = n - n % DOT_LANES;
-        for (int i = 0; i < m; i++) {
-            int yr = yOff + i * ys, t = 0;
+        int full = n - n % DOT_LANES, i = 0;
+        for (; i + 2 <= m; i += 2) {
+            int y0 = yOff + i * ys, y1 = y0 + ys, t = 0;
             for (; t + 4 <= taps; t += 4) {
-                int l0 = (i * taps + t) * DOT_LANES, r0 = colOff + t * cs;
-                FloatVector s0 = FloatVector.fromArray(S8, lanes, l0), s1 = FloatVector.fromArray(S8, lanes, l0 + DOT_LANES),
-                            s2 = FloatVector.fromArray(S8, lanes, l0 + 2 * DOT_LANES), s3 = FloatVector.fromArray(S8, lanes, l0 + 3 * DOT_LANES);
+                int l0 = (i * taps + t) * DOT_LANES, l1 = l0 + taps * DOT_LANES, r0 = colOff + t * cs;
+                FloatVector s0 = load(lanes, l0, 0), s1 = load(lanes, l0, 1), s2 = load(lanes, l0, 2), s3 = load(lanes, l0, 3);
+                FloatVector u0 = load(lanes, l1, 0), u1 = load(lanes, l1, 1), u2 = load(lanes, l1, 2), u3 = load(lanes, l1, 3);
                 for (int q = 0; q < full; q += DOT_LANES) {
-                    FloatVector v = FloatVector.fromArray(S8, y, yr + q);
-                    s0 = v.fma(FloatVector.fromArray(S8, col, r0 + q), s0);
-                    s1 = v.fma(FloatVector.fromArray(S8, col, r0 + cs + q), s1);
-                    s2 = v.fma(FloatVector.fromArray(S8, col, r0 + 2 * cs + q), s2);
-                    s3 = v.fma(FloatVector.fromArray(S8, col, r0 + 3 * cs + q), s3);
+                    FloatVector v = FloatVector.fromArray(S8, y, y0 + q), w = FloatVector.fromArray(S8, y, y1 + q);
+                    FloatVector k0 = FloatVector.fromArray(S8, col, r0 + q), k1 = FloatVector.fromArray(S8, col, r0 + cs + q),
+                                k2 = FloatVector.fromArray(S8, col, r0 + 2 * cs + q), k3 = FloatVector.fromArray(S8, col, r0 + 3 * cs + q);
+                    s0 = v.fma(k0, s0); s1 = v.fma(k1, s1); s2 = v.fma(k2, s2); s3 = v.fma(k3, s3);
+                    u0 = w.fma(k0, u0); u1 = w.fma(k1, u1); u2 = w.fma(k2, u2); u3 = w.fma(k3, u3);
                 }
-                s0.intoArray(lanes, l0);
-                s1.intoArray(lanes, l0 + DOT_LANES);
-                s2.intoArray(lanes, l0 + 2 * DOT_LANES);
-                s3.intoArray(lanes, l0 + 3 * DOT_LANES);
+                if (full < n) {   // the same body on one masked vector: the loop itself stays unmasked
+                    VectorMask<Float> in = S8.indexInRange(full, n);
+                    FloatVector v = FloatVector.fromArray(S8, y, y0 + full, in), w = FloatVector.fromArray(S8, y, y1 + full, in);
+                    FloatVector k0 = FloatVector.fromArray(S8, col, r0 + full, in), k1 = FloatVector.fromArray(S8, col, r0 + cs + full, in),
+                                k2 = FloatVector.fromArray(S8, col, r0 + 2 * cs + full, in), k3 = FloatVector.fromArray(S8, col, r0 + 3 * cs + full, in);
+                    s0 = v.fma(k0, s0); s1 = v.fma(k1, s1); s2 = v.fma(k2, s2); s3 = v.fma(k3, s3);
+                    u0 = w.fma(k0, u0); u1 = w.fma(k1, u1); u2 = w.fma(k2, u2); u3 = w.fma(k3, u3);
+                }
+                s0.intoArray(lanes, l0); s1.intoArray(lanes, l0 + DOT_LANES);
+                s2.intoArray(lanes, l0 + 2 * DOT_LANES); s3.intoArray(lanes, l0 + 3 * DOT_LANES);
+                u0.intoArray(lanes, l1); u1.intoArray(lanes, l1 + DOT_LANES);
+                u2.intoArray(lanes, l1 + 2 * DOT_LANES); u3.intoArray(lanes, l1 + 3 * DOT_LANES);
             }
             for (; t < taps; t++) {
-                int l0 = (i * taps + t) * DOT_LANES, r0 = colOff + t * cs;
-                FloatVector s0 = FloatVector.fromArray(S8, lanes, l0);
-                for (int q = 0; q < full; q += DOT_LANES)
-                    s0 = FloatVector.fromArray(S8, y, yr + q).fma(FloatVector.fromArray(S8, col, r0 + q), s0);
-                s0.intoArray(lanes, l0);
-            }
-            for (t = 0; t < taps; t++) {
-                float s = tails[i * taps + t];
-                for (int q = full, r0 = colOff + t * cs; q < n; q++) s = Math.fma(y[yr + q], col[r0 + q], s);
-                tails[i * taps + t] = s;
+                dotsRowTap(lanes, (i * taps + t) * DOT_LANES, y, y0, col, colOff + t * cs, n, full);
+                dotsRowTap(lanes, ((i + 1) * taps + t) * DOT_LANES, y, y1, col, colOff + t * cs, n, full);
             }
         }
+        for (; i < m; i++)
+            for (int t = 0; t < taps; t++)
+                dotsRowTap(lanes, (i * taps + t) * DOT_LANES, y, yOff + i * ys, col, colOff + t * cs, n, full);
     }
 
-    /** sums[i] = lanes of element i added in lane order, then its tail: the fixed order of a partial weight gradient. */
-    static void finishDots(float[] sums, int sumsOff, float[] lanes, float[] tails, int count) {
+    private static FloatVector load(float[] lanes, int at, int v) { return FloatVector.fromArray(S8, lanes, at + v * DOT_LANES); }
+
+    /** One (row, tap) pair of {@link #accumulateDots}. */
+    private static void dotsRowTap(float[] lanes, int l, float[] y, int yr, float[] col, int r, int n, int full) {
+        FloatVector s = FloatVector.fromArray(S8, lanes, l);
+        for (int q = 0; q < full; q += DOT_LANES)
+            s = FloatVector.fromArray(S8, y, yr + q).fma(FloatVector.fromArray(S8, col, r + q), s);
+        if (full < n) {
+            VectorMask<Float> in = S8.indexInRange(full, n);
+            s = FloatVector.fromArray(S8, y, yr + full, in).fma(FloatVector.fromArray(S8, col, r + full, in), s);
+        }
+        s.intoArray(lanes, l);
+    }
+
+    /** sums[i] = the lanes of element i added in lane order: the fixed order of a partial weight gradient. */
+    static void finishDots(float[] sums, int sumsOff, float[] lanes, int count) {
         for (int e = 0; e < count; e++) {
             float s = 0f;
             for (int l = 0; l < DOT_LANES; l++) s += lanes[e * DOT_LANES + l];
-            sums[sumsOff + e] = s + tails[e];
+            sums[sumsOff + e] = s;
         }
     }
 }
