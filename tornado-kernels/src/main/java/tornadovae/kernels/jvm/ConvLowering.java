@@ -18,7 +18,7 @@ import tornadovae.kernels.plan.ConvGeometry;
  * input gradient keep the GEMM path's bits. The weight gradient sums per fixed chunk of
  * {@link #THIN_CHUNK} images and then over the chunks in order, so its bits depend on neither the
  * thread count nor the scratch size (they differ from the GEMM path's, which were summed in another order).
- * On mnist-conv this took its five thin ops from ~2.5–3.2 ms a training step to ~1.6–1.8.
+ * On mnist-conv this took its five thin ops from ~2.5–3.2 ms a training step to ~1.3–1.5.
  *
  * <p>Per group of G images, a slice of the scratch holds col [K][G·P] (K = Cx·k² kernel taps,
  * P = Hy·Wy pixels of Y; row r holds tap r for every pixel of every image) and Yc [Cy][G·P] (Y
