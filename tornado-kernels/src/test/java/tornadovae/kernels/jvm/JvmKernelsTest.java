@@ -274,30 +274,13 @@ class JvmKernelsTest {
         ops.put("clipByNorm", () -> two.clipByNorm(g, 0, n, 2f, 1f));
         ops.put("adam", () -> two.adam(p, 0, g, 0, m, 0, v, 0, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.5f, 0.5f));
         // mnist-conv's second layer and its mirror at batch 8 (the weight gradient splits by taps there)
-        tornadovae.kernels.plan.ConvGeometry cg = tornadovae.kernels.plan.ConvGeometry.conv2d(8, 32, 14, 14, 64, 3, 2, 1);
-        tornadovae.kernels.plan.ConvGeometry tg = tornadovae.kernels.plan.ConvGeometry.convTranspose2d(8, 64, 7, 7, 32, 3, 2, 1, 1);
-        float[] wide = padded(r, 0, cg.inSize(), -1, 1), narrow = padded(r, 0, cg.outSize(), -1, 1);
-        float[] cw = padded(r, 0, cg.weightSize(), -0.1f, 0.1f), cb = new float[64], cdw = new float[cg.weightSize()];
-        float[] colC = new float[cg.scratchFloats(false)], colT = new float[tg.scratchFloats(true)];
-        ops.put("conv2d", () -> two.conv2d(narrow, 0, wide, 0, cw, 0, cb, 0, colC, 0, colC.length, cg));
-        ops.put("conv2dInputGrad", () -> two.conv2dInputGrad(wide, 0, narrow, 0, cw, 0, colC, 0, colC.length, cg));
-        ops.put("conv2dWeightGrad", () -> two.conv2dWeightGrad(cdw, 0, narrow, 0, wide, 0, colC, 0, colC.length, cg));
-        ops.put("convTranspose2d", () -> two.convTranspose2d(wide, 0, narrow, 0, cw, 0, cb, 0, colT, 0, colT.length, tg));
-        ops.put("convTranspose2dInputGrad", () -> two.convTranspose2dInputGrad(narrow, 0, wide, 0, cw, 0, colT, 0, colT.length, tg));
-        ops.put("convTranspose2dWeightGrad", () -> two.convTranspose2dWeightGrad(cdw, 0, wide, 0, narrow, 0, colT, 0, colT.length, tg));
-        ops.put("channelBiasGrad", () -> two.channelBiasGrad(cb, 0, narrow, 0, 8, 64, 49));
+        putConvOps(ops, "", tornadovae.kernels.plan.ConvGeometry.conv2d(8, 32, 14, 14, 64, 3, 2, 1),
+                tornadovae.kernels.plan.ConvGeometry.convTranspose2d(8, 64, 7, 7, 32, 3, 2, 1, 1), r);
         // mnist-conv's first layer and its mirror: one input channel, the thin path (ThinConv)
-        tornadovae.kernels.plan.ConvGeometry c1 = tornadovae.kernels.plan.ConvGeometry.conv2d(8, 1, 28, 28, 32, 3, 2, 1);
-        tornadovae.kernels.plan.ConvGeometry t1 = tornadovae.kernels.plan.ConvGeometry.convTranspose2d(8, 32, 14, 14, 1, 3, 2, 1, 1);
-        float[] img = padded(r, 0, c1.inSize(), -1, 1), maps = padded(r, 0, c1.outSize(), -1, 1);
-        float[] w1 = padded(r, 0, c1.weightSize(), -0.1f, 0.1f), dw1 = new float[c1.weightSize()];
-        float[] col1 = new float[c1.scratchFloats(false)], colT1 = new float[t1.scratchFloats(true)];
-        ops.put("thin conv2d", () -> two.conv2d(maps, 0, img, 0, w1, 0, cb, 0, col1, 0, col1.length, c1));
-        ops.put("thin conv2dInputGrad", () -> two.conv2dInputGrad(img, 0, maps, 0, w1, 0, col1, 0, col1.length, c1));
-        ops.put("thin conv2dWeightGrad", () -> two.conv2dWeightGrad(dw1, 0, maps, 0, img, 0, col1, 0, col1.length, c1));
-        ops.put("thin convTranspose2d", () -> two.convTranspose2d(img, 0, maps, 0, w1, 0, cb, 0, colT1, 0, colT1.length, t1));
-        ops.put("thin convTranspose2dInputGrad", () -> two.convTranspose2dInputGrad(maps, 0, img, 0, w1, 0, colT1, 0, colT1.length, t1));
-        ops.put("thin convTranspose2dWeightGrad", () -> two.convTranspose2dWeightGrad(dw1, 0, img, 0, maps, 0, colT1, 0, colT1.length, t1));
+        putConvOps(ops, "thin ", tornadovae.kernels.plan.ConvGeometry.conv2d(8, 1, 28, 28, 32, 3, 2, 1),
+                tornadovae.kernels.plan.ConvGeometry.convTranspose2d(8, 32, 14, 14, 1, 3, 2, 1, 1), r);
+        float[] channelGrads = padded(r, 0, 8 * 64 * 49, -1, 1), channelBias = new float[64];
+        ops.put("channelBiasGrad", () -> two.channelBiasGrad(channelBias, 0, channelGrads, 0, 8, 64, 49));
         java.util.Set<String> allocating = new java.util.TreeSet<>(ops.keySet());
         long deadline = System.nanoTime() + 60_000_000_000L;     // typically done in 2-5 s; more on a loaded host
         while (!allocating.isEmpty() && System.nanoTime() < deadline) {
@@ -309,6 +292,24 @@ class JvmKernelsTest {
             }
         }
         assertEquals(java.util.Set.of(), allocating, "ops that still allocated after warm-up");
+    }
+
+    /**
+     * The six convolution ops of Conv2d c and its mirror ConvTranspose2d t (t's output has c's input
+     * shape, its input c's output shape, and the weights the same size), named prefix + op.
+     */
+    private static void putConvOps(java.util.Map<String, Runnable> ops, String prefix, tornadovae.kernels.plan.ConvGeometry c,
+                                   tornadovae.kernels.plan.ConvGeometry t, Random r) {
+        float[] wide = padded(r, 0, c.inSize(), -1, 1), narrow = padded(r, 0, c.outSize(), -1, 1);
+        float[] w = padded(r, 0, c.weightSize(), -0.1f, 0.1f), dw = new float[c.weightSize()];
+        float[] bias = new float[Math.max(c.outC(), t.outC())];
+        float[] colC = new float[c.scratchFloats(false)], colT = new float[t.scratchFloats(true)];
+        ops.put(prefix + "conv2d", () -> two.conv2d(narrow, 0, wide, 0, w, 0, bias, 0, colC, 0, colC.length, c));
+        ops.put(prefix + "conv2dInputGrad", () -> two.conv2dInputGrad(wide, 0, narrow, 0, w, 0, colC, 0, colC.length, c));
+        ops.put(prefix + "conv2dWeightGrad", () -> two.conv2dWeightGrad(dw, 0, narrow, 0, wide, 0, colC, 0, colC.length, c));
+        ops.put(prefix + "convTranspose2d", () -> two.convTranspose2d(wide, 0, narrow, 0, w, 0, bias, 0, colT, 0, colT.length, t));
+        ops.put(prefix + "convTranspose2dInputGrad", () -> two.convTranspose2dInputGrad(narrow, 0, wide, 0, w, 0, colT, 0, colT.length, t));
+        ops.put(prefix + "convTranspose2dWeightGrad", () -> two.convTranspose2dWeightGrad(dw, 0, wide, 0, narrow, 0, colT, 0, colT.length, t));
     }
 
     @Test
