@@ -121,18 +121,15 @@ final class ThinConv {
                     s0 = v.fma(k0, s0); s1 = v.fma(k1, s1); s2 = v.fma(k2, s2); s3 = v.fma(k3, s3);
                     u0 = w.fma(k0, u0); u1 = w.fma(k1, u1); u2 = w.fma(k2, u2); u3 = w.fma(k3, u3);
                 }
-                if (full < n) {   // the same body on one masked vector: the loop itself stays unmasked
-                    VectorMask<Float> in = S8.indexInRange(full, n);
-                    FloatVector v = FloatVector.fromArray(S8, y, y0 + full, in), w = FloatVector.fromArray(S8, y, y1 + full, in);
-                    FloatVector k0 = FloatVector.fromArray(S8, col, r0 + full, in), k1 = FloatVector.fromArray(S8, col, r0 + cs + full, in),
-                                k2 = FloatVector.fromArray(S8, col, r0 + 2 * cs + full, in), k3 = FloatVector.fromArray(S8, col, r0 + 3 * cs + full, in);
-                    s0 = v.fma(k0, s0); s1 = v.fma(k1, s1); s2 = v.fma(k2, s2); s3 = v.fma(k3, s3);
-                    u0 = w.fma(k0, u0); u1 = w.fma(k1, u1); u2 = w.fma(k2, u2); u3 = w.fma(k3, u3);
-                }
                 s0.intoArray(lanes, l0); s1.intoArray(lanes, l0 + DOT_LANES);
                 s2.intoArray(lanes, l0 + 2 * DOT_LANES); s3.intoArray(lanes, l0 + 3 * DOT_LANES);
                 u0.intoArray(lanes, l1); u1.intoArray(lanes, l1 + DOT_LANES);
                 u2.intoArray(lanes, l1 + 2 * DOT_LANES); u3.intoArray(lanes, l1 + 3 * DOT_LANES);
+                if (full < n)   // after the unmasked loop: each lane's last term, as in the loop's order
+                    for (int j = 0; j < 4; j++) {
+                        dotTail(lanes, l0 + j * DOT_LANES, y, y0, col, r0 + j * cs, full, n);
+                        dotTail(lanes, l1 + j * DOT_LANES, y, y1, col, r0 + j * cs, full, n);
+                    }
             }
             for (; t < taps; t++) {
                 dotsRowTap(lanes, (i * taps + t) * DOT_LANES, y, y0, col, colOff + t * cs, n, full);
@@ -151,11 +148,15 @@ final class ThinConv {
         FloatVector s = FloatVector.fromArray(S8, lanes, l);
         for (int q = 0; q < full; q += DOT_LANES)
             s = FloatVector.fromArray(S8, y, yr + q).fma(FloatVector.fromArray(S8, col, r + q), s);
-        if (full < n) {
-            VectorMask<Float> in = S8.indexInRange(full, n);
-            s = FloatVector.fromArray(S8, y, yr + full, in).fma(FloatVector.fromArray(S8, col, r + full, in), s);
-        }
         s.intoArray(lanes, l);
+        if (full < n) dotTail(lanes, l, y, yr, col, r, full, n);
+    }
+
+    /** The masked last vector (pixels [full, n)) of one (row, tap) pair, added into its lanes. */
+    private static void dotTail(float[] lanes, int l, float[] y, int yr, float[] col, int r, int full, int n) {
+        VectorMask<Float> in = S8.indexInRange(full, n);
+        FloatVector.fromArray(S8, y, yr + full, in).fma(FloatVector.fromArray(S8, col, r + full, in), FloatVector.fromArray(S8, lanes, l))
+                .intoArray(lanes, l);
     }
 
     /** sums[i] = the lanes of element i added in lane order: the fixed order of a partial weight gradient. */
