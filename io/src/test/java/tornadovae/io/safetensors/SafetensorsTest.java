@@ -57,6 +57,30 @@ class SafetensorsTest {
         assertEquals(0f, loaded[0], "bytes outside the slices stay untouched");
     }
 
+    /** The header is written by hand (not by Jackson): every string must come back as it went in. */
+    @Test
+    void awkwardNamesAndMetadataRoundTrip() throws IOException {
+        String awkward = "quote \" backslash \\ slash / tab \t newline \n cr \r bell \u0007 nul \u0000 del \u007f é 中 😀 \\u0041";
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(awkward, awkward + "!");
+        meta.put("", "an empty key");
+        meta.put("path", "C:\\runs\\mnist\\");
+        LinkedHashMap<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put(awkward, Tensor.f32Slice(arena(), 0, 2));
+        tensors.put("\"", Tensor.f32Slice(arena(), 2, 1, 2));
+        Path file = dir.resolve("awkward.safetensors");
+        Safetensors.write(file, tensors, meta);
+
+        Safetensors.Contents c = Safetensors.read(file);
+        assertEquals(meta, c.metadata());
+        assertEquals(List.of(awkward, "\""), List.copyOf(c.tensors().keySet()));
+        assertArrayEquals(new long[] {1, 2}, c.tensors().get("\"").shape());
+        assertArrayEquals(new float[] {arena()[2], arena()[3]}, c.tensors().get("\"").data());
+        String header = Safetensors.headerJson(tensors, Map.of());
+        assertFalse(header.contains("__metadata__"), header);
+        assertTrue(header.startsWith("{\"" + awkward.substring(0, 6)), header);
+    }
+
     @Test
     void readsAFileWrittenByTheReferenceImplementation() throws Exception {
         Path file = Path.of(getClass().getResource("/safetensors/reference.safetensors").toURI());
