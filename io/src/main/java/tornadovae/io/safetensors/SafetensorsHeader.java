@@ -24,7 +24,7 @@ import tornadovae.io.DataFormatException;
  * exactly tile the data section (no overlaps, no holes, as the format's reference implementation requires).
  */
 final class SafetensorsHeader {
-    static final ObjectMapper JSON = new ObjectMapper()
+    private static final ObjectMapper JSON = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
