@@ -3,6 +3,7 @@ package tornadovae.model;
 import java.util.ArrayList;
 import java.util.List;
 import tornadovae.kernels.plan.Buf;
+import tornadovae.kernels.plan.Fusion;
 import tornadovae.kernels.plan.Op;
 import tornadovae.kernels.plan.Slice;
 import tornadovae.kernels.plan.StepPlan;
@@ -22,5 +23,8 @@ public final class PlanBuilder {
 
     public int actsUsed() { return actsTop; }
 
-    public StepPlan build(String name, int batch, Slice readBack) { return new StepPlan(name, batch, ops, readBack); }
+    /** The plan, with each activation folded into the convolution that writes its input where it can be ({@link Fusion}). */
+    public StepPlan build(String name, int batch, Slice readBack) {
+        return new StepPlan(name, batch, Fusion.fuse(ops), readBack);
+    }
 }

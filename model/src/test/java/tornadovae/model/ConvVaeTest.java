@@ -6,7 +6,9 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import tornadovae.kernels.ActivationKind;
+import tornadovae.kernels.plan.Epilogue;
 import tornadovae.kernels.plan.HostBackend;
+import tornadovae.kernels.plan.Op;
 import tornadovae.kernels.plan.Scalars;
 import tornadovae.kernels.plan.StepPlan;
 import tornadovae.kernels.plan.Workspace;
@@ -70,6 +72,34 @@ class ConvVaeTest {
         assertTrue(table.contains("32×14×14") && table.contains("64×7×7") && table.contains("3136") && table.contains("1×28×28"), table);
         assertArrayEquals(new int[]{64, 32, 3, 3}, vae.layout().get("decoder.deconv.0.weight").shape());
         assertArrayEquals(new int[]{32, 1, 3, 3}, vae.layout().get("encoder.conv.0.weight").shape());
+    }
+
+    /** Every ReLU of mnist-conv that follows a convolution is folded into it, forward and backward (Fusion). */
+    @Test
+    void mnistConvFoldsItsActivationsIntoTheConvolutions() {
+        Vae vae = VaeSpec.preset("mnist-conv", 0, ActivationKind.RELU, Loss.BCE).build();
+        List<Op> ops = vae.trainPlan(8, Optimizer.adam()).ops();
+        int activations = 0, derivatives = 0;
+        for (int i = 0; i < ops.size(); i++) {
+            Epilogue e = switch (ops.get(i)) {
+                case Op.Conv2d o -> o.epilogue();
+                case Op.ConvTranspose2d o -> o.epilogue();
+                case Op.Conv2dInputGrad o -> o.epilogue();
+                case Op.ConvTranspose2dInputGrad o -> o.epilogue();
+                default -> Epilogue.NONE;
+            };
+            if (e.isDerivative()) derivatives++;
+            else if (!e.isNone()) activations++;
+            if (!e.isNone()) assertEquals(ActivationKind.RELU, e.kind());
+            boolean conv = ops.get(i) instanceof Op.Conv2d || ops.get(i) instanceof Op.ConvTranspose2d
+                    || ops.get(i) instanceof Op.Conv2dInputGrad || ops.get(i) instanceof Op.ConvTranspose2dInputGrad;
+            if (conv && i + 1 < ops.size())
+                assertFalse(ops.get(i + 1) instanceof Op.ActForward || ops.get(i + 1) instanceof Op.ActBackward,
+                        "left unfused after " + ops.get(i));
+        }
+        // conv1, conv2 and deconv1 forward; the input gradients of deconv2, deconv1 and conv2
+        assertEquals(3, activations);
+        assertEquals(3, derivatives);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package tornadovae.kernels.jvm;
 
 import java.util.Arrays;
+import tornadovae.kernels.ActivationKind;
 import tornadovae.kernels.plan.ConvGeometry;
 
 /**
@@ -78,6 +79,11 @@ final class ConvLowering {
     private final WorkerPool.Task yFromXThinTask = this::yFromXThin;
     private final WorkerPool.Task xFromYThinTask = this::xFromYThin;
     private final WorkerPool.Task thinDotsTask = this::thinDots;
+    // The epilogue of the next yFromX or xFromY (see epilogue()): f, or f' from actOut, on each stored element.
+    private ActivationKind act = ActivationKind.IDENTITY;
+    private float actSlope;
+    private float[] actOut = NO_ARRAY;       // NO_ARRAY: an activation; else a derivative's activation output
+    private int actShift;                    // actOut index of output index i: i + actShift
 
     ConvLowering(WorkerPool pool, Sgemm sgemm) {
         this.pool = pool;
@@ -132,6 +138,26 @@ final class ConvLowering {
         else for (int gi = 0; gi < groups; gi++) task.run(gi, 0);   // too little scratch for a slice each
     }
 
+    /**
+     * Makes the next yFromX or xFromY finish each output element e with f(e), or with e·f'(actOut at
+     * e's index) when actOut is not NO_ARRAY (outOff: the output's offset, whose element actOutOff
+     * matches). Applied to each image, or each row of a plane, right after it is stored (still in
+     * cache) by JvmKernels' own activation loops, so the bits of the op followed by that activation.
+     */
+    void epilogue(ActivationKind kind, float slope, float[] actOut, int actOutOff, int outOff) {
+        this.act = kind;
+        this.actSlope = slope;
+        this.actOut = actOut;
+        this.actShift = actOutOff - outOff;
+    }
+
+    /** The epilogue on out[off, off + n), just stored. f(x) = x and f' = 1 leave the values as they are. */
+    private void finish(float[] out, int off, int n) {
+        if (act == ActivationKind.IDENTITY) return;
+        if (actOut == NO_ARRAY) JvmKernels.activate(act, actSlope, out, off, out, off, n);
+        else JvmKernels.derivative(act, actSlope, out, off, actOut, off + actShift, out, off, n);
+    }
+
     /** Y = conv(X, W) (+ bias per Y channel when bias != null). */
     void yFromX(float[] yA, int yO, float[] xA, int xO, float[] wA, int wO, float[] b, int bO,
                 float[] colA, int colO, int colLen, ConvGeometry g, boolean transposed) {
@@ -153,7 +179,8 @@ final class ConvLowering {
                 perWorkerGroups(g, transposed, colLen, task);
             }
         } finally {
-            x = y = w = col = bias = NO_ARRAY;
+            x = y = w = col = bias = actOut = NO_ARRAY;
+            act = ActivationKind.IDENTITY;
         }
     }
 
@@ -337,6 +364,7 @@ final class ConvLowering {
         float[] c = thinCol(worker, kk * pix);
         im2colTaps(c, n, 0, pix, worker, 0, kk);
         ThinConv.rows(y, yOff + n * cy * pix, pix, w, wOff, kk, 1, c, 0, pix, cy, kk, pix, bias, biasOff, true);
+        finish(y, yOff + n * cy * pix, cy * pix);
     }
 
     /** Image n of X = col2im(Wᵀ·Y) (+ bias), Y read in place: the bits of xFromYGroup. */
@@ -440,6 +468,7 @@ final class ConvLowering {
         for (int c = 0; c < cx; c++)
             for (int iy = 0; iy < hx; iy++)
                 System.arraycopy(pad, (c * hp + iy + p) * wp + p, x, xImg + (c * hx + iy) * wx, wx);
+        finish(x, xImg, cx * hx * wx);
     }
 
     /** Image n of Y into Yc (in dst, the scratch or a worker's own copy) at `at` in each of its Cy rows of rowLen floats. */
@@ -455,6 +484,7 @@ final class ConvLowering {
             float b = hasBias ? bias[biasOff + c] : 0f;
             int src = at + c * rowLen, dst = yOff + (n * cy + c) * pix;
             for (int q = 0; q < pix; q++) y[dst + q] = col[src + q] + b;
+            finish(y, dst, pix);
         }
     }
 }

@@ -136,24 +136,8 @@ public final class JvmKernels implements Kernels, AutoCloseable {
 
     @Override
     public void actForward(ActivationKind kind, float slope, float[] out, int outOff, float[] inp, int inpOff, int n) {
-        int vecEnd = F.loopBound(n), i = 0;
         switch (kind) {
-            case IDENTITY -> {
-                if (out != inp || outOff != inpOff) System.arraycopy(inp, inpOff, out, outOff, n);
-                return;
-            }
-            case RELU -> {
-                for (; i < vecEnd; i += L) {
-                    FloatVector x = FloatVector.fromArray(F, inp, inpOff + i);
-                    FloatVector.zero(F).blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(out, outOff + i);
-                }
-            }
-            case LEAKY_RELU -> {
-                for (; i < vecEnd; i += L) {
-                    FloatVector x = FloatVector.fromArray(F, inp, inpOff + i);
-                    x.mul(slope).blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(out, outOff + i);
-                }
-            }
+            case IDENTITY, RELU, LEAKY_RELU -> activate(kind, slope, out, outOff, inp, inpOff, n);
             case SIGMOID, TANH -> {
                 // Dozens of operations an element: worth splitting. Lanes and tails agree bit for bit, so any split gives the same result.
                 WorkerPool.Task task = kind == ActivationKind.SIGMOID ? sigmoidTask : tanhTask;
@@ -172,7 +156,35 @@ public final class JvmKernels implements Kernels, AutoCloseable {
                 return;
             }
         }
-        for (i = vecEnd; i < n; i++) {
+    }
+
+    /** out = f(inp) on the calling thread: actForward's arithmetic, so the same bits (for epilogues, see Epilogue). */
+    static void activate(ActivationKind kind, float slope, float[] out, int outOff, float[] inp, int inpOff, int n) {
+        switch (kind) {
+            case IDENTITY -> {
+                if (out != inp || outOff != inpOff) System.arraycopy(inp, inpOff, out, outOff, n);
+            }
+            case RELU, LEAKY_RELU -> rectify(kind, slope, out, outOff, inp, inpOff, n);
+            case SIGMOID -> sigmoidForward(out, outOff, inp, inpOff, n);
+            case TANH -> tanhForward(out, outOff, inp, inpOff, n);
+        }
+    }
+
+    /** ReLU or leaky ReLU: one compare and blend a lane, memory-bound, so never worth waking the pool. */
+    private static void rectify(ActivationKind kind, float slope, float[] out, int outOff, float[] inp, int inpOff, int n) {
+        int vecEnd = F.loopBound(n), i = 0;
+        if (kind == ActivationKind.RELU) {
+            for (; i < vecEnd; i += L) {
+                FloatVector x = FloatVector.fromArray(F, inp, inpOff + i);
+                FloatVector.zero(F).blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(out, outOff + i);
+            }
+        } else {
+            for (; i < vecEnd; i += L) {
+                FloatVector x = FloatVector.fromArray(F, inp, inpOff + i);
+                x.mul(slope).blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(out, outOff + i);
+            }
+        }
+        for (; i < n; i++) {
             float x = inp[inpOff + i];
             out[outOff + i] = x > 0f ? x : kind == ActivationKind.RELU ? 0f : x * slope;
         }
@@ -232,6 +244,12 @@ public final class JvmKernels implements Kernels, AutoCloseable {
     @Override
     public void actBackward(ActivationKind kind, float slope, float[] dinp, int dinpOff, float[] out, int outOff,
                             float[] dout, int doutOff, int n) {
+        derivative(kind, slope, dinp, dinpOff, out, outOff, dout, doutOff, n);
+    }
+
+    /** actBackward on the calling thread (it never splits: a multiply a lane is memory-bound); dinp may be dout. */
+    static void derivative(ActivationKind kind, float slope, float[] dinp, int dinpOff, float[] out, int outOff,
+                           float[] dout, int doutOff, int n) {
         int vecEnd = F.loopBound(n), i = 0;
         switch (kind) {
             case IDENTITY -> {
@@ -534,6 +552,36 @@ public final class JvmKernels implements Kernels, AutoCloseable {
     public void conv2dWeightGrad(float[] dW, int dWOff, float[] dOut, int dOutOff, float[] in, int inOff,
                                  float[] col, int colOff, int colLen, ConvGeometry g) {
         conv.weightGrad(dW, dWOff, dOut, dOutOff, in, inOff, col, colOff, colLen, g, false);
+    }
+
+    @Override
+    public void conv2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,
+                       float[] col, int colOff, int colLen, ConvGeometry g, ActivationKind act, float slope) {
+        conv.epilogue(act, slope, NO_ARRAY, 0, outOff);
+        conv.yFromX(out, outOff, in, inOff, w, wOff, bias, biasOff, col, colOff, colLen, g, false);
+    }
+
+    @Override
+    public void conv2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
+                                float[] col, int colOff, int colLen, ConvGeometry g,
+                                ActivationKind act, float slope, float[] actOut, int actOutOff) {
+        conv.epilogue(act, slope, actOut, actOutOff, dInOff);
+        conv.xFromY(dIn, dInOff, dOut, dOutOff, w, wOff, null, 0, col, colOff, colLen, g, false);
+    }
+
+    @Override
+    public void convTranspose2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,
+                                float[] col, int colOff, int colLen, ConvGeometry g, ActivationKind act, float slope) {
+        conv.epilogue(act, slope, NO_ARRAY, 0, outOff);
+        conv.xFromY(out, outOff, in, inOff, w, wOff, bias, biasOff, col, colOff, colLen, g, true);
+    }
+
+    @Override
+    public void convTranspose2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
+                                         float[] col, int colOff, int colLen, ConvGeometry g,
+                                         ActivationKind act, float slope, float[] actOut, int actOutOff) {
+        conv.epilogue(act, slope, actOut, actOutOff, dInOff);
+        conv.yFromX(dIn, dInOff, dOut, dOutOff, w, wOff, null, 0, col, colOff, colLen, g, true);
     }
 
     @Override

@@ -75,17 +75,32 @@ public final class HostBackend implements Backend {
                     a(o.m()), o.m().offset(), a(o.v()), o.v().offset(), o.params().length(),
                     sc[Scalars.LEARNING_RATE], o.beta1(), o.beta2(), o.eps(), o.weightDecay(),
                     sc[Scalars.ADAM_BC1], sc[Scalars.ADAM_BC2]);
-            case Op.Conv2d o -> k.conv2d(a(o.out()), o.out().offset(), a(o.in()), o.in().offset(), a(o.weight()),
-                    o.weight().offset(), a(o.bias()), o.bias().offset(), a(o.col()), o.col().offset(), o.col().length(), o.g());
-            case Op.Conv2dInputGrad o -> k.conv2dInputGrad(a(o.dIn()), o.dIn().offset(), a(o.dOut()), o.dOut().offset(),
-                    a(o.weight()), o.weight().offset(), a(o.col()), o.col().offset(), o.col().length(), o.g());
-            case Op.Conv2dWeightGrad o -> k.conv2dWeightGrad(a(o.dWeight()), o.dWeight().offset(), a(o.dOut()),
-                    o.dOut().offset(), a(o.in()), o.in().offset(), a(o.col()), o.col().offset(), o.col().length(), o.g());
-            case Op.ConvTranspose2d o -> k.convTranspose2d(a(o.out()), o.out().offset(), a(o.in()), o.in().offset(),
+            case Op.Conv2d o when o.epilogue().isNone() -> k.conv2d(a(o.out()), o.out().offset(), a(o.in()), o.in().offset(),
                     a(o.weight()), o.weight().offset(), a(o.bias()), o.bias().offset(), a(o.col()), o.col().offset(),
                     o.col().length(), o.g());
+            case Op.Conv2d o -> k.conv2d(a(o.out()), o.out().offset(), a(o.in()), o.in().offset(), a(o.weight()),
+                    o.weight().offset(), a(o.bias()), o.bias().offset(), a(o.col()), o.col().offset(), o.col().length(), o.g(),
+                    o.epilogue().kind(), o.epilogue().slope());
+            case Op.Conv2dInputGrad o when o.epilogue().isNone() -> k.conv2dInputGrad(a(o.dIn()), o.dIn().offset(),
+                    a(o.dOut()), o.dOut().offset(), a(o.weight()), o.weight().offset(), a(o.col()), o.col().offset(),
+                    o.col().length(), o.g());
+            case Op.Conv2dInputGrad o -> k.conv2dInputGrad(a(o.dIn()), o.dIn().offset(), a(o.dOut()), o.dOut().offset(),
+                    a(o.weight()), o.weight().offset(), a(o.col()), o.col().offset(), o.col().length(), o.g(),
+                    o.epilogue().kind(), o.epilogue().slope(), a(o.epilogue().actOut()), o.epilogue().actOut().offset());
+            case Op.Conv2dWeightGrad o -> k.conv2dWeightGrad(a(o.dWeight()), o.dWeight().offset(), a(o.dOut()),
+                    o.dOut().offset(), a(o.in()), o.in().offset(), a(o.col()), o.col().offset(), o.col().length(), o.g());
+            case Op.ConvTranspose2d o when o.epilogue().isNone() -> k.convTranspose2d(a(o.out()), o.out().offset(),
+                    a(o.in()), o.in().offset(), a(o.weight()), o.weight().offset(), a(o.bias()), o.bias().offset(),
+                    a(o.col()), o.col().offset(), o.col().length(), o.g());
+            case Op.ConvTranspose2d o -> k.convTranspose2d(a(o.out()), o.out().offset(), a(o.in()), o.in().offset(),
+                    a(o.weight()), o.weight().offset(), a(o.bias()), o.bias().offset(), a(o.col()), o.col().offset(),
+                    o.col().length(), o.g(), o.epilogue().kind(), o.epilogue().slope());
+            case Op.ConvTranspose2dInputGrad o when o.epilogue().isNone() -> k.convTranspose2dInputGrad(a(o.dIn()),
+                    o.dIn().offset(), a(o.dOut()), o.dOut().offset(), a(o.weight()), o.weight().offset(), a(o.col()),
+                    o.col().offset(), o.col().length(), o.g());
             case Op.ConvTranspose2dInputGrad o -> k.convTranspose2dInputGrad(a(o.dIn()), o.dIn().offset(), a(o.dOut()),
-                    o.dOut().offset(), a(o.weight()), o.weight().offset(), a(o.col()), o.col().offset(), o.col().length(), o.g());
+                    o.dOut().offset(), a(o.weight()), o.weight().offset(), a(o.col()), o.col().offset(), o.col().length(), o.g(),
+                    o.epilogue().kind(), o.epilogue().slope(), a(o.epilogue().actOut()), o.epilogue().actOut().offset());
             case Op.ConvTranspose2dWeightGrad o -> k.convTranspose2dWeightGrad(a(o.dWeight()), o.dWeight().offset(),
                     a(o.dOut()), o.dOut().offset(), a(o.in()), o.in().offset(), a(o.col()), o.col().offset(),
                     o.col().length(), o.g());

@@ -65,6 +65,38 @@ public interface Kernels {
     void convTranspose2dWeightGrad(float[] dW, int dWOff, float[] dOut, int dOutOff, float[] in, int inOff,
                                    float[] col, int colOff, int colLen, ConvGeometry g);
 
+    // ---- the same with an activation folded in (Epilogue): defined as the op, then the activation in place ----
+
+    /** conv2d, then out = f(out). */
+    default void conv2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,
+                        float[] col, int colOff, int colLen, ConvGeometry g, ActivationKind act, float slope) {
+        conv2d(out, outOff, in, inOff, w, wOff, bias, biasOff, col, colOff, colLen, g);
+        actForward(act, slope, out, outOff, out, outOff, g.outSize());
+    }
+
+    /** conv2dInputGrad, then dIn = dIn·f'(actOut). */
+    default void conv2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
+                                 float[] col, int colOff, int colLen, ConvGeometry g,
+                                 ActivationKind act, float slope, float[] actOut, int actOutOff) {
+        conv2dInputGrad(dIn, dInOff, dOut, dOutOff, w, wOff, col, colOff, colLen, g);
+        actBackward(act, slope, dIn, dInOff, actOut, actOutOff, dIn, dInOff, g.inSize());
+    }
+
+    /** convTranspose2d, then out = f(out). */
+    default void convTranspose2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,
+                                 float[] col, int colOff, int colLen, ConvGeometry g, ActivationKind act, float slope) {
+        convTranspose2d(out, outOff, in, inOff, w, wOff, bias, biasOff, col, colOff, colLen, g);
+        actForward(act, slope, out, outOff, out, outOff, g.outSize());
+    }
+
+    /** convTranspose2dInputGrad, then dIn = dIn·f'(actOut). */
+    default void convTranspose2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
+                                          float[] col, int colOff, int colLen, ConvGeometry g,
+                                          ActivationKind act, float slope, float[] actOut, int actOutOff) {
+        convTranspose2dInputGrad(dIn, dInOff, dOut, dOutOff, w, wOff, col, colOff, colLen, g);
+        actBackward(act, slope, dIn, dInOff, actOut, actOutOff, dIn, dInOff, g.inSize());
+    }
+
     void channelBiasGrad(float[] dbias, int dbOff, float[] dout, int doutOff, int batch, int channels, int plane);
 
     void replicate(float[] out, int outOff, float[] in, int inOff, int n, int copies);

@@ -1,5 +1,8 @@
 package tornadovae.kernels.plan;
 
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.List;
 import tornadovae.kernels.ActivationKind;
 
 /**
@@ -92,20 +95,31 @@ public sealed interface Op {
     /**
      * Conv2d: out[n][o][y][x] = bias[o] + Σ in[n][c][y·s−p+i][x·s−p+j]·w[o][c][i][j], w in PyTorch's
      * [outC][inC][k][k]. col is scratch (im2col for the JVM schedule, contents undefined afterwards).
+     * The epilogue, if any, activates out as it is written (see {@link Fusion}).
      */
-    record Conv2d(Slice out, Slice in, Slice weight, Slice bias, Slice col, ConvGeometry g) implements Op {
+    record Conv2d(Slice out, Slice in, Slice weight, Slice bias, Slice col, ConvGeometry g, Epilogue epilogue) implements Op {
         public Conv2d {
             conv(g);
             check(out, g.outSize(), "out"); check(in, g.inSize(), "in");
             check(weight, g.weightSize(), "weight"); check(bias, g.outC(), "bias");
+            epilogue.checkFor(out, true);
+        }
+
+        public Conv2d(Slice out, Slice in, Slice weight, Slice bias, Slice col, ConvGeometry g) {
+            this(out, in, weight, bias, col, g, Epilogue.NONE);
         }
     }
 
-    /** Conv2d's input gradient (overwrites dIn). */
-    record Conv2dInputGrad(Slice dIn, Slice dOut, Slice weight, Slice col, ConvGeometry g) implements Op {
+    /** Conv2d's input gradient (overwrites dIn), times f'(actOut) when the epilogue is a derivative (see {@link Fusion}). */
+    record Conv2dInputGrad(Slice dIn, Slice dOut, Slice weight, Slice col, ConvGeometry g, Epilogue epilogue) implements Op {
         public Conv2dInputGrad {
             conv(g);
             check(dIn, g.inSize(), "dIn"); check(dOut, g.outSize(), "dOut"); check(weight, g.weightSize(), "weight");
+            epilogue.checkFor(dIn, false);
+        }
+
+        public Conv2dInputGrad(Slice dIn, Slice dOut, Slice weight, Slice col, ConvGeometry g) {
+            this(dIn, dOut, weight, col, g, Epilogue.NONE);
         }
     }
 
@@ -121,19 +135,29 @@ public sealed interface Op {
      * ConvTranspose2d: out[n][o][y][x] = bias[o] + Σ in[n][c][a][b]·w[c][o][i][j] over y = a·s−p+i,
      * x = b·s−p+j; w in PyTorch's [inC][outC][k][k]. col is scratch as for Conv2d.
      */
-    record ConvTranspose2d(Slice out, Slice in, Slice weight, Slice bias, Slice col, ConvGeometry g) implements Op {
+    record ConvTranspose2d(Slice out, Slice in, Slice weight, Slice bias, Slice col, ConvGeometry g, Epilogue epilogue) implements Op {
         public ConvTranspose2d {
             transpose(g);
             check(out, g.outSize(), "out"); check(in, g.inSize(), "in");
             check(weight, g.weightSize(), "weight"); check(bias, g.outC(), "bias");
+            epilogue.checkFor(out, true);
+        }
+
+        public ConvTranspose2d(Slice out, Slice in, Slice weight, Slice bias, Slice col, ConvGeometry g) {
+            this(out, in, weight, bias, col, g, Epilogue.NONE);
         }
     }
 
-    /** ConvTranspose2d's input gradient (overwrites dIn). */
-    record ConvTranspose2dInputGrad(Slice dIn, Slice dOut, Slice weight, Slice col, ConvGeometry g) implements Op {
+    /** ConvTranspose2d's input gradient (overwrites dIn), times f'(actOut) when the epilogue is a derivative. */
+    record ConvTranspose2dInputGrad(Slice dIn, Slice dOut, Slice weight, Slice col, ConvGeometry g, Epilogue epilogue) implements Op {
         public ConvTranspose2dInputGrad {
             transpose(g);
             check(dIn, g.inSize(), "dIn"); check(dOut, g.outSize(), "dOut"); check(weight, g.weightSize(), "weight");
+            epilogue.checkFor(dIn, false);
+        }
+
+        public ConvTranspose2dInputGrad(Slice dIn, Slice dOut, Slice weight, Slice col, ConvGeometry g) {
+            this(dIn, dOut, weight, col, g, Epilogue.NONE);
         }
     }
 
@@ -161,6 +185,22 @@ public sealed interface Op {
     /** The gradient of {@link Replicate}: out[b][:] = scale·Σ_k in[k][b][:] (overwrites). */
     record SumCopies(Slice out, Slice in, int copies, float scale) implements Op {
         public SumCopies { check(in, copies * out.length(), "in"); }
+    }
+
+    /** Every slice an op names: its record components, and its epilogue's activation output. */
+    static List<Slice> slices(Op op) {
+        List<Slice> found = new ArrayList<>();
+        for (RecordComponent rc : op.getClass().getRecordComponents()) {
+            Object v;
+            try {
+                v = rc.getAccessor().invoke(op);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("reading " + rc.getName() + " of " + op.getClass().getSimpleName(), e);
+            }
+            if (v instanceof Slice s) found.add(s);
+            else if (v instanceof Epilogue e && e.actOut() != null) found.add(e.actOut());
+        }
+        return found;
     }
 
     private static void conv(ConvGeometry g) {

@@ -30,11 +30,11 @@ public final class PlanStats {
             case Op.KlForward o -> 5L * o.batch() * o.latent();            // 1 + lv - mu² - exp(lv), summed
             case Op.KlBackward o -> 4L * o.batch() * o.latent();
             case Op.KlBackwardFreeBits o -> 6L * o.batch() * o.latent();
-            case Op.Conv2d o -> convFlops(o.g(), false) + o.g().outSize();
-            case Op.Conv2dInputGrad o -> convFlops(o.g(), false);
+            case Op.Conv2d o -> convFlops(o.g(), false) + o.g().outSize() + epilogueFlops(o.epilogue(), o.g().outSize());
+            case Op.Conv2dInputGrad o -> convFlops(o.g(), false) + epilogueFlops(o.epilogue(), o.g().inSize());
             case Op.Conv2dWeightGrad o -> convFlops(o.g(), false);
-            case Op.ConvTranspose2d o -> convFlops(o.g(), true) + o.g().outSize();
-            case Op.ConvTranspose2dInputGrad o -> convFlops(o.g(), true);
+            case Op.ConvTranspose2d o -> convFlops(o.g(), true) + o.g().outSize() + epilogueFlops(o.epilogue(), o.g().outSize());
+            case Op.ConvTranspose2dInputGrad o -> convFlops(o.g(), true) + epilogueFlops(o.epilogue(), o.g().inSize());
             case Op.ConvTranspose2dWeightGrad o -> convFlops(o.g(), true);
             case Op.ChannelBiasGrad o -> (long) o.batch() * o.channels() * o.plane();
             case Op.Replicate o -> 0;
@@ -45,6 +45,11 @@ public final class PlanStats {
             case Op.ClipByNorm o -> o.x().length();
             case Op.Adam o -> 14L * o.params().length();                  // moments, bias corrections, sqrt, divide, update, decay
         };
+    }
+
+    /** What the ActForward (n) or ActBackward (2n) an epilogue replaces counted. */
+    static long epilogueFlops(Epilogue e, long n) {
+        return e.isNone() ? 0 : e.isDerivative() ? 2 * n : n;
     }
 
     /**

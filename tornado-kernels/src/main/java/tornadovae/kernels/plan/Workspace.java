@@ -33,16 +33,9 @@ public final class Workspace {
     /** Checks that a plan's slices all fit this workspace (a cheap guard against layout bugs). */
     public void checkFits(StepPlan plan) {
         for (Op op : plan.ops())
-            for (var comp : op.getClass().getRecordComponents()) {
-                if (comp.getType() != Slice.class) continue;
-                try {
-                    Slice s = (Slice) comp.getAccessor().invoke(op);
-                    if (s.end() > array(s.buf()).length)
-                        throw new IllegalArgumentException(plan.name() + ": " + op.getClass().getSimpleName() + "."
-                                + comp.getName() + " " + s + " exceeds " + s.buf() + " of " + array(s.buf()).length);
-                } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
+            for (Slice s : Op.slices(op))
+                if (s.end() > array(s.buf()).length)
+                    throw new IllegalArgumentException(plan.name() + ": " + op.getClass().getSimpleName() + "'s "
+                            + s + " exceeds " + s.buf() + " of " + array(s.buf()).length);
     }
 }

@@ -6,6 +6,7 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import tornadovae.kernels.ActivationKind;
 import tornadovae.kernels.plan.ConvGeometry;
 import tornadovae.kernels.plan.ReferenceKernels;
 
@@ -130,6 +131,72 @@ class ConvLoweringTest {
                             want[o] = acc + b[co];
                         }
             assertBitsEqual(g + " thin forward", want, got);
+        }
+    }
+
+    /**
+     * A fused activation (Epilogue) must give the bits of the op followed by the JVM's own activation
+     * op, on every path (GEMM, thin, the fallback-free group loops), with any thread count and scratch
+     * size, and must not write outside the output. Also against the reference's composition.
+     */
+    @Test
+    void epiloguesGiveTheBitsOfTheOpFollowedByItsActivation() {
+        Random r = new Random(10);
+        ConvGeometry[] shapes = {
+                ConvGeometry.conv2d(5, 32, 14, 14, 64, 3, 2, 1),              // the GEMM path
+                ConvGeometry.convTranspose2d(4, 64, 7, 7, 32, 3, 2, 1, 1),
+                ConvGeometry.conv2d(3, 1, 28, 28, 32, 3, 2, 1),               // thin
+                ConvGeometry.convTranspose2d(3, 32, 14, 14, 1, 3, 2, 1, 1),
+                ConvGeometry.conv2d(3, 3, 11, 9, 5, 3, 1, 1)};
+        for (ConvGeometry g : shapes) {
+            boolean transposed = g.isTranspose();
+            for (ActivationKind kind : ActivationKind.values()) {
+                for (JvmKernels jvm : new JvmKernels[]{one, two}) {
+                    String what = g + " " + kind + " on " + jvm.threads() + " threads";
+                    int per = g.scratchPerImage(transposed);
+                    int colLen = r.nextBoolean() ? g.scratchFloats(transposed) : per * (1 + r.nextInt(g.batch()));
+                    float[] col = new float[colLen];
+                    float[] in = padded(r, 0, g.inSize(), -2, 2), w = padded(r, 0, g.weightSize(), -1, 1);
+                    float[] bias = padded(r, 0, g.outC(), -1, 1), dOut = padded(r, 0, g.outSize(), -1, 1);
+                    float slope = 0.1f;
+
+                    // forward: f(conv) in one op against conv, then actForward
+                    int oo = offset(r) + 1, n = g.outSize();
+                    float[] want = padded(r, oo, n, -1, 1), got = want.clone(), ref = want.clone();
+                    if (transposed) {
+                        jvm.convTranspose2d(want, oo, in, 0, w, 0, bias, 0, col, 0, colLen, g);
+                        jvm.convTranspose2d(got, oo, in, 0, w, 0, bias, 0, col, 0, colLen, g, kind, slope);
+                        REF.convTranspose2d(ref, oo, in, 0, w, 0, bias, 0, col, 0, colLen, g, kind, slope);
+                    } else {
+                        jvm.conv2d(want, oo, in, 0, w, 0, bias, 0, col, 0, colLen, g);
+                        jvm.conv2d(got, oo, in, 0, w, 0, bias, 0, col, 0, colLen, g, kind, slope);
+                        REF.conv2d(ref, oo, in, 0, w, 0, bias, 0, col, 0, colLen, g, kind, slope);
+                    }
+                    jvm.actForward(kind, slope, want, oo, want, oo, n);
+                    assertBitsEqual(what + " forward", want, got);
+                    assertClose(what + " forward against the reference", ref, got, oo, n, 2e-5);
+
+                    // input gradient: conv's input gradient times f'(actOut) against the op, then actBackward
+                    int oi = offset(r) + 1, oa = offset(r), m = g.inSize();
+                    float[] actOut = padded(r, oa, m, -1, 1);
+                    for (int i = 0; i < m; i += 3) actOut[oa + i] = 0f;        // ReLU's zeros, and the kink
+                    want = padded(r, oi, m, -1, 1);
+                    got = want.clone();
+                    ref = want.clone();
+                    if (transposed) {
+                        jvm.convTranspose2dInputGrad(want, oi, dOut, 0, w, 0, col, 0, colLen, g);
+                        jvm.convTranspose2dInputGrad(got, oi, dOut, 0, w, 0, col, 0, colLen, g, kind, slope, actOut, oa);
+                        REF.convTranspose2dInputGrad(ref, oi, dOut, 0, w, 0, col, 0, colLen, g, kind, slope, actOut, oa);
+                    } else {
+                        jvm.conv2dInputGrad(want, oi, dOut, 0, w, 0, col, 0, colLen, g);
+                        jvm.conv2dInputGrad(got, oi, dOut, 0, w, 0, col, 0, colLen, g, kind, slope, actOut, oa);
+                        REF.conv2dInputGrad(ref, oi, dOut, 0, w, 0, col, 0, colLen, g, kind, slope, actOut, oa);
+                    }
+                    jvm.actBackward(kind, slope, want, oi, actOut, oa, want, oi, m);
+                    assertBitsEqual(what + " input grad", want, got);
+                    assertClose(what + " input grad against the reference", ref, got, oi, m, 2e-5);
+                }
+            }
         }
     }
 

@@ -7,7 +7,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import tornadovae.kernels.plan.Buf;
+import tornadovae.kernels.ActivationKind;
 import tornadovae.kernels.plan.ConvGeometry;
+import tornadovae.kernels.plan.Epilogue;
 import tornadovae.kernels.plan.Op;
 import tornadovae.kernels.plan.Slice;
 
@@ -42,6 +44,26 @@ class TornadoConvTest {
                         a.take(Buf.PARAMS, t.weightSize()), col, t),
                 new Op.ConvTranspose2dWeightGrad(a.take(Buf.GRADS, t.weightSize()), a.take(Buf.ACTS, t.outSize()),
                         a.take(Buf.ACTS, t.inSize()), col, t)), 2, TOL);
+    }
+
+    /** Convolutions with a fused activation (Epilogue): the kernels store f(acc) or acc·f'(actOut). */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"RELU", "LEAKY_RELU", "SIGMOID", "TANH"})
+    void convolutionsWithEpilogues(ActivationKind kind) {
+        var a = new Harness.Alloc(17);
+        ConvGeometry c = ConvGeometry.conv2d(2, 3, 7, 6, 4, 3, 2, 1);
+        ConvGeometry t = ConvGeometry.convTranspose2d(2, 3, 5, 4, 2, 3, 2, 1, 1);
+        Slice col = a.take(Buf.ACTS, 1);
+        assertMatchesReference("epilogue " + kind, Harness.randomWorkspace(SIZE, 11), List.of(
+                new Op.Conv2d(a.take(Buf.ACTS, c.outSize()), a.take(Buf.ACTS, c.inSize()), a.take(Buf.PARAMS, c.weightSize()),
+                        a.take(Buf.PARAMS, c.outC()), col, c, Epilogue.activation(kind, 0.1f)),
+                new Op.Conv2dInputGrad(a.take(Buf.ACTS, c.inSize()), a.take(Buf.ACTS, c.outSize()),
+                        a.take(Buf.PARAMS, c.weightSize()), col, c, Epilogue.derivative(kind, 0.1f, a.take(Buf.ACTS, c.inSize()))),
+                new Op.ConvTranspose2d(a.take(Buf.ACTS, t.outSize()), a.take(Buf.ACTS, t.inSize()),
+                        a.take(Buf.PARAMS, t.weightSize()), a.take(Buf.PARAMS, t.outC()), col, t, Epilogue.activation(kind, 0.1f)),
+                new Op.ConvTranspose2dInputGrad(a.take(Buf.ACTS, t.inSize()), a.take(Buf.ACTS, t.outSize()),
+                        a.take(Buf.PARAMS, t.weightSize()), col, t, Epilogue.derivative(kind, 0.1f, a.take(Buf.ACTS, t.inSize())))),
+                2, TOL);
     }
 
     @Test

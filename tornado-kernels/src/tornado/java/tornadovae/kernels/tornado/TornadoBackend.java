@@ -11,6 +11,7 @@ import java.util.Set;
 import tornadovae.kernels.plan.Backend;
 import tornadovae.kernels.plan.Buf;
 import tornadovae.kernels.plan.ConvGeometry;
+import tornadovae.kernels.plan.Epilogue;
 import tornadovae.kernels.plan.Op;
 import tornadovae.kernels.plan.Slice;
 import tornadovae.kernels.plan.StepPlan;
@@ -354,14 +355,7 @@ public final class TornadoBackend implements Backend {
         for (int i : ops) {
             Op op = plan.ops().get(i);
             if (op instanceof Op.KlBackward || op instanceof Op.KlBackwardFreeBits || op instanceof Op.Adam) used.add(Buf.SCALARS);
-            for (var comp : op.getClass().getRecordComponents()) {
-                if (comp.getType() != Slice.class) continue;
-                try {
-                    used.add(((Slice) comp.getAccessor().invoke(op)).buf());
-                } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
+            for (Slice s : Op.slices(op)) used.add(s.buf());
         }
         List<Object> streams = new ArrayList<>();
         for (Buf b : List.of(Buf.INPUT, Buf.NOISE, Buf.SCALARS)) if (used.contains(b)) streams.add(ws.array(b));
@@ -391,8 +385,10 @@ public final class TornadoBackend implements Backend {
             case Op.Sgemm o -> 15;
             case Op.Adam o -> 14;
             case Op.GlobalNorm o -> 11;
-            case Op.Conv2d o -> 13;
-            case Op.ConvTranspose2d o -> 13;
+            case Op.Conv2d o -> 15;
+            case Op.ConvTranspose2d o -> 15;
+            case Op.Conv2dInputGrad o -> 15;
+            case Op.ConvTranspose2dInputGrad o -> 15;
             case Op.Conv2dWeightGrad o -> 12;
             case Op.ConvTranspose2dWeightGrad o -> 12;
             default -> 10;
@@ -474,19 +470,25 @@ public final class TornadoBackend implements Backend {
                     o.params().length(), o.beta1(), o.beta2(), o.eps(), o.weightDecay());
             case Op.Conv2d o -> tg.task(id, TornadoKernels::conv2d, arr(o.in()), o.in().offset(), arr(o.weight()),
                     o.weight().offset(), arr(o.bias()), o.bias().offset(), arr(o.out()), o.out().offset(),
-                    o.g().outSize(), inDims(o.g()), outDims(o.g()), kps(o.g()));
+                    o.g().outSize(), inDims(o.g()), outDims(o.g()), kps(o.g()),
+                    TornadoKernels.actCode(o.epilogue().kind()), o.epilogue().slope());
             case Op.Conv2dInputGrad o -> tg.task(id, TornadoKernels::conv2dInputGrad, arr(o.dOut()), o.dOut().offset(),
-                    arr(o.weight()), o.weight().offset(), arr(o.dIn()), o.dIn().offset(), o.g().inSize(),
-                    inDims(o.g()), outDims(o.g()), kps(o.g()));
+                    arr(o.weight()), o.weight().offset(), arr(maskOf(o.epilogue(), o.dIn())),
+                    maskOf(o.epilogue(), o.dIn()).offset(),
+                    arr(o.dIn()), o.dIn().offset(), o.g().inSize(), inDims(o.g()), outDims(o.g()), kps(o.g()),
+                    TornadoKernels.actCode(o.epilogue().kind()), o.epilogue().slope());
             case Op.Conv2dWeightGrad o -> tg.task(id, TornadoKernels::conv2dWeightGrad, arr(o.dOut()), o.dOut().offset(),
                     arr(o.in()), o.in().offset(), arr(o.dWeight()), o.dWeight().offset(), o.g().weightSize(), o.g().batch(),
                     inDims(o.g()), outDims(o.g()), kps(o.g()));
             case Op.ConvTranspose2d o -> tg.task(id, TornadoKernels::convTranspose2d, arr(o.in()), o.in().offset(),
                     arr(o.weight()), o.weight().offset(), arr(o.bias()), o.bias().offset(), arr(o.out()), o.out().offset(),
-                    o.g().outSize(), inDims(o.g()), outDims(o.g()), kps(o.g()));
+                    o.g().outSize(), inDims(o.g()), outDims(o.g()), kps(o.g()),
+                    TornadoKernels.actCode(o.epilogue().kind()), o.epilogue().slope());
             case Op.ConvTranspose2dInputGrad o -> tg.task(id, TornadoKernels::convTranspose2dInputGrad, arr(o.dOut()),
-                    o.dOut().offset(), arr(o.weight()), o.weight().offset(), arr(o.dIn()), o.dIn().offset(), o.g().inSize(),
-                    inDims(o.g()), outDims(o.g()), kps(o.g()));
+                    o.dOut().offset(), arr(o.weight()), o.weight().offset(), arr(maskOf(o.epilogue(), o.dIn())),
+                    maskOf(o.epilogue(), o.dIn()).offset(), arr(o.dIn()), o.dIn().offset(), o.g().inSize(),
+                    inDims(o.g()), outDims(o.g()), kps(o.g()),
+                    TornadoKernels.actCode(o.epilogue().kind()), o.epilogue().slope());
             case Op.ConvTranspose2dWeightGrad o -> tg.task(id, TornadoKernels::convTranspose2dWeightGrad, arr(o.dOut()),
                     o.dOut().offset(), arr(o.in()), o.in().offset(), arr(o.dWeight()), o.dWeight().offset(),
                     o.g().weightSize(), o.g().batch(), inDims(o.g()), outDims(o.g()), kps(o.g()));
@@ -499,6 +501,12 @@ public final class TornadoBackend implements Backend {
         }
         return 1;
     }
+
+    /**
+     * The array an input gradient's kernel reads f' from: the epilogue's activation output, or with no
+     * epilogue the gradient itself (ACT_IDENTITY never uses the value: f' = 1).
+     */
+    private static Slice maskOf(Epilogue e, Slice dIn) { return e.isDerivative() ? e.actOut() : dIn; }
 
     private static int inDims(ConvGeometry g) {
         checkPacking(g);

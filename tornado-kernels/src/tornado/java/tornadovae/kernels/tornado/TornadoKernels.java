@@ -117,6 +117,8 @@ public final class TornadoKernels {
     // Direct convolutions, one work-item per output element, each a gather (no atomics), in the
     // reference's loop order. Shapes travel packed (c<<20 | h<<10 | w and k | s<<8 | p<<16) so a
     // kernel keeps few arguments; they are constants of the compiled kernel, so unpacking is free.
+    // act and slope are the op's epilogue (Epilogue): a forward stores f(acc), an input gradient
+    // acc·f'(actOut); ACT_IDENTITY stores acc (f(x) = x, f' = 1; actOut is then any array, unread in effect).
 
     /** Packs a C×H×W shape; see {@link #fitsPacking}. */
     public static int packDims(int c, int h, int w) { return c << 20 | h << 10 | w; }
@@ -130,7 +132,7 @@ public final class TornadoKernels {
 
     /** Conv2d: out[n][o][y][x] = bias[o] + Σ in[n][c][y·s−p+i][x·s−p+j]·w[o][c][i][j]; total = N·O·OH·OW. */
     public static void conv2d(float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff, float[] out, int outOff,
-                              int total, int inDims, int outDims, int kps) {
+                              int total, int inDims, int outDims, int kps, int act, float slope) {
         for (@Parallel int e = 0; e < total; e++) {
             int inC = inDims >> 20, inH = (inDims >> 10) & 1023, inW = inDims & 1023;
             int outC = outDims >> 20, outH = (outDims >> 10) & 1023, outW = outDims & 1023;
@@ -149,13 +151,14 @@ public final class TornadoKernels {
                     }
                 }
             }
-            out[outOff + e] = acc;
+            out[outOff + e] = activate(act, slope, acc);
         }
     }
 
     /** Conv2d input gradient: dIn[n][c][a][b] = Σ dOut[n][o][(a+p−i)/s][(b+p−j)/s]·w[o][c][i][j] where divisible; total = N·C·H·W. */
-    public static void conv2dInputGrad(float[] dOut, int dOutOff, float[] w, int wOff, float[] dIn, int dInOff,
-                                       int total, int inDims, int outDims, int kps) {
+    public static void conv2dInputGrad(float[] dOut, int dOutOff, float[] w, int wOff, float[] actOut, int actOutOff,
+                                       float[] dIn, int dInOff, int total, int inDims, int outDims, int kps,
+                                       int act, float slope) {
         for (@Parallel int e = 0; e < total; e++) {
             int inC = inDims >> 20, inH = (inDims >> 10) & 1023, inW = inDims & 1023;
             int outC = outDims >> 20, outH = (outDims >> 10) & 1023, outW = outDims & 1023;
@@ -175,7 +178,7 @@ public final class TornadoKernels {
                     }
                 }
             }
-            dIn[dInOff + e] = acc;
+            dIn[dInOff + e] = acc * derivative(act, slope, actOut[actOutOff + e]);
         }
     }
 
@@ -207,7 +210,7 @@ public final class TornadoKernels {
 
     /** ConvTranspose2d: out[n][o][y][x] = bias[o] + Σ in[n][c][(y+p−i)/s][(x+p−j)/s]·w[c][o][i][j] where divisible. */
     public static void convTranspose2d(float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff, float[] out,
-                                       int outOff, int total, int inDims, int outDims, int kps) {
+                                       int outOff, int total, int inDims, int outDims, int kps, int act, float slope) {
         for (@Parallel int e = 0; e < total; e++) {
             int inC = inDims >> 20, inH = (inDims >> 10) & 1023, inW = inDims & 1023;
             int outC = outDims >> 20, outH = (outDims >> 10) & 1023, outW = outDims & 1023;
@@ -227,13 +230,14 @@ public final class TornadoKernels {
                     }
                 }
             }
-            out[outOff + e] = acc;
+            out[outOff + e] = activate(act, slope, acc);
         }
     }
 
     /** ConvTranspose2d input gradient: dIn[n][c][a][b] = Σ dOut[n][o][a·s−p+i][b·s−p+j]·w[c][o][i][j]; total = N·C·H·W. */
-    public static void convTranspose2dInputGrad(float[] dOut, int dOutOff, float[] w, int wOff, float[] dIn, int dInOff,
-                                                int total, int inDims, int outDims, int kps) {
+    public static void convTranspose2dInputGrad(float[] dOut, int dOutOff, float[] w, int wOff, float[] actOut,
+                                                int actOutOff, float[] dIn, int dInOff, int total, int inDims,
+                                                int outDims, int kps, int act, float slope) {
         for (@Parallel int e = 0; e < total; e++) {
             int inC = inDims >> 20, inH = (inDims >> 10) & 1023, inW = inDims & 1023;
             int outC = outDims >> 20, outH = (outDims >> 10) & 1023, outW = outDims & 1023;
@@ -253,7 +257,7 @@ public final class TornadoKernels {
                     }
                 }
             }
-            dIn[dInOff + e] = acc;
+            dIn[dInOff + e] = acc * derivative(act, slope, actOut[actOutOff + e]);
         }
     }
 
