@@ -58,6 +58,7 @@ public final class JvmKernels implements Kernels, AutoCloseable {
     private int o0, o1, o2, o3, count, cols;
     private int perTask;                          // rows (runRows) or elements (activations) of one task: see runRows
     private float f0, f1, f2, f3, f4, f5, f6;
+    private boolean withNorm;                     // adam's chunks also write globalNorm's partials (normAndAdam)
     private final WorkerPool.Task adamTask = this::adamChunk;
     private final WorkerPool.Task normTask = this::normChunk;
     private final WorkerPool.Task channelSumTask = this::channelSum;
@@ -449,8 +450,11 @@ public final class JvmKernels implements Kernels, AutoCloseable {
     }
 
     private void normChunk(int index, int worker) {
-        float[] x = x0, lanes = laneScratch[worker];
-        int start = o0 + index * CHUNK, end = o0 + Math.min(count, (index + 1) * CHUNK);
+        partials[index] = sumOfSquares(x0, o0 + index * CHUNK, o0 + Math.min(count, (index + 1) * CHUNK), laneScratch[worker]);
+    }
+
+    /** Σ x[i]² over [start, end), in a fixed order: a chunk's partial of globalNorm (and of normAndAdam). */
+    private static double sumOfSquares(float[] x, int start, int end, float[] lanes) {
         int i = start;
         double sum = 0;
         // Four float accumulators, flushed to double every 16 products per lane in a fixed lane order.
@@ -469,7 +473,7 @@ public final class JvmKernels implements Kernels, AutoCloseable {
             for (int l = 0; l < L; l++) sum += lanes[l];
         }
         for (; i < end; i++) sum += (double) x[i] * x[i];
-        partials[index] = sum;
+        return sum;
     }
 
     @Override
@@ -508,12 +512,34 @@ public final class JvmKernels implements Kernels, AutoCloseable {
         }
     }
 
+    /**
+     * globalNorm and adam in one pass over g: each chunk's sum of squares (globalNorm's chunks, so its
+     * bits) is taken just before Adam updates from the same chunk, which is then still in cache.
+     */
+    @Override
+    public void normAndAdam(float[] normOut, int normIdx, float[] p, int pOff, float[] g, int gOff, float[] m, int mOff,
+                            float[] v, int vOff, int n, float lr, float beta1, float beta2, float eps, float weightDecay,
+                            float bc1, float bc2) {
+        int chunks = chunks(n);
+        if (partials.length < chunks) partials = new double[chunks];
+        withNorm = true;
+        try {
+            adam(p, pOff, g, gOff, m, mOff, v, vOff, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2);
+        } finally {
+            withNorm = false;
+        }
+        double sum = 0;
+        for (int c = 0; c < chunks; c++) sum += partials[c];
+        normOut[normIdx] = (float) Math.sqrt(sum);
+    }
+
     /** Adam in float: agrees with the double reference to a few ulp of each of p, m and v. */
     private void adamChunk(int index, int worker) {
         float[] p = x0, g = x1, m = x2, v = x3;
         float lr = f0, b1 = f1, b2 = f2, eps = f3, decay = f4, invBc1 = f5, invBc2 = f6;
         float oneMinusB1 = 1f - b1, oneMinusB2 = 1f - b2, step = lr * invBc1;
         int start = index * CHUNK, end = Math.min(count, (index + 1) * CHUNK);
+        if (withNorm) partials[index] = sumOfSquares(g, o1 + start, o1 + end, laneScratch[worker]);
         int vecEnd = start + F.loopBound(end - start), i = start;
         for (; i < vecEnd; i += L) {
             FloatVector gi = FloatVector.fromArray(F, g, o1 + i);

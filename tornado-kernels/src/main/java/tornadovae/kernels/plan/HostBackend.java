@@ -71,6 +71,11 @@ public final class HostBackend implements Backend {
             case Op.GlobalNorm o -> k.globalNorm(a(o.out()), o.out().offset(), a(o.x()), o.x().offset(), o.x().length());
             case Op.ClipByNorm o -> k.clipByNorm(a(o.x()), o.x().offset(), o.x().length(),
                     a(o.norm())[o.norm().offset()], o.maxNorm());
+            case Op.Adam o when o.normOut() != null -> k.normAndAdam(a(o.normOut()), o.normOut().offset(),
+                    a(o.params()), o.params().offset(), a(o.grads()), o.grads().offset(),
+                    a(o.m()), o.m().offset(), a(o.v()), o.v().offset(), o.params().length(),
+                    sc[Scalars.LEARNING_RATE], o.beta1(), o.beta2(), o.eps(), o.weightDecay(),
+                    sc[Scalars.ADAM_BC1], sc[Scalars.ADAM_BC2]);
             case Op.Adam o -> k.adam(a(o.params()), o.params().offset(), a(o.grads()), o.grads().offset(),
                     a(o.m()), o.m().offset(), a(o.v()), o.v().offset(), o.params().length(),
                     sc[Scalars.LEARNING_RATE], o.beta1(), o.beta2(), o.eps(), o.weightDecay(),

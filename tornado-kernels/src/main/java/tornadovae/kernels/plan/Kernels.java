@@ -45,6 +45,14 @@ public interface Kernels {
     void adam(float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff, int n,
               float lr, float beta1, float beta2, float eps, float weightDecay, float bc1, float bc2);
 
+    /** globalNorm of g into normOut[normIdx], then adam: the norm read in Adam's own pass over g (see Op.Adam). */
+    default void normAndAdam(float[] normOut, int normIdx, float[] p, int pOff, float[] g, int gOff, float[] m, int mOff,
+                             float[] v, int vOff, int n, float lr, float beta1, float beta2, float eps, float weightDecay,
+                             float bc1, float bc2) {
+        globalNorm(normOut, normIdx, g, gOff, n);
+        adam(p, pOff, g, gOff, m, mOff, v, vOff, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2);
+    }
+
     // ---- convolutions (NCHW; col is scratch of colLen floats, see ConvGeometry.scratchFloats) ----
 
     void conv2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,

@@ -87,9 +87,20 @@ public sealed interface Op {
     /** x *= min(1, maxNorm / (norm[0] + 1e-6)) */
     record ClipByNorm(Slice x, Slice norm, float maxNorm) implements Op {}
 
-    /** Adam over whole arenas; lr and bias corrections come from SCALARS. */
-    record Adam(Slice params, Slice grads, Slice m, Slice v, float beta1, float beta2, float eps, float weightDecay) implements Op {
-        public Adam { check(grads, params.length(), "grads"); check(m, params.length(), "m"); check(v, params.length(), "v"); }
+    /**
+     * Adam over whole arenas; lr and bias corrections come from SCALARS. With normOut (not null) it
+     * first writes ||grads||₂ there, as {@link GlobalNorm} would, in the same pass over the gradients (see {@link Fusion}).
+     */
+    record Adam(Slice params, Slice grads, Slice m, Slice v, float beta1, float beta2, float eps, float weightDecay,
+                Slice normOut) implements Op {
+        public Adam {
+            check(grads, params.length(), "grads"); check(m, params.length(), "m"); check(v, params.length(), "v");
+            if (normOut != null) check(normOut, 1, "normOut");
+        }
+
+        public Adam(Slice params, Slice grads, Slice m, Slice v, float beta1, float beta2, float eps, float weightDecay) {
+            this(params, grads, m, v, beta1, beta2, eps, weightDecay, null);
+        }
     }
 
     /**

@@ -43,7 +43,8 @@ public final class PlanStats {
             case Op.ReconLossBackward o -> 4L * o.batch() * o.dim();
             case Op.GlobalNorm o -> 2L * o.x().length();
             case Op.ClipByNorm o -> o.x().length();
-            case Op.Adam o -> 14L * o.params().length();                  // moments, bias corrections, sqrt, divide, update, decay
+            case Op.Adam o -> 14L * o.params().length()                   // moments, bias corrections, sqrt, divide, update, decay
+                    + (o.normOut() != null ? 2L * o.grads().length() : 0); // and GlobalNorm's, when it folds that in
         };
     }
 

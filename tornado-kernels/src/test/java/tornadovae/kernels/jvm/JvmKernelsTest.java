@@ -9,6 +9,7 @@ import tornadovae.kernels.plan.ReferenceKernels;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static tornadovae.kernels.jvm.TestArrays.*;
 
 /** Every JvmKernels op against ReferenceKernels, with odd sizes and offsets into larger arrays. */
@@ -212,6 +213,28 @@ class JvmKernelsTest {
                 }
     }
 
+    /** Folding the gradient norm into Adam's pass (Fusion) keeps both ops' bits, split or not. */
+    @Test
+    void normAndAdamIsGlobalNormThenAdamBitForBit() {
+        Random r = new Random(13);
+        for (int n : new int[]{1, 17, 785, JvmKernels.CHUNK + 3, 650_001})
+            for (JvmKernels k : new JvmKernels[]{one, two}) {
+                int po = offset(r), go = offset(r), mo = offset(r), vo = offset(r);
+                float[] p = padded(r, po, n, -1, 1), g = padded(r, go, n, -0.05f, 0.05f);
+                float[] m = padded(r, mo, n, -0.01f, 0.01f), v = padded(r, vo, n, 0, 1e-4f);
+                float[] p2 = p.clone(), m2 = m.clone(), v2 = v.clone(), norm = {7f, 7f, 7f}, norm2 = norm.clone();
+                k.globalNorm(norm, 1, g, go, n);
+                k.adam(p, po, g, go, m, mo, v, vo, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.5f, 0.3f);
+                k.normAndAdam(norm2, 1, p2, po, g, go, m2, mo, v2, vo, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.5f, 0.3f);
+                String what = "n=" + n + " on " + k.threads() + " threads: ";
+                assertBitsEqual(what + "norm", norm, norm2);
+                assertBitsEqual(what + "p", p, p2);
+                assertBitsEqual(what + "m", m, m2);
+                assertBitsEqual(what + "v", v, v2);
+                assertTrue(norm2[1] > 0, what + "a norm was written");
+            }
+    }
+
     @Test
     void splitOpsGiveTheSameBitsOnOneAndTwoThreads() {
         Random r = new Random(9);
@@ -273,6 +296,7 @@ class JvmKernelsTest {
         ops.put("globalNorm", () -> two.globalNorm(norm, 0, g, 0, n));
         ops.put("clipByNorm", () -> two.clipByNorm(g, 0, n, 2f, 1f));
         ops.put("adam", () -> two.adam(p, 0, g, 0, m, 0, v, 0, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.5f, 0.5f));
+        ops.put("normAndAdam", () -> two.normAndAdam(norm, 0, p, 0, g, 0, m, 0, v, 0, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.5f, 0.5f));
         // mnist-conv's second layer and its mirror at batch 8 (the weight gradient splits by taps there)
         putConvOps(ops, "", tornadovae.kernels.plan.ConvGeometry.conv2d(8, 32, 14, 14, 64, 3, 2, 1),
                 tornadovae.kernels.plan.ConvGeometry.convTranspose2d(8, 64, 7, 7, 32, 3, 2, 1, 1), r);
@@ -310,6 +334,16 @@ class JvmKernelsTest {
         ops.put(prefix + "convTranspose2d", () -> two.convTranspose2d(wide, 0, narrow, 0, w, 0, bias, 0, colT, 0, colT.length, t));
         ops.put(prefix + "convTranspose2dInputGrad", () -> two.convTranspose2dInputGrad(narrow, 0, wide, 0, w, 0, colT, 0, colT.length, t));
         ops.put(prefix + "convTranspose2dWeightGrad", () -> two.convTranspose2dWeightGrad(dw, 0, wide, 0, narrow, 0, colT, 0, colT.length, t));
+        // with fused activations (Epilogue): the forward activates, the input gradient multiplies by f'
+        float[] wideAct = padded(r, 0, c.inSize(), -1, 1), narrowAct = padded(r, 0, c.outSize(), -1, 1);
+        ops.put(prefix + "conv2d+ReLU", () -> two.conv2d(narrow, 0, wide, 0, w, 0, bias, 0, colC, 0, colC.length, c,
+                ActivationKind.RELU, 0f));
+        ops.put(prefix + "conv2dInputGrad·ReLU'", () -> two.conv2dInputGrad(wide, 0, narrow, 0, w, 0, colC, 0, colC.length, c,
+                ActivationKind.RELU, 0f, wideAct, 0));
+        ops.put(prefix + "convTranspose2d+ReLU", () -> two.convTranspose2d(wide, 0, narrow, 0, w, 0, bias, 0, colT, 0, colT.length, t,
+                ActivationKind.RELU, 0f));
+        ops.put(prefix + "convTranspose2dInputGrad·ReLU'", () -> two.convTranspose2dInputGrad(narrow, 0, wide, 0, w, 0, colT, 0,
+                colT.length, t, ActivationKind.RELU, 0f, narrowAct, 0));
     }
 
     @Test

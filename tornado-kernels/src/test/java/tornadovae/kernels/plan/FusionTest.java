@@ -86,6 +86,55 @@ class FusionTest {
         assertEquals(new Op.Conv2d(Y, X, W, B, COL1, G, Epilogue.activation(ActivationKind.TANH, 0f)), fused.get(0));
     }
 
+    static final Slice P = new Slice(Buf.PARAMS, 0, 40), GR = new Slice(Buf.GRADS, 0, 40);
+    static final Slice M = new Slice(Buf.ADAM_M, 0, 40), V = new Slice(Buf.ADAM_V, 0, 40), NORM = new Slice(Buf.OUT, 0, 1);
+
+    static Op adam() { return new Op.Adam(P, GR, M, V, 0.9f, 0.999f, 1e-8f, 0f); }
+
+    @Test
+    void theGradientNormFoldsIntoTheAdamStepAfterItButNotPastAClip() {
+        List<Op> fused = Fusion.fuse(List.of(new Op.GlobalNorm(NORM, GR), adam()));
+        assertEquals(List.of(new Op.Adam(P, GR, M, V, 0.9f, 0.999f, 1e-8f, 0f, NORM)), fused);
+        List<Op> clipped = List.of(new Op.GlobalNorm(NORM, GR), new Op.ClipByNorm(GR, NORM, 1f), adam());
+        assertEquals(clipped, Fusion.fuse(clipped), "clipping needs the norm before Adam");
+        List<Op> otherGrads = List.of(new Op.GlobalNorm(NORM, new Slice(Buf.GRADS, 40, 40)), adam());
+        assertEquals(otherGrads, Fusion.fuse(otherGrads));
+    }
+
+    @Test
+    void theFoldedNormKeepsTheBits() {
+        List<Op> ops = List.of(new Op.GlobalNorm(NORM, GR), adam());
+        for (boolean jvm : new boolean[]{false, true}) {
+            Workspace a = workspace(), b = workspace();
+            runOn(a, ops, jvm);
+            runOn(b, Fusion.fuse(ops), jvm);
+            for (Buf buf : List.of(Buf.OUT, Buf.PARAMS, Buf.ADAM_M, Buf.ADAM_V))
+                for (int i = 0; i < a.array(buf).length; i++)
+                    assertEquals(Float.floatToRawIntBits(a.array(buf)[i]), Float.floatToRawIntBits(b.array(buf)[i]),
+                            buf + "[" + i + "]" + (jvm ? " on the JVM" : " on the reference"));
+            assertTrue(b.out()[0] > 0f, "the norm was written");
+        }
+    }
+
+    private static Workspace workspace() {
+        Workspace ws = new Workspace(40, 1, 1, 1, 1);
+        Random r = new Random(4);
+        for (Buf b : List.of(Buf.PARAMS, Buf.GRADS, Buf.ADAM_M, Buf.ADAM_V))
+            for (int i = 0; i < 40; i++) ws.array(b)[i] = b == Buf.ADAM_V ? r.nextFloat() * 1e-3f : r.nextFloat() - 0.5f;
+        ws.scalars()[Scalars.LEARNING_RATE] = 1e-3f;
+        ws.scalars()[Scalars.ADAM_BC1] = 0.1f;
+        ws.scalars()[Scalars.ADAM_BC2] = 0.01f;
+        return ws;
+    }
+
+    private static void runOn(Workspace ws, List<Op> ops, boolean jvm) {
+        StepPlan plan = new StepPlan("p", 1, ops, new Slice(Buf.OUT, 0, 1));
+        try (Backend b = jvm ? new HostBackend("jvm", new JvmKernels(2)) : HostBackend.reference()) {
+            b.prepare(ws, List.of(plan));
+            b.run(plan);
+        }
+    }
+
     @Test
     void epiloguesAreCheckedAgainstTheirOp() {
         assertThrows(IllegalArgumentException.class, () -> new Op.Conv2d(Y, X, W, B, COL1, G,

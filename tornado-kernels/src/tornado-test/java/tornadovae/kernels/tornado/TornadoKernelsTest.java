@@ -138,4 +138,18 @@ class TornadoKernelsTest {
         assertMatchesReference("adam", w, List.of(new Op.Adam(new Slice(Buf.PARAMS, 17, n), new Slice(Buf.GRADS, 17, n),
                 new Slice(Buf.ADAM_M, 17, n), new Slice(Buf.ADAM_V, 17, n), 0.9f, 0.999f, 1e-8f, weightDecay)), 2, TOL);
     }
+
+    /** Adam with the gradient norm folded in (Fusion): the norm's two tasks, then the update. */
+    @Test
+    void adamWithItsGradientNorm() {
+        Workspace w = ws(9);
+        float[] sc = w.scalars();
+        sc[Scalars.LEARNING_RATE] = 1e-2f;
+        sc[Scalars.ADAM_BC1] = 0.1f;
+        sc[Scalars.ADAM_BC2] = 0.01f;
+        int n = SIZE - 5;
+        assertMatchesReference("adam+norm", w, List.of(new Op.Adam(new Slice(Buf.PARAMS, 5, n), new Slice(Buf.GRADS, 5, n),
+                new Slice(Buf.ADAM_M, 5, n), new Slice(Buf.ADAM_V, 5, n), 0.9f, 0.999f, 1e-8f, 0f, new Slice(Buf.OUT, 3, 1))),
+                2, TOL);
+    }
 }

@@ -393,8 +393,15 @@ public final class TornadoBackend implements Backend {
             case Op.ConvTranspose2dWeightGrad o -> 12;
             default -> 10;
         };
-        int tasks = op instanceof Op.GlobalNorm ? 2 : 1;
-        return tasks * 33 + args * 5 + tasks * 20;
+        int tasks = tasksOf(op);
+        return tasks * 33 + args * 5 + tasks * 20 + (tasks == 3 ? 11 * 5 : 0);   // a fused norm's arguments too
+    }
+
+    /** Tasks an op adds (see addTasks). */
+    private static int tasksOf(Op op) {
+        if (op instanceof Op.GlobalNorm) return 2;
+        if (op instanceof Op.Adam a && a.normOut() != null) return 3;
+        return 1;
     }
 
     private static List<List<Integer>> split(StepPlan plan, int budget, int maxTasks) {
@@ -404,7 +411,7 @@ public final class TornadoBackend implements Backend {
         for (int i = 0; i < plan.ops().size(); i++) {
             Op op = plan.ops().get(i);
             int cost = taskBytes(op);
-            int n = op instanceof Op.GlobalNorm ? 2 : 1;
+            int n = tasksOf(op);
             if (!cur.isEmpty() && (used + cost > budget || tasks + n > maxTasks)) {
                 parts.add(cur);
                 cur = new ArrayList<>();
@@ -465,6 +472,13 @@ public final class TornadoBackend implements Backend {
             }
             case Op.ClipByNorm o -> tg.task(id, TornadoKernels::clipByNorm, arr(o.norm()), o.norm().offset(), arr(o.x()),
                     o.x().offset(), o.x().length(), o.maxNorm());
+            case Op.Adam o when o.normOut() != null -> {
+                // on a device the norm stays two tasks of its own (a reduction), then the update
+                addTasks(tg, graph, prefix, new Op.GlobalNorm(o.normOut(), o.grads()), grids);
+                addTasks(tg, graph, prefix, new Op.Adam(o.params(), o.grads(), o.m(), o.v(), o.beta1(), o.beta2(),
+                        o.eps(), o.weightDecay()), grids);
+                return 3;
+            }
             case Op.Adam o -> tg.task(id, TornadoKernels::adam, arr(o.grads()), o.grads().offset(), ws.scalars(),
                     arr(o.params()), o.params().offset(), arr(o.m()), o.m().offset(), arr(o.v()), o.v().offset(),
                     o.params().length(), o.beta1(), o.beta2(), o.eps(), o.weightDecay());
