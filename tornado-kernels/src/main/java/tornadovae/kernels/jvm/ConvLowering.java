@@ -228,11 +228,6 @@ final class ConvLowering {
     }
 
     /**
-     * im2col(X) as the SGEMM's packed B, laid out as Sgemm.packB lays out an array: col itself (element
-     * (k = tap r, n = group pixel j) is pad[taps[r] + base[j]]) when tap0 < 0, else colᵀ over the taps
-     * from tap0 (element (k = pixel j, n = tap tap0 + t)). The same values as packing col, so the same bits.
-     */
-    /**
      * The gathers' vectors: 8 lanes, so AVX2 has them too. On the development machine (AVX-512) they
      * took mnist-conv's forward and its mirror from ~2.7 to ~2.25 ms (scalar loads, one element
      * at a time, before), the weight gradients ~3-8% and the whole training step ~4% (in-process A/B).
@@ -240,6 +235,11 @@ final class ConvLowering {
      */
     private static final VectorSpecies<Float> GATHER = FloatVector.SPECIES_256;
 
+    /**
+     * im2col(X) as the SGEMM's packed B, laid out as Sgemm.packB lays out an array: col itself (element
+     * (k = tap r, n = group pixel j) is pad[taps[r] + base[j]]) when tap0 < 0, else colᵀ over the taps
+     * from tap0 (element (k = pixel j, n = tap tap0 + t)). The same values as packing col, so the same bits.
+     */
     private static final class WindowPanels implements Sgemm.Panels {
         float[] pad = NO_ARRAY;
         int[] base = new int[0], taps = new int[0];

@@ -154,7 +154,6 @@ public final class JvmKernels implements Kernels, AutoCloseable {
                 } finally {
                     x0 = x1 = NO_ARRAY;
                 }
-                return;
             }
         }
     }
@@ -562,22 +561,12 @@ public final class JvmKernels implements Kernels, AutoCloseable {
 
     // ---- convolutions: im2col + SGEMM (ConvLowering) ----
 
+    // The plain ops are the fused ones with no epilogue (IDENTITY: ConvLowering.finish leaves the values alone).
+
     @Override
     public void conv2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,
                        float[] col, int colOff, int colLen, ConvGeometry g) {
-        conv.yFromX(out, outOff, in, inOff, w, wOff, bias, biasOff, col, colOff, colLen, g, false);
-    }
-
-    @Override
-    public void conv2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
-                                float[] col, int colOff, int colLen, ConvGeometry g) {
-        conv.xFromY(dIn, dInOff, dOut, dOutOff, w, wOff, null, 0, col, colOff, colLen, g, false);
-    }
-
-    @Override
-    public void conv2dWeightGrad(float[] dW, int dWOff, float[] dOut, int dOutOff, float[] in, int inOff,
-                                 float[] col, int colOff, int colLen, ConvGeometry g) {
-        conv.weightGrad(dW, dWOff, dOut, dOutOff, in, inOff, col, colOff, colLen, g, false);
+        conv2d(out, outOff, in, inOff, w, wOff, bias, biasOff, col, colOff, colLen, g, ActivationKind.IDENTITY, 0f);
     }
 
     @Override
@@ -589,10 +578,28 @@ public final class JvmKernels implements Kernels, AutoCloseable {
 
     @Override
     public void conv2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
+                                float[] col, int colOff, int colLen, ConvGeometry g) {
+        conv2dInputGrad(dIn, dInOff, dOut, dOutOff, w, wOff, col, colOff, colLen, g, ActivationKind.IDENTITY, 0f, NO_ARRAY, 0);
+    }
+
+    @Override
+    public void conv2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
                                 float[] col, int colOff, int colLen, ConvGeometry g,
                                 ActivationKind act, float slope, float[] actOut, int actOutOff) {
         conv.epilogue(act, slope, actOut, actOutOff, dInOff);
         conv.xFromY(dIn, dInOff, dOut, dOutOff, w, wOff, null, 0, col, colOff, colLen, g, false);
+    }
+
+    @Override
+    public void conv2dWeightGrad(float[] dW, int dWOff, float[] dOut, int dOutOff, float[] in, int inOff,
+                                 float[] col, int colOff, int colLen, ConvGeometry g) {
+        conv.weightGrad(dW, dWOff, dOut, dOutOff, in, inOff, col, colOff, colLen, g, false);
+    }
+
+    @Override
+    public void convTranspose2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,
+                                float[] col, int colOff, int colLen, ConvGeometry g) {
+        convTranspose2d(out, outOff, in, inOff, w, wOff, bias, biasOff, col, colOff, colLen, g, ActivationKind.IDENTITY, 0f);
     }
 
     @Override
@@ -604,21 +611,16 @@ public final class JvmKernels implements Kernels, AutoCloseable {
 
     @Override
     public void convTranspose2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
-                                         float[] col, int colOff, int colLen, ConvGeometry g,
-                                         ActivationKind act, float slope, float[] actOut, int actOutOff) {
-        conv.epilogue(act, slope, actOut, actOutOff, dInOff);
-        conv.yFromX(dIn, dInOff, dOut, dOutOff, w, wOff, null, 0, col, colOff, colLen, g, true);
-    }
-
-    @Override
-    public void convTranspose2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,
-                                float[] col, int colOff, int colLen, ConvGeometry g) {
-        conv.xFromY(out, outOff, in, inOff, w, wOff, bias, biasOff, col, colOff, colLen, g, true);
+                                         float[] col, int colOff, int colLen, ConvGeometry g) {
+        convTranspose2dInputGrad(dIn, dInOff, dOut, dOutOff, w, wOff, col, colOff, colLen, g,
+                ActivationKind.IDENTITY, 0f, NO_ARRAY, 0);
     }
 
     @Override
     public void convTranspose2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
-                                         float[] col, int colOff, int colLen, ConvGeometry g) {
+                                         float[] col, int colOff, int colLen, ConvGeometry g,
+                                         ActivationKind act, float slope, float[] actOut, int actOutOff) {
+        conv.epilogue(act, slope, actOut, actOutOff, dInOff);
         conv.yFromX(dIn, dInOff, dOut, dOutOff, w, wOff, null, 0, col, colOff, colLen, g, true);
     }
 

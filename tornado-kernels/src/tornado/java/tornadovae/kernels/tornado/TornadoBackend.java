@@ -474,10 +474,9 @@ public final class TornadoBackend implements Backend {
                     o.x().offset(), o.x().length(), o.maxNorm());
             case Op.Adam o when o.normOut() != null -> {
                 // on a device the norm stays two tasks of its own (a reduction), then the update
-                addTasks(tg, graph, prefix, new Op.GlobalNorm(o.normOut(), o.grads()), grids);
-                addTasks(tg, graph, prefix, new Op.Adam(o.params(), o.grads(), o.m(), o.v(), o.beta1(), o.beta2(),
-                        o.eps(), o.weightDecay()), grids);
-                return 3;
+                return addTasks(tg, graph, prefix, new Op.GlobalNorm(o.normOut(), o.grads()), grids)
+                        + addTasks(tg, graph, prefix, new Op.Adam(o.params(), o.grads(), o.m(), o.v(), o.beta1(),
+                        o.beta2(), o.eps(), o.weightDecay()), grids);
             }
             case Op.Adam o -> tg.task(id, TornadoKernels::adam, arr(o.grads()), o.grads().offset(), ws.scalars(),
                     arr(o.params()), o.params().offset(), arr(o.m()), o.m().offset(), arr(o.v()), o.v().offset(),
