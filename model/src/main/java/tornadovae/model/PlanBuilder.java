@@ -3,7 +3,6 @@ package tornadovae.model;
 import java.util.ArrayList;
 import java.util.List;
 import tornadovae.kernels.plan.Buf;
-import tornadovae.kernels.plan.Fusion;
 import tornadovae.kernels.plan.Op;
 import tornadovae.kernels.plan.Slice;
 import tornadovae.kernels.plan.StepPlan;
@@ -23,8 +22,8 @@ public final class PlanBuilder {
 
     public int actsUsed() { return actsTop; }
 
-    /** The plan, with each activation folded into the convolution that writes its input where it can be ({@link Fusion}). */
+    /** The plan as built: a backend applies the {@link tornadovae.kernels.plan.Fusion} rules it opts into when it prepares it. */
     public StepPlan build(String name, int batch, Slice readBack) {
-        return new StepPlan(name, batch, Fusion.fuse(ops), readBack);
+        return new StepPlan(name, batch, List.copyOf(ops), readBack);
     }
 }

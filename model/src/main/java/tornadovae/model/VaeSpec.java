@@ -27,9 +27,8 @@ public record VaeSpec(String model, Shape input, int[] hidden, int latent, Activ
             throw new IllegalArgumentException("model " + model + " needs C×H×W images, got input " + input);
         if (hidden.length == 0 && conv == null) throw new IllegalArgumentException("an MLP VAE needs at least one hidden layer");
         for (int h : hidden) if (h < 1) throw new IllegalArgumentException("hidden layer sizes must be at least 1, got " + h);
-        if (activation != ActivationKind.RELU && activation != ActivationKind.LEAKY_RELU
-                && activation != ActivationKind.TANH && activation != ActivationKind.SIGMOID)
-            throw new IllegalArgumentException("activation " + activation + " is not supported for hidden layers");
+        if (!activation.forHiddenLayers())
+            throw new IllegalArgumentException("activation " + activation.cliName() + " is not supported for hidden layers");
         hidden = hidden.clone();
     }
 

@@ -2,7 +2,9 @@ package tornadovae.model;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.util.EnumSet;
 import java.util.List;
+import tornadovae.kernels.plan.Fusion;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import tornadovae.kernels.ActivationKind;
@@ -36,9 +38,10 @@ class ConvVaeTest {
         return ws;
     }
 
-    @Test
-    void wholeModelGradientsMatchFiniteDifferences() {
-        Vae vae = small(ActivationKind.TANH).build();
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = ActivationKind.class, names = {"TANH"})
+    void wholeModelGradientsMatchFiniteDifferences(ActivationKind act) {
+        Vae vae = small(act).build();
         int batch = 3;
         Workspace ws = workspace(vae, batch, 1);
         StepPlan train = vae.trainPlan(batch, Optimizer.adam()), eval = vae.evalPlan(batch);
@@ -55,7 +58,7 @@ class ConvVaeTest {
             double lm = VaeGradientTest.loss(be, eval, vae, ws, batch, 0.7f);
             p[i] = orig;
             double fd = (lp - lm) / (2 * h);
-            assertEquals(fd, grads[i], 2e-2 * Math.max(1, Math.abs(fd)), "gradient of parameter " + i + " of " + p.length);
+            assertEquals(fd, grads[i], 2e-2 * Math.max(1, Math.abs(fd)), act + ": gradient of parameter " + i + " of " + p.length);
             if (Math.abs(grads[i]) > 1e-3) nonZero++;
             checked++;
         }
@@ -74,25 +77,24 @@ class ConvVaeTest {
         assertArrayEquals(new int[]{32, 1, 3, 3}, vae.layout().get("encoder.conv.0.weight").shape());
     }
 
-    /** Every ReLU of mnist-conv that follows a convolution is folded into it, forward and backward (Fusion). */
+    /** Every ReLU of mnist-conv that follows a convolution is folded into it, forward and backward, by the epilogue rule. */
     @Test
     void mnistConvFoldsItsActivationsIntoTheConvolutions() {
         Vae vae = VaeSpec.preset("mnist-conv", 0, ActivationKind.RELU, Loss.BCE).build();
-        List<Op> ops = vae.trainPlan(8, Optimizer.adam()).ops();
+        List<Op> built = vae.trainPlan(8, Optimizer.adam()).ops();
+        assertTrue(built.stream().noneMatch(o -> o instanceof Op.Conv c && !c.epilogue().isNone()), "plans are built unfused");
+        List<Op> ops = Fusion.fuse(built, EnumSet.of(Fusion.Rule.ACTIVATION_EPILOGUES));
         int activations = 0, derivatives = 0;
         for (int i = 0; i < ops.size(); i++) {
             Epilogue e = switch (ops.get(i)) {
-                case Op.Conv2d o -> o.epilogue();
-                case Op.ConvTranspose2d o -> o.epilogue();
-                case Op.Conv2dInputGrad o -> o.epilogue();
-                case Op.ConvTranspose2dInputGrad o -> o.epilogue();
+                case Op.Conv o -> o.epilogue();
+                case Op.ConvInputGrad o -> o.epilogue();
                 default -> Epilogue.NONE;
             };
             if (e.isDerivative()) derivatives++;
             else if (!e.isNone()) activations++;
             if (!e.isNone()) assertEquals(ActivationKind.RELU, e.kind());
-            boolean conv = ops.get(i) instanceof Op.Conv2d || ops.get(i) instanceof Op.ConvTranspose2d
-                    || ops.get(i) instanceof Op.Conv2dInputGrad || ops.get(i) instanceof Op.ConvTranspose2dInputGrad;
+            boolean conv = ops.get(i) instanceof Op.Conv || ops.get(i) instanceof Op.ConvInputGrad;
             if (conv && i + 1 < ops.size())
                 assertFalse(ops.get(i + 1) instanceof Op.ActForward || ops.get(i + 1) instanceof Op.ActBackward,
                         "left unfused after " + ops.get(i));

@@ -1,22 +1,83 @@
 package tornadovae.kernels;
 
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
 /**
- * Element-wise activations. Every backward is written in terms of the forward OUTPUT, so a
- * forward may run in place and the backward never needs the pre-activation.
- * LEAKY_RELU uses a positive slope, so sign(out) == sign(in).
+ * Element-wise activations, each with its reference arithmetic (the spec every backend is checked
+ * against). A backward needs f' at every element; {@link #derivativeFrom()} says which tensor it is
+ * computed from: the forward OUTPUT where f' is a function of f (ReLU, sigmoid, tanh: then the
+ * forward may run in place and the pre-activation need not be kept), the INPUT otherwise (SiLU,
+ * GELU, whose f is not invertible). LEAKY_RELU uses a positive slope, so sign(out) == sign(in).
+ *
+ * <p>Adding an activation: a constant here, then its kernels in each backend's activation registry
+ * ({@code JvmActivations}, {@code TornadoActivations}); {@code ActivationRegistryTest} fails, naming
+ * the backend, until every backend has it.
  */
 public enum ActivationKind {
-    IDENTITY, RELU, LEAKY_RELU, SIGMOID, TANH;
+    IDENTITY("identity", "Identity", Source.OUTPUT) {
+        @Override public float apply(float slope, float x) { return x; }
+        @Override public float derivative(float slope, float y) { return 1f; }
+    },
+    RELU("relu", "ReLU", Source.OUTPUT) {
+        @Override public float apply(float slope, float x) { return x > 0f ? x : 0f; }
+        @Override public float derivative(float slope, float y) { return y > 0f ? 1f : 0f; }
+    },
+    LEAKY_RELU("leaky-relu", "LeakyReLU", Source.OUTPUT) {
+        @Override public float apply(float slope, float x) { return x > 0f ? x : slope * x; }
+        @Override public float derivative(float slope, float y) { return y > 0f ? 1f : slope; }
+        @Override public String layerName(float slope) { return "LeakyReLU(" + slope + ")"; }
+    },
+    SIGMOID("sigmoid", "Sigmoid", Source.OUTPUT) {
+        @Override public float apply(float slope, float x) { return (float) (1.0 / (1.0 + Math.exp(-x))); }
+        @Override public float derivative(float slope, float y) { return y * (1f - y); }
+    },
+    TANH("tanh", "Tanh", Source.OUTPUT) {
+        @Override public float apply(float slope, float x) { return (float) Math.tanh(x); }
+        @Override public float derivative(float slope, float y) { return 1f - y * y; }
+    };
+
+    /** The tensor a backward computes f' from. */
+    public enum Source { OUTPUT, INPUT }
+
+    private final String cliName;
+    private final String layerName;
+    private final Source source;
+
+    ActivationKind(String cliName, String layerName, Source source) {
+        this.cliName = cliName;
+        this.layerName = layerName;
+        this.source = source;
+    }
+
+    /** f(x), rounded once to float. */
+    public abstract float apply(float slope, float x);
+
+    /** f' at an element, from the output y or the input x as {@link #derivativeFrom()} says. */
+    public abstract float derivative(float slope, float v);
+
+    public Source derivativeFrom() { return source; }
+
+    /** The name on the command line and in checkpoint metadata. */
+    public String cliName() { return cliName; }
+
+    /** The name in the layer table, as PyTorch prints the module. */
+    public String layerName(float slope) { return layerName; }
+
+    /** Whether a hidden layer may use it (IDENTITY would make a layer pair one linear map). */
+    public boolean forHiddenLayers() { return this != IDENTITY; }
 
     public static ActivationKind parse(String s) {
-        return switch (s.toLowerCase(java.util.Locale.ROOT).replace("-", "").replace("_", "")) {
-            case "relu" -> RELU;
-            case "leakyrelu", "leaky" -> LEAKY_RELU;
-            case "sigmoid" -> SIGMOID;
-            case "tanh" -> TANH;
-            case "identity", "none", "linear" -> IDENTITY;
-            default -> throw new IllegalArgumentException(
-                    "unknown activation '" + s + "' (expected relu, leaky-relu, sigmoid, tanh)");
-        };
+        String key = s.toLowerCase(Locale.ROOT).replace("-", "").replace("_", "");
+        switch (key) {
+            case "leaky" -> { return LEAKY_RELU; }
+            case "none", "linear" -> { return IDENTITY; }
+            default -> {
+                for (ActivationKind k : values()) if (k.cliName.replace("-", "").equals(key)) return k;
+            }
+        }
+        throw new IllegalArgumentException("unknown activation '" + s + "' (expected " + Arrays.stream(values())
+                .filter(ActivationKind::forHiddenLayers).map(ActivationKind::cliName).collect(Collectors.joining(", ")) + ")");
     }
 }

@@ -222,7 +222,7 @@ public final class VaeModel implements AutoCloseable {
 
     private static Backend backend() {
         boolean vectorApi = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-        return vectorApi ? new HostBackend("jvm", new JvmKernels(1)) : HostBackend.reference();
+        return vectorApi ? JvmKernels.backend(1) : HostBackend.reference();
     }
 
     // ---- input checks -------------------------------------------------------------------------

@@ -17,7 +17,7 @@ public final class Backends {
 
     public static Backend create(String name, String device, int threads) {
         return switch (name) {
-            case "jvm" -> new HostBackend("jvm", new JvmKernels(threads));
+            case "jvm" -> JvmKernels.backend(threads);
             case "reference" -> HostBackend.reference();
             case "tornado" -> tornado(device);
             default -> throw new IllegalArgumentException("unknown backend '" + name + "' (expected jvm or tornado)");

@@ -23,15 +23,7 @@ public final class Activation implements Layer {
     public ActivationKind kind() { return kind; }
 
     @Override public String name() { return name; }
-    @Override public String type() {
-        return switch (kind) {
-            case RELU -> "ReLU";
-            case LEAKY_RELU -> "LeakyReLU(" + slope + ")";
-            case SIGMOID -> "Sigmoid";
-            case TANH -> "Tanh";
-            case IDENTITY -> "Identity";
-        };
-    }
+    @Override public String type() { return kind.layerName(slope); }
     @Override public Shape inputShape() { return shape; }
     @Override public Shape outputShape() { return shape; }
 
@@ -42,6 +34,8 @@ public final class Activation implements Layer {
 
     @Override
     public void backward(PlanBuilder pb, Slice dIn, Slice dOut, Slice out, Slice in, int batch) {
-        if (dIn != null) pb.add(new Op.ActBackward(kind, slope, dIn, out, dOut, batch * shape.size()));
+        // f' from the output where the kind allows it, so the forward's input is free to fold away (Fusion)
+        Slice src = kind.derivativeFrom() == ActivationKind.Source.OUTPUT ? out : in;
+        if (dIn != null) pb.add(new Op.ActBackward(kind, slope, dIn, src, dOut, batch * shape.size()));
     }
 }

@@ -1,8 +1,6 @@
 package tornadovae.model.layers;
 
 import tornadovae.kernels.plan.ConvGeometry;
-import tornadovae.kernels.plan.Op;
-import tornadovae.kernels.plan.Slice;
 import tornadovae.model.Shape;
 
 /**
@@ -27,19 +25,4 @@ public final class Conv2d extends ConvLayer {
     @Override int[] weightShape() { return new int[]{out.dim(0), in.dim(0), kernel, kernel}; }
     @Override int fanIn() { return in.dim(0) * kernel * kernel; }
     @Override boolean transposed() { return false; }
-
-    @Override
-    Op forwardOp(Slice y, Slice x, Slice weight, Slice bias, Slice col, ConvGeometry g) {
-        return new Op.Conv2d(y, x, weight, bias, col, g);
-    }
-
-    @Override
-    Op weightGradOp(Slice dWeight, Slice dy, Slice x, Slice col, ConvGeometry g) {
-        return new Op.Conv2dWeightGrad(dWeight, dy, x, col, g);
-    }
-
-    @Override
-    Op inputGradOp(Slice dx, Slice dy, Slice weight, Slice col, ConvGeometry g) {
-        return new Op.Conv2dInputGrad(dx, dy, weight, col, g);
-    }
 }

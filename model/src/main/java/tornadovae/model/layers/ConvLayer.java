@@ -46,12 +46,6 @@ abstract sealed class ConvLayer implements Layer permits Conv2d, ConvTranspose2d
     /** Whether the ops are the transposed convolution's (the scratch is sized per op kind). */
     abstract boolean transposed();
 
-    abstract Op forwardOp(Slice y, Slice x, Slice weight, Slice bias, Slice col, ConvGeometry g);
-
-    abstract Op weightGradOp(Slice dWeight, Slice dy, Slice x, Slice col, ConvGeometry g);
-
-    abstract Op inputGradOp(Slice dx, Slice dy, Slice weight, Slice col, ConvGeometry g);
-
     @Override public String name() { return name; }
     @Override public Shape inputShape() { return in; }
     @Override public Shape outputShape() { return out; }
@@ -74,7 +68,8 @@ abstract sealed class ConvLayer implements Layer permits Conv2d, ConvTranspose2d
     }
 
     public ConvGeometry geometry(int batch) {
-        return new ConvGeometry(batch, in.dim(0), in.dim(1), in.dim(2), out.dim(0), out.dim(1), out.dim(2), kernel, stride, pad);
+        return new ConvGeometry(batch, in.dim(0), in.dim(1), in.dim(2), out.dim(0), out.dim(1), out.dim(2), kernel, stride, pad,
+                transposed());
     }
 
     private Slice weight(Buf b) { return new Slice(b, weightOffset, weightSize()); }
@@ -83,15 +78,15 @@ abstract sealed class ConvLayer implements Layer permits Conv2d, ConvTranspose2d
     @Override
     public void forward(PlanBuilder pb, Slice y, Slice x, int batch) {
         ConvGeometry g = geometry(batch);
-        pb.add(forwardOp(y, x, weight(Buf.PARAMS), bias(Buf.PARAMS), pb.acts(g.scratchFloats(transposed())), g));
+        pb.add(new Op.Conv(y, x, weight(Buf.PARAMS), bias(Buf.PARAMS), pb.acts(g.scratchFloats(transposed())), g));
     }
 
     @Override
     public void backward(PlanBuilder pb, Slice dx, Slice dy, Slice y, Slice x, int batch) {
         ConvGeometry g = geometry(batch);
         Slice col = pb.acts(g.scratchFloats(transposed()));
-        pb.add(weightGradOp(weight(Buf.GRADS), dy, x, col, g));
+        pb.add(new Op.ConvWeightGrad(weight(Buf.GRADS), dy, x, col, g));
         pb.add(new Op.ChannelBiasGrad(bias(Buf.GRADS), dy, batch, out.dim(0), out.dim(1) * out.dim(2)));
-        if (dx != null) pb.add(inputGradOp(dx, dy, weight(Buf.PARAMS), col, g));
+        if (dx != null) pb.add(new Op.ConvInputGrad(dx, dy, weight(Buf.PARAMS), col, g));
     }
 }

@@ -1,8 +1,6 @@
 package tornadovae.model.layers;
 
 import tornadovae.kernels.plan.ConvGeometry;
-import tornadovae.kernels.plan.Op;
-import tornadovae.kernels.plan.Slice;
 import tornadovae.model.Shape;
 
 /**
@@ -40,19 +38,4 @@ public final class ConvTranspose2d extends ConvLayer {
     /** PyTorch's fan-in for ConvTranspose2d: weight.size(1)·k² = outC·k². */
     @Override int fanIn() { return out.dim(0) * kernel * kernel; }
     @Override boolean transposed() { return true; }
-
-    @Override
-    Op forwardOp(Slice y, Slice x, Slice weight, Slice bias, Slice col, ConvGeometry g) {
-        return new Op.ConvTranspose2d(y, x, weight, bias, col, g);
-    }
-
-    @Override
-    Op weightGradOp(Slice dWeight, Slice dy, Slice x, Slice col, ConvGeometry g) {
-        return new Op.ConvTranspose2dWeightGrad(dWeight, dy, x, col, g);
-    }
-
-    @Override
-    Op inputGradOp(Slice dx, Slice dy, Slice weight, Slice col, ConvGeometry g) {
-        return new Op.ConvTranspose2dInputGrad(dx, dy, weight, col, g);
-    }
 }

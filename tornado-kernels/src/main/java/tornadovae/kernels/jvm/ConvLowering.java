@@ -83,6 +83,7 @@ final class ConvLowering {
     private final WorkerPool.Task thinDotsTask = this::thinDots;
     // The epilogue of the next yFromX or xFromY (see epilogue()): f, or f' from actOut, on each stored element.
     private ActivationKind act = ActivationKind.IDENTITY;
+    private JvmActivations.Loops actLoops;
     private float actSlope;
     private float[] actOut = NO_ARRAY;       // NO_ARRAY: an activation; else a derivative's activation output
     private int actShift;                    // actOut index of output index i: i + actShift
@@ -148,6 +149,7 @@ final class ConvLowering {
      */
     void epilogue(ActivationKind kind, float slope, float[] actOut, int actOutOff, int outOff) {
         this.act = kind;
+        this.actLoops = JvmActivations.of(kind);
         this.actSlope = slope;
         this.actOut = actOut;
         this.actShift = actOutOff - outOff;
@@ -156,8 +158,8 @@ final class ConvLowering {
     /** The epilogue on out[off, off + n), just stored. f(x) = x and f' = 1 leave the values as they are. */
     private void finish(float[] out, int off, int n) {
         if (act == ActivationKind.IDENTITY) return;
-        if (actOut == NO_ARRAY) JvmKernels.activate(act, actSlope, out, off, out, off, n);
-        else JvmKernels.derivative(act, actSlope, out, off, actOut, off + actShift, out, off, n);
+        if (actOut == NO_ARRAY) actLoops.forward(actSlope, out, off, out, off, n);
+        else actLoops.backward(actSlope, out, off, actOut, off + actShift, out, off, n);
     }
 
     /** Y = conv(X, W) (+ bias per Y channel when bias != null). */

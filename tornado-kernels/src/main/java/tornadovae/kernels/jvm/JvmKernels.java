@@ -8,9 +8,10 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import tornadovae.kernels.ActivationKind;
 import tornadovae.kernels.plan.ConvGeometry;
+import tornadovae.kernels.plan.Fusion;
+import tornadovae.kernels.plan.HostBackend;
 import tornadovae.kernels.plan.Kernels;
 import tornadovae.kernels.ref.ConvRef;
-import tornadovae.kernels.ref.ActivationRef;
 import tornadovae.kernels.ref.VaeRef;
 
 import java.util.Arrays;
@@ -39,8 +40,6 @@ public final class JvmKernels implements Kernels, AutoCloseable {
     private static final FloatVector VL2 = FloatVector.broadcast(F, L2), VL3 = FloatVector.broadcast(F, L3),
             VL4 = FloatVector.broadcast(F, L4), VL5 = FloatVector.broadcast(F, L5), VL6 = FloatVector.broadcast(F, L6),
             VL7 = FloatVector.broadcast(F, L7), VL8 = FloatVector.broadcast(F, L8);
-    private static final FloatVector VT2 = FloatVector.broadcast(F, T2), VT3 = FloatVector.broadcast(F, T3),
-            VT4 = FloatVector.broadcast(F, T4);
 
     /** Element-wise work is split in chunks of this many elements (64 KB of floats). */
     static final int CHUNK = 16 * 1024;
@@ -66,8 +65,9 @@ public final class JvmKernels implements Kernels, AutoCloseable {
     private final WorkerPool.Task scaleTask = this::scaleChunk;
     private final WorkerPool.Task reconForwardTask = this::reconForwardRows;
     private final WorkerPool.Task reconBackwardTask = this::reconBackwardRows;
-    private final WorkerPool.Task sigmoidTask = (index, worker) -> activationChunk(index, true);
-    private final WorkerPool.Task tanhTask = (index, worker) -> activationChunk(index, false);
+    private JvmActivations.Loops activation;     // actForward's, while its chunks run
+    private float actSlope;
+    private final WorkerPool.Task activationTask = (index, worker) -> activationChunk(index);
 
     /** Kernels over {@code threads} threads, the caller included. */
     public JvmKernels(int threads) {
@@ -81,6 +81,9 @@ public final class JvmKernels implements Kernels, AutoCloseable {
     public JvmKernels() { this(Runtime.getRuntime().availableProcessors()); }
 
     public static JvmKernels create(int threads) { return new JvmKernels(threads); }
+
+    /** The JVM backend: these kernels over {@code threads} threads, with every {@link Fusion} rule (it has each fused kernel). */
+    public static HostBackend backend(int threads) { return new HostBackend("jvm", new JvmKernels(threads), Fusion.ALL); }
 
     public int threads() { return pool.threads(); }
 
@@ -133,153 +136,36 @@ public final class JvmKernels implements Kernels, AutoCloseable {
         }
     }
 
-    // ---- activations ----
+    // ---- activations (the loops are JvmActivations') ----
 
     @Override
     public void actForward(ActivationKind kind, float slope, float[] out, int outOff, float[] inp, int inpOff, int n) {
-        switch (kind) {
-            case IDENTITY, RELU, LEAKY_RELU -> activate(kind, slope, out, outOff, inp, inpOff, n);
-            case SIGMOID, TANH -> {
-                // Dozens of operations an element: worth splitting. Lanes and tails agree bit for bit, so any split gives the same result.
-                WorkerPool.Task task = kind == ActivationKind.SIGMOID ? sigmoidTask : tanhTask;
-                x0 = out; o0 = outOff; x1 = inp; o1 = inpOff; count = n;
-                try {
-                    if (n < PARALLEL_MIN) {
-                        perTask = n;
-                        task.run(0, 0);
-                    } else {
-                        perTask = CHUNK;
-                        pool.forEach(chunks(n), task);
-                    }
-                } finally {
-                    x0 = x1 = NO_ARRAY;
-                }
-            }
+        JvmActivations.Loops loops = JvmActivations.of(kind);
+        if (!loops.heavy() || n < PARALLEL_MIN) {
+            loops.forward(slope, out, outOff, inp, inpOff, n);
+            return;
+        }
+        // Dozens of operations an element: worth splitting. Lanes and tails agree bit for bit, so any split gives the same result.
+        activation = loops; actSlope = slope;
+        x0 = out; o0 = outOff; x1 = inp; o1 = inpOff; count = n;
+        try {
+            pool.forEach(chunks(n), activationTask);
+        } finally {
+            x0 = x1 = NO_ARRAY;
+            activation = null;
         }
     }
 
-    /** out = f(inp) on the calling thread: actForward's arithmetic, so the same bits (for epilogues, see Epilogue). */
-    static void activate(ActivationKind kind, float slope, float[] out, int outOff, float[] inp, int inpOff, int n) {
-        switch (kind) {
-            case IDENTITY -> {
-                if (out != inp || outOff != inpOff) System.arraycopy(inp, inpOff, out, outOff, n);
-            }
-            case RELU, LEAKY_RELU -> rectify(kind, slope, out, outOff, inp, inpOff, n);
-            case SIGMOID -> sigmoidForward(out, outOff, inp, inpOff, n);
-            case TANH -> tanhForward(out, outOff, inp, inpOff, n);
-        }
+    private void activationChunk(int index) {
+        int start = index * CHUNK, n = Math.min(CHUNK, count - start);
+        activation.forward(actSlope, x0, o0 + start, x1, o1 + start, n);
     }
 
-    /** ReLU or leaky ReLU: one compare and blend a lane, memory-bound, so never worth waking the pool. */
-    private static void rectify(ActivationKind kind, float slope, float[] out, int outOff, float[] inp, int inpOff, int n) {
-        int vecEnd = F.loopBound(n), i = 0;
-        if (kind == ActivationKind.RELU) {
-            for (; i < vecEnd; i += L) {
-                FloatVector x = FloatVector.fromArray(F, inp, inpOff + i);
-                FloatVector.zero(F).blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(out, outOff + i);
-            }
-        } else {
-            for (; i < vecEnd; i += L) {
-                FloatVector x = FloatVector.fromArray(F, inp, inpOff + i);
-                x.mul(slope).blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(out, outOff + i);
-            }
-        }
-        for (; i < n; i++) {
-            float x = inp[inpOff + i];
-            out[outOff + i] = x > 0f ? x : kind == ActivationKind.RELU ? 0f : x * slope;
-        }
-    }
-
-    /** Chunk `index` of perTask elements (CHUNK, or all of them when the op runs unsplit: the caller chose, see runRows). */
-    private void activationChunk(int index, boolean sigmoid) {
-        int start = index * perTask, n = Math.min(perTask, count - start);
-        if (sigmoid) sigmoidForward(x0, o0 + start, x1, o1 + start, n);
-        else tanhForward(x0, o0 + start, x1, o1 + start, n);
-    }
-
-    /** VectorMath.sigmoid written out; the tail through the scalar twin. */
-    private static void sigmoidForward(float[] out, int outOff, float[] inp, int inpOff, int count) {
-        int end = F.loopBound(count);
-        for (int i = 0; i < end; i += L) {
-            FloatVector x = FloatVector.fromArray(F, inp, inpOff + i);
-            // e = exp(-|x|): VectorMath.expNonPositive
-            FloatVector xn = x.abs().neg(), xc = xn.max(EXP_MIN);
-            FloatVector n = xc.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
-            FloatVector r = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-            FloatVector q = r.fma(E0, E1).fma(r, VE2).fma(r, VE3).fma(r, VE4).fma(r, VE5);
-            q = q.fma(r.mul(r), r).add(1f);
-            FloatVector scale = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector e = q.mul(scale).blend(0f, xn.compare(VectorOperators.LT, EXP_MIN));
-            FloatVector inv = FloatVector.broadcast(F, 1f).div(e.add(1f));
-            inv.mul(e).blend(inv, x.compare(VectorOperators.GE, 0f)).intoArray(out, outOff + i);
-        }
-        for (int i = end; i < count; i++) out[outOff + i] = VectorMath.sigmoid(inp[inpOff + i]);
-    }
-
-    /** VectorMath.tanh written out; the tail through the scalar twin. */
-    private static void tanhForward(float[] out, int outOff, float[] inp, int inpOff, int count) {
-        int end = F.loopBound(count);
-        for (int i = 0; i < end; i += L) {
-            FloatVector x = FloatVector.fromArray(F, inp, inpOff + i);
-            FloatVector ax = x.abs();
-            // e = exp(-2|x|): VectorMath.expNonPositive
-            FloatVector xn = ax.mul(-2f), xc = xn.max(EXP_MIN);
-            FloatVector n = xc.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
-            FloatVector r = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-            FloatVector q = r.fma(E0, E1).fma(r, VE2).fma(r, VE3).fma(r, VE4).fma(r, VE5);
-            q = q.fma(r.mul(r), r).add(1f);
-            FloatVector scale = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector e = q.mul(scale).blend(0f, xn.compare(VectorOperators.LT, EXP_MIN));
-            FloatVector big = FloatVector.broadcast(F, 1f).sub(e).div(e.add(1f));
-            big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0f));
-            FloatVector z = x.mul(x);
-            FloatVector small = z.fma(T0, T1).fma(z, VT2).fma(z, VT3).fma(z, VT4).mul(z).fma(x, x);
-            big.blend(small, ax.compare(VectorOperators.LT, TANH_SMALL)).blend(x, x.compare(VectorOperators.EQ, 0f))
-                    .intoArray(out, outOff + i);
-        }
-        for (int i = end; i < count; i++) out[outOff + i] = VectorMath.tanh(inp[inpOff + i]);
-    }
-
-    /** dinp = dout · f'(y) with f' from the output y, in the reference's float arithmetic (same bits). */
+    /** dinp = dout · f'(src) on the calling thread (a multiply a lane is memory-bound); dinp may be dout. */
     @Override
-    public void actBackward(ActivationKind kind, float slope, float[] dinp, int dinpOff, float[] out, int outOff,
+    public void actBackward(ActivationKind kind, float slope, float[] dinp, int dinpOff, float[] src, int srcOff,
                             float[] dout, int doutOff, int n) {
-        derivative(kind, slope, dinp, dinpOff, out, outOff, dout, doutOff, n);
-    }
-
-    /** actBackward on the calling thread (it never splits: a multiply a lane is memory-bound); dinp may be dout. */
-    static void derivative(ActivationKind kind, float slope, float[] dinp, int dinpOff, float[] out, int outOff,
-                           float[] dout, int doutOff, int n) {
-        int vecEnd = F.loopBound(n), i = 0;
-        switch (kind) {
-            case IDENTITY -> {
-                // dout · 1 is dout exactly.
-                if (dinp != dout || dinpOff != doutOff) System.arraycopy(dout, doutOff, dinp, dinpOff, n);
-                return;
-            }
-            case RELU, LEAKY_RELU -> {
-                float below = kind == ActivationKind.RELU ? 0f : slope;
-                for (; i < vecEnd; i += L) {
-                    FloatVector y = FloatVector.fromArray(F, out, outOff + i);
-                    FloatVector d = FloatVector.broadcast(F, below).blend(1f, y.compare(VectorOperators.GT, 0f));
-                    FloatVector.fromArray(F, dout, doutOff + i).mul(d).intoArray(dinp, dinpOff + i);
-                }
-            }
-            case SIGMOID -> {
-                for (; i < vecEnd; i += L) {
-                    FloatVector y = FloatVector.fromArray(F, out, outOff + i);
-                    FloatVector.fromArray(F, dout, doutOff + i).mul(y.mul(FloatVector.broadcast(F, 1f).sub(y))).intoArray(dinp, dinpOff + i);
-                }
-            }
-            case TANH -> {
-                for (; i < vecEnd; i += L) {
-                    FloatVector y = FloatVector.fromArray(F, out, outOff + i);
-                    FloatVector.fromArray(F, dout, doutOff + i).mul(FloatVector.broadcast(F, 1f).sub(y.mul(y))).intoArray(dinp, dinpOff + i);
-                }
-            }
-        }
-        for (i = vecEnd; i < n; i++)
-            dinp[dinpOff + i] = dout[doutOff + i] * ActivationRef.derivative(kind, slope, out[outOff + i]);
+        JvmActivations.of(kind).backward(slope, dinp, dinpOff, src, srcOff, dout, doutOff, n);
     }
 
     // ---- VAE head: [B][2L] blocks of a few thousand floats, plain loops ----
@@ -585,8 +471,8 @@ public final class JvmKernels implements Kernels, AutoCloseable {
     @Override
     public void conv2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
                                 float[] col, int colOff, int colLen, ConvGeometry g,
-                                ActivationKind act, float slope, float[] actOut, int actOutOff) {
-        conv.epilogue(act, slope, actOut, actOutOff, dInOff);
+                                ActivationKind act, float slope, float[] actSrc, int actSrcOff) {
+        conv.epilogue(act, slope, actSrc, actSrcOff, dInOff);
         conv.xFromY(dIn, dInOff, dOut, dOutOff, w, wOff, null, 0, col, colOff, colLen, g, false);
     }
 
@@ -619,8 +505,8 @@ public final class JvmKernels implements Kernels, AutoCloseable {
     @Override
     public void convTranspose2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
                                          float[] col, int colOff, int colLen, ConvGeometry g,
-                                         ActivationKind act, float slope, float[] actOut, int actOutOff) {
-        conv.epilogue(act, slope, actOut, actOutOff, dInOff);
+                                         ActivationKind act, float slope, float[] actSrc, int actSrcOff) {
+        conv.epilogue(act, slope, actSrc, actSrcOff, dInOff);
         conv.yFromX(dIn, dInOff, dOut, dOutOff, w, wOff, null, 0, col, colOff, colLen, g, true);
     }
 

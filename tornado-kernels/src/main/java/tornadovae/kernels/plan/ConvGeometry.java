@@ -4,25 +4,47 @@ package tornadovae.kernels.plan;
  * The sizes of one convolution or transposed convolution over a batch, NCHW: input
  * [batch][inC][inH][inW], output [batch][outC][outH][outW], a square kernel, one stride and one
  * padding for both axes. A transposed convolution's output size includes its output padding.
+ * {@code transposed} is what makes the conv ops ({@link Op.Conv} and its gradients) a Conv2d or a
+ * ConvTranspose2d: the two differ only in geometry.
  */
 public record ConvGeometry(int batch, int inC, int inH, int inW, int outC, int outH, int outW,
-                           int kernel, int stride, int pad) {
+                           int kernel, int stride, int pad, boolean transposed) {
     public ConvGeometry {
         if (batch < 1 || inC < 1 || inH < 1 || inW < 1 || outC < 1 || outH < 1 || outW < 1 || kernel < 1 || stride < 1 || pad < 0)
-            throw new IllegalArgumentException("bad convolution geometry " + this);
+            throw new IllegalArgumentException("bad convolution geometry " + describe(batch, inC, inH, inW, outC, outH, outW, kernel, stride, pad, transposed));
+        boolean fits = transposed ? outputPadFits(outH, inH, kernel, stride, pad) && outputPadFits(outW, inW, kernel, stride, pad)
+                : outH == convOut(inH, kernel, stride, pad) && outW == convOut(inW, kernel, stride, pad);
+        if (!fits)
+            throw new IllegalArgumentException("not a " + (transposed ? "ConvTranspose2d" : "Conv2d") + " geometry: "
+                    + describe(batch, inC, inH, inW, outC, outH, outW, kernel, stride, pad, transposed));
+    }
+
+    private static boolean outputPadFits(int out, int in, int kernel, int stride, int pad) {
+        int op = out - transposeOut(in, kernel, stride, pad, 0);
+        return op >= 0 && op < stride;
+    }
+
+    private static String describe(int batch, int inC, int inH, int inW, int outC, int outH, int outW, int kernel, int stride,
+                                   int pad, boolean transposed) {
+        return (transposed ? "ConvTranspose2d " : "Conv2d ") + batch + "×" + inC + "×" + inH + "×" + inW + " → " + outC + "×"
+                + outH + "×" + outW + " (kernel " + kernel + ", stride " + stride + ", padding " + pad + ")";
+    }
+
+    @Override public String toString() {
+        return describe(batch, inC, inH, inW, outC, outH, outW, kernel, stride, pad, transposed);
     }
 
     /** Conv2d: out = ⌊(in + 2·pad − kernel) / stride⌋ + 1. */
     public static ConvGeometry conv2d(int batch, int inC, int inH, int inW, int outC, int kernel, int stride, int pad) {
         return new ConvGeometry(batch, inC, inH, inW, outC, convOut(inH, kernel, stride, pad),
-                convOut(inW, kernel, stride, pad), kernel, stride, pad);
+                convOut(inW, kernel, stride, pad), kernel, stride, pad, false);
     }
 
     /** ConvTranspose2d: out = (in − 1)·stride − 2·pad + kernel + outputPadding. */
     public static ConvGeometry convTranspose2d(int batch, int inC, int inH, int inW, int outC, int kernel, int stride,
                                                int pad, int outputPad) {
         return new ConvGeometry(batch, inC, inH, inW, outC, transposeOut(inH, kernel, stride, pad, outputPad),
-                transposeOut(inW, kernel, stride, pad, outputPad), kernel, stride, pad);
+                transposeOut(inW, kernel, stride, pad, outputPad), kernel, stride, pad, true);
     }
 
     public static int convOut(int in, int kernel, int stride, int pad) { return Math.floorDiv(in + 2 * pad - kernel, stride) + 1; }
@@ -36,17 +58,16 @@ public record ConvGeometry(int batch, int inC, int inH, int inW, int outC, int o
     public int weightSize() { return inC * outC * kernel * kernel; }
 
     /** The same layer for another batch size. */
-    public ConvGeometry withBatch(int b) { return new ConvGeometry(b, inC, inH, inW, outC, outH, outW, kernel, stride, pad); }
+    public ConvGeometry withBatch(int b) { return new ConvGeometry(b, inC, inH, inW, outC, outH, outW, kernel, stride, pad, transposed); }
 
-    /** True when out is what Conv2d gives for in. */
-    public boolean isConv() {
-        return outH == convOut(inH, kernel, stride, pad) && outW == convOut(inW, kernel, stride, pad);
-    }
-
-    /** True when out is what ConvTranspose2d gives for in with an output padding below the stride. */
-    public boolean isTranspose() {
-        int opH = outH - transposeOut(inH, kernel, stride, pad, 0), opW = outW - transposeOut(inW, kernel, stride, pad, 0);
-        return opH >= 0 && opH < stride && opW >= 0 && opW < stride;
+    /**
+     * Multiply-adds of the convolution, of its input gradient and of its weight gradient alike: every output
+     * pixel of a Conv2d, and every input pixel of a ConvTranspose2d, meets inC·outC·k² weights, one multiply
+     * and one add per (pixel, input channel, output channel, tap).
+     */
+    public long flops() {
+        long pixels = transposed ? (long) inH * inW : (long) outH * outW;
+        return 2L * batch * pixels * inC * outC * kernel * kernel;
     }
 
     /**

@@ -1,7 +1,9 @@
 package tornadovae.kernels.plan;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A plan-level rewrite that merges adjacent ops so a tensor is not written and read back again
@@ -9,9 +11,8 @@ import java.util.List;
  * input, so the tensor between them is never written:
  *
  * <pre>
- *   Conv2d|ConvTranspose2d(out = Y) ; ActForward(out = Z, in = Y)                → the conv writes Z = f(conv); Y unused
- *   Conv2dInputGrad|ConvTranspose2dInputGrad(dIn = dZ) ; ActBackward(dinp = dY, out = Z, dout = dZ)
- *                                                                                → it writes dY = dZ·f'(Z); dZ unused
+ *   Conv(out = Y) ; ActForward(out = Z, in = Y)                                  → the conv writes Z = f(conv); Y unused
+ *   ConvInputGrad(dIn = dZ) ; ActBackward(dinp = dY, src = S, dout = dZ)         → it writes dY = dZ·f'(S); dZ unused
  * </pre>
  *
  * and the gradient norm folds into the Adam step right after it, which reads the same gradients anyway
@@ -26,15 +27,30 @@ import java.util.List;
  * else it reads. The results are the unfused ops' bits: the epilogue is the same element-wise
  * arithmetic, applied as each element is stored, and the norm the same sums. On the JVM each saves
  * one pass over a whole tensor (up to 3 MB of activations, or all the gradients); on a GPU a launch too.
+ * An activation whose backward needs its input (SiLU, GELU) keeps its forward apart: its backward names Y.
+ *
+ * <p>A backend opts into the rules it has kernels for ({@link Rule}); plans are built unfused, and a
+ * backend fuses its own copy of their ops when it prepares them.
  */
 public final class Fusion {
     private Fusion() {}
 
-    /** The ops with every eligible pair fused; ops that cannot be fused are kept as they are, in order. */
-    public static List<Op> fuse(List<Op> ops) {
+    /** The rewrites a backend may opt into. */
+    public enum Rule {
+        /** An activation into the convolution (or input gradient) that writes its input: {@link Epilogue}. */
+        ACTIVATION_EPILOGUES,
+        /** The gradient norm into the Adam step after it: {@link Op.Adam#normOut()}. */
+        NORM_INTO_ADAM
+    }
+
+    public static final Set<Rule> ALL = EnumSet.allOf(Rule.class);
+    public static final Set<Rule> NONE = EnumSet.noneOf(Rule.class);
+
+    /** The ops with every pair these rules allow fused; ops that cannot be fused are kept as they are, in order. */
+    public static List<Op> fuse(List<Op> ops, Set<Rule> rules) {
         List<Op> out = new ArrayList<>(ops.size());
         for (int i = 0; i < ops.size(); i++) {
-            Op fused = i + 1 < ops.size() ? fusePair(ops, i) : null;
+            Op fused = i + 1 < ops.size() ? fusePair(ops, i, rules) : null;
             if (fused != null) {
                 out.add(fused);
                 i++;
@@ -46,39 +62,23 @@ public final class Fusion {
     }
 
     /** ops[i] and ops[i + 1] as one op, or null when they are not a fusable pair. */
-    private static Op fusePair(List<Op> ops, int i) {
+    private static Op fusePair(List<Op> ops, int i, Set<Rule> rules) {
         Op producer = ops.get(i), next = ops.get(i + 1);
         // the gradient norm just before Adam over the same gradients (no clipping between them): one pass
-        if (producer instanceof Op.GlobalNorm norm && next instanceof Op.Adam adam && adam.normOut() == null
+        if (rules.contains(Rule.NORM_INTO_ADAM) && producer instanceof Op.GlobalNorm norm && next instanceof Op.Adam adam && adam.normOut() == null
                 && adam.grads().equals(norm.x()) && !overlaps(norm.out(), adam.params())
                 && !overlaps(norm.out(), adam.m()) && !overlaps(norm.out(), adam.v()) && !overlaps(norm.out(), adam.grads()))
             return new Op.Adam(adam.params(), adam.grads(), adam.m(), adam.v(), adam.beta1(), adam.beta2(), adam.eps(),
                     adam.weightDecay(), norm.out());
-        if (next instanceof Op.ActForward act) {
-            Op fused = switch (producer) {
-                case Op.Conv2d c when c.epilogue().isNone() && c.out().equals(act.in()) ->
-                        new Op.Conv2d(act.out(), c.in(), c.weight(), c.bias(), c.col(), c.g(),
-                                Epilogue.activation(act.kind(), act.slope()));
-                case Op.ConvTranspose2d c when c.epilogue().isNone() && c.out().equals(act.in()) ->
-                        new Op.ConvTranspose2d(act.out(), c.in(), c.weight(), c.bias(), c.col(), c.g(),
-                                Epilogue.activation(act.kind(), act.slope()));
-                default -> null;
-            };
-            return fused != null && safe(ops, i, act.in(), act.out(), producer) ? fused : null;
-        }
-        if (next instanceof Op.ActBackward act) {
-            Op fused = switch (producer) {
-                case Op.Conv2dInputGrad c when c.epilogue().isNone() && c.dIn().equals(act.dout()) ->
-                        new Op.Conv2dInputGrad(act.dinp(), c.dOut(), c.weight(), c.col(), c.g(),
-                                Epilogue.derivative(act.kind(), act.slope(), act.out()));
-                case Op.ConvTranspose2dInputGrad c when c.epilogue().isNone() && c.dIn().equals(act.dout()) ->
-                        new Op.ConvTranspose2dInputGrad(act.dinp(), c.dOut(), c.weight(), c.col(), c.g(),
-                                Epilogue.derivative(act.kind(), act.slope(), act.out()));
-                default -> null;
-            };
-            return fused != null && safe(ops, i, act.dout(), act.dinp(), producer)
-                    && !overlaps(act.out(), act.dinp()) ? fused : null;
-        }
+        if (!rules.contains(Rule.ACTIVATION_EPILOGUES)) return null;
+        if (next instanceof Op.ActForward act && producer instanceof Op.Conv c
+                && c.epilogue().isNone() && c.out().equals(act.in()) && safe(ops, i, act.in(), act.out(), producer))
+            return new Op.Conv(act.out(), c.in(), c.weight(), c.bias(), c.col(), c.g(), Epilogue.activation(act.kind(), act.slope()));
+        if (next instanceof Op.ActBackward act && producer instanceof Op.ConvInputGrad c
+                && c.epilogue().isNone() && c.dIn().equals(act.dout()) && safe(ops, i, act.dout(), act.dinp(), producer)
+                && !overlaps(act.src(), act.dinp()))
+            return new Op.ConvInputGrad(act.dinp(), c.dOut(), c.weight(), c.col(), c.g(),
+                    Epilogue.derivative(act.kind(), act.slope(), act.src()));
         return null;
     }
 
@@ -90,9 +90,9 @@ public final class Fusion {
         // in place (written is between): later readers see the activated values either way
         for (int j = 0; j < ops.size() && !written.equals(between); j++) {
             if (j == i || j == i + 1) continue;
-            for (Slice s : Op.slices(ops.get(j))) if (overlaps(s, between)) return false;
+            for (Slice s : ops.get(j).slices()) if (overlaps(s, between)) return false;
         }
-        for (Slice s : Op.slices(producer)) if (!s.equals(between) && overlaps(s, written)) return false;
+        for (Slice s : producer.slices()) if (!s.equals(between) && overlaps(s, written)) return false;
         return true;
     }
 

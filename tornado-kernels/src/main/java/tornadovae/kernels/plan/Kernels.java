@@ -4,7 +4,9 @@ import tornadovae.kernels.ActivationKind;
 
 /**
  * The op contract for host backends, one method per op, outputs first (llm.c style).
- * {@link ReferenceKernels} is the specification; {@code JvmKernels} is the fast schedule.
+ * {@link ReferenceKernels} is the specification; {@code JvmKernels} is the fast schedule. {@link HostKernels}
+ * maps each op type to its method here. actBackward's {@code src} is the forward's output or input, as the
+ * activation kind says ({@link ActivationKind#derivativeFrom()}); so is a derivative epilogue's {@code actSrc}.
  */
 public interface Kernels {
     void fill(float[] x, int off, int n, float value);
@@ -18,7 +20,7 @@ public interface Kernels {
 
     void actForward(ActivationKind kind, float slope, float[] out, int outOff, float[] inp, int inpOff, int n);
 
-    void actBackward(ActivationKind kind, float slope, float[] dinp, int dinpOff, float[] out, int outOff,
+    void actBackward(ActivationKind kind, float slope, float[] dinp, int dinpOff, float[] src, int srcOff,
                      float[] dout, int doutOff, int n);
 
     void reparamForward(float[] z, int zOff, float[] ml, int mlOff, float[] eps, int epsOff, int batch, int latent);
@@ -46,12 +48,9 @@ public interface Kernels {
               float lr, float beta1, float beta2, float eps, float weightDecay, float bc1, float bc2);
 
     /** globalNorm of g into normOut[normIdx], then adam: the norm read in Adam's own pass over g (see Op.Adam). */
-    default void normAndAdam(float[] normOut, int normIdx, float[] p, int pOff, float[] g, int gOff, float[] m, int mOff,
+    void normAndAdam(float[] normOut, int normIdx, float[] p, int pOff, float[] g, int gOff, float[] m, int mOff,
                              float[] v, int vOff, int n, float lr, float beta1, float beta2, float eps, float weightDecay,
-                             float bc1, float bc2) {
-        globalNorm(normOut, normIdx, g, gOff, n);
-        adam(p, pOff, g, gOff, m, mOff, v, vOff, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2);
-    }
+                             float bc1, float bc2);
 
     // ---- convolutions (NCHW; col is scratch of colLen floats, see ConvGeometry.scratchFloats) ----
 
@@ -73,37 +72,25 @@ public interface Kernels {
     void convTranspose2dWeightGrad(float[] dW, int dWOff, float[] dOut, int dOutOff, float[] in, int inOff,
                                    float[] col, int colOff, int colLen, ConvGeometry g);
 
-    // ---- the same with an activation folded in (Epilogue): defined as the op, then the activation in place ----
+    // ---- the same with an activation folded in (Epilogue): the op, then the activation in place (ReferenceKernels) ----
 
     /** conv2d, then out = f(out). */
-    default void conv2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,
-                        float[] col, int colOff, int colLen, ConvGeometry g, ActivationKind act, float slope) {
-        conv2d(out, outOff, in, inOff, w, wOff, bias, biasOff, col, colOff, colLen, g);
-        actForward(act, slope, out, outOff, out, outOff, g.outSize());
-    }
+    void conv2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,
+                        float[] col, int colOff, int colLen, ConvGeometry g, ActivationKind act, float slope);
 
     /** conv2dInputGrad, then dIn = dIn·f'(actOut). */
-    default void conv2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
+    void conv2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
                                  float[] col, int colOff, int colLen, ConvGeometry g,
-                                 ActivationKind act, float slope, float[] actOut, int actOutOff) {
-        conv2dInputGrad(dIn, dInOff, dOut, dOutOff, w, wOff, col, colOff, colLen, g);
-        actBackward(act, slope, dIn, dInOff, actOut, actOutOff, dIn, dInOff, g.inSize());
-    }
+                                 ActivationKind act, float slope, float[] actSrc, int actSrcOff);
 
     /** convTranspose2d, then out = f(out). */
-    default void convTranspose2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,
-                                 float[] col, int colOff, int colLen, ConvGeometry g, ActivationKind act, float slope) {
-        convTranspose2d(out, outOff, in, inOff, w, wOff, bias, biasOff, col, colOff, colLen, g);
-        actForward(act, slope, out, outOff, out, outOff, g.outSize());
-    }
+    void convTranspose2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,
+                                 float[] col, int colOff, int colLen, ConvGeometry g, ActivationKind act, float slope);
 
     /** convTranspose2dInputGrad, then dIn = dIn·f'(actOut). */
-    default void convTranspose2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
+    void convTranspose2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff,
                                           float[] col, int colOff, int colLen, ConvGeometry g,
-                                          ActivationKind act, float slope, float[] actOut, int actOutOff) {
-        convTranspose2dInputGrad(dIn, dInOff, dOut, dOutOff, w, wOff, col, colOff, colLen, g);
-        actBackward(act, slope, dIn, dInOff, actOut, actOutOff, dIn, dInOff, g.inSize());
-    }
+                                          ActivationKind act, float slope, float[] actSrc, int actSrcOff);
 
     void channelBiasGrad(float[] dbias, int dbOff, float[] dout, int doutOff, int batch, int channels, int plane);
 

@@ -19,9 +19,9 @@ public final class ReferenceKernels implements Kernels {
     public void actForward(ActivationKind kind, float slope, float[] out, int outOff, float[] inp, int inpOff, int n) {
         ActivationRef.forward(kind, slope, out, outOff, inp, inpOff, n);
     }
-    public void actBackward(ActivationKind kind, float slope, float[] dinp, int dinpOff, float[] out, int outOff,
+    public void actBackward(ActivationKind kind, float slope, float[] dinp, int dinpOff, float[] src, int srcOff,
                             float[] dout, int doutOff, int n) {
-        ActivationRef.backward(kind, slope, dinp, dinpOff, out, outOff, dout, doutOff, n);
+        ActivationRef.backward(kind, slope, dinp, dinpOff, src, srcOff, dout, doutOff, n);
     }
     public void reparamForward(float[] z, int zOff, float[] ml, int mlOff, float[] eps, int epsOff, int batch, int latent) {
         VaeRef.reparamForward(z, zOff, ml, mlOff, eps, epsOff, batch, latent);
@@ -76,6 +76,35 @@ public final class ReferenceKernels implements Kernels {
     public void convTranspose2dWeightGrad(float[] dW, int dWOff, float[] dOut, int dOutOff, float[] in, int inOff,
                                           float[] col, int colOff, int colLen, ConvGeometry g) {
         ConvRef.convTranspose2dWeightGrad(dW, dWOff, dOut, dOutOff, in, inOff, g);
+    }
+    // ---- fused ops: their definition, the op and then the activation in place ----
+
+    public void normAndAdam(float[] normOut, int normIdx, float[] p, int pOff, float[] g, int gOff, float[] m, int mOff,
+                            float[] v, int vOff, int n, float lr, float beta1, float beta2, float eps, float weightDecay,
+                            float bc1, float bc2) {
+        globalNorm(normOut, normIdx, g, gOff, n);
+        adam(p, pOff, g, gOff, m, mOff, v, vOff, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2);
+    }
+    public void conv2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,
+                       float[] col, int colOff, int colLen, ConvGeometry g, ActivationKind act, float slope) {
+        conv2d(out, outOff, in, inOff, w, wOff, bias, biasOff, col, colOff, colLen, g);
+        actForward(act, slope, out, outOff, out, outOff, g.outSize());
+    }
+    public void conv2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff, float[] col,
+                                int colOff, int colLen, ConvGeometry g, ActivationKind act, float slope, float[] src, int srcOff) {
+        conv2dInputGrad(dIn, dInOff, dOut, dOutOff, w, wOff, col, colOff, colLen, g);
+        actBackward(act, slope, dIn, dInOff, src, srcOff, dIn, dInOff, g.inSize());
+    }
+    public void convTranspose2d(float[] out, int outOff, float[] in, int inOff, float[] w, int wOff, float[] bias, int biasOff,
+                                float[] col, int colOff, int colLen, ConvGeometry g, ActivationKind act, float slope) {
+        convTranspose2d(out, outOff, in, inOff, w, wOff, bias, biasOff, col, colOff, colLen, g);
+        actForward(act, slope, out, outOff, out, outOff, g.outSize());
+    }
+    public void convTranspose2dInputGrad(float[] dIn, int dInOff, float[] dOut, int dOutOff, float[] w, int wOff, float[] col,
+                                         int colOff, int colLen, ConvGeometry g, ActivationKind act, float slope,
+                                         float[] src, int srcOff) {
+        convTranspose2dInputGrad(dIn, dInOff, dOut, dOutOff, w, wOff, col, colOff, colLen, g);
+        actBackward(act, slope, dIn, dInOff, src, srcOff, dIn, dInOff, g.inSize());
     }
     public void channelBiasGrad(float[] dbias, int dbOff, float[] dout, int doutOff, int batch, int channels, int plane) {
         ConvRef.channelBiasGrad(dbias, dbOff, dout, doutOff, batch, channels, plane);

@@ -33,7 +33,7 @@ public final class Workspace {
     /** Checks that a plan's slices all fit this workspace (a cheap guard against layout bugs). */
     public void checkFits(StepPlan plan) {
         for (Op op : plan.ops())
-            for (Slice s : Op.slices(op))
+            for (Slice s : op.slices())
                 if (s.end() > array(s.buf()).length)
                     throw new IllegalArgumentException(plan.name() + ": " + op.getClass().getSimpleName() + "'s "
                             + s + " exceeds " + s.buf() + " of " + array(s.buf()).length);

@@ -66,7 +66,7 @@ class ConvLoweringTest {
                 ConvGeometry.convTranspose2d(4, 8, 5, 5, 16, 4, 2, 1, 0)};
         for (ConvGeometry g : shapes) {
             for (boolean transposed : new boolean[]{false, true}) {
-                if (transposed ? !g.isTranspose() : !g.isConv()) continue;
+                if (transposed != g.transposed()) continue;
                 int per = g.scratchPerImage(transposed), whole = g.scratchFloats(transposed);
                 float[] in = padded(r, 0, g.inSize(), -1, 1), w = padded(r, 0, g.weightSize(), -1, 1);
                 float[] bias = padded(r, 0, g.outC(), -1, 1), dOut = padded(r, 0, g.outSize(), -1, 1);
@@ -149,7 +149,7 @@ class ConvLoweringTest {
                 ConvGeometry.convTranspose2d(3, 32, 14, 14, 1, 3, 2, 1, 1),
                 ConvGeometry.conv2d(3, 3, 11, 9, 5, 3, 1, 1)};
         for (ConvGeometry g : shapes) {
-            boolean transposed = g.isTranspose();
+            boolean transposed = g.transposed();
             for (ActivationKind kind : ActivationKind.values()) {
                 for (JvmKernels jvm : new JvmKernels[]{one, two}) {
                     String what = g + " " + kind + " on " + jvm.threads() + " threads";

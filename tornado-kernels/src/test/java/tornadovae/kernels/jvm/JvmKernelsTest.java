@@ -88,8 +88,10 @@ class JvmKernelsTest {
                 float[] inp = padded(r, io, n, -12, 12), out = padded(r, oo, n, -1, 1), ref = out.clone();
                 REF.actForward(kind, slope, ref, oo, inp, io, n);
                 any(r).actForward(kind, slope, out, oo, inp, io, n);
-                // Sigmoid and tanh come from float exp/tanh; the piecewise-linear ones are exact.
-                double tol = kind == ActivationKind.SIGMOID || kind == ActivationKind.TANH ? 1e-6 : 0;
+                // Sigmoid, tanh, SiLU and GELU come from float exp/tanh; the piecewise-linear ones are exact.
+                boolean smooth = kind == ActivationKind.SIGMOID || kind == ActivationKind.TANH
+                        || kind.derivativeFrom() == ActivationKind.Source.INPUT;
+                double tol = smooth ? 1e-6 : 0;
                 assertClose("actForward " + kind + " n=" + n, ref, out, oo, n, tol);
 
                 // In place, as layers run it.
@@ -98,16 +100,21 @@ class JvmKernelsTest {
                 any(r).actForward(kind, slope, same, io, same, io, n);
                 assertClose("actForward in place " + kind + " n=" + n, sameRef, same, io, n, tol);
 
+                // f' from the output or the input, as the kind says; from the output it is the same float arithmetic
+                boolean fromOut = kind.derivativeFrom() == ActivationKind.Source.OUTPUT;
+                float[] src = fromOut ? ref : inp;
+                int so = fromOut ? oo : io;
+                double backTol = fromOut ? 0 : 1e-6;
                 int go = offset(r), dio = offset(r);
                 float[] dout = padded(r, go, n, -1, 1), dinp = padded(r, dio, n, -1, 1), dinpRef = dinp.clone();
-                REF.actBackward(kind, slope, dinpRef, dio, ref, oo, dout, go, n);
-                any(r).actBackward(kind, slope, dinp, dio, ref, oo, dout, go, n);
-                assertClose("actBackward " + kind + " n=" + n, dinpRef, dinp, dio, n, 0);   // same float arithmetic
+                REF.actBackward(kind, slope, dinpRef, dio, src, so, dout, go, n);
+                any(r).actBackward(kind, slope, dinp, dio, src, so, dout, go, n);
+                assertClose("actBackward " + kind + " n=" + n, dinpRef, dinp, dio, n, backTol);
 
                 float[] alias = dout.clone(), aliasRef = dout.clone();
-                REF.actBackward(kind, slope, aliasRef, go, ref, oo, aliasRef, go, n);
-                any(r).actBackward(kind, slope, alias, go, ref, oo, alias, go, n);
-                assertClose("actBackward dinp==dout " + kind + " n=" + n, aliasRef, alias, go, n, 0);
+                REF.actBackward(kind, slope, aliasRef, go, src, so, aliasRef, go, n);
+                any(r).actBackward(kind, slope, alias, go, src, so, alias, go, n);
+                assertClose("actBackward dinp==dout " + kind + " n=" + n, aliasRef, alias, go, n, backTol);
             }
     }
 

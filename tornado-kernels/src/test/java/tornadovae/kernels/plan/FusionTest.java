@@ -27,19 +27,19 @@ class FusionTest {
 
     static Slice acts(int off, int n) { return new Slice(Buf.ACTS, off, n); }
 
-    static Op conv() { return new Op.Conv2d(Y, X, W, B, COL1, G); }
+    static Op conv() { return new Op.Conv(Y, X, W, B, COL1, G); }
     static Op relu() { return new Op.ActForward(ActivationKind.RELU, 0f, Z, Y, G.outSize()); }
-    static Op inputGrad() { return new Op.Conv2dInputGrad(DH, Z, W, COL2, G); }
+    static Op inputGrad() { return new Op.ConvInputGrad(DH, Z, W, COL2, G); }
     static Op leakyBack() { return new Op.ActBackward(ActivationKind.LEAKY_RELU, 0.2f, DPRE, H, DH, G.inSize()); }
 
     @Test
     void anActivationAfterTheConvolutionThatWritesItsInputIsFolded() {
-        List<Op> fused = Fusion.fuse(List.of(conv(), relu(), inputGrad(), leakyBack()));
+        List<Op> fused = Fusion.fuse(List.of(conv(), relu(), inputGrad(), leakyBack()), Fusion.ALL);
         assertEquals(2, fused.size(), fused.toString());
-        Op.Conv2d c = (Op.Conv2d) fused.get(0);
+        Op.Conv c = (Op.Conv) fused.get(0);
         assertEquals(Z, c.out());
         assertEquals(Epilogue.activation(ActivationKind.RELU, 0f), c.epilogue());
-        Op.Conv2dInputGrad d = (Op.Conv2dInputGrad) fused.get(1);
+        Op.ConvInputGrad d = (Op.ConvInputGrad) fused.get(1);
         assertEquals(DPRE, d.dIn());
         assertEquals(Epilogue.derivative(ActivationKind.LEAKY_RELU, 0.2f, H), d.epilogue());
     }
@@ -48,12 +48,12 @@ class FusionTest {
     void aTensorAnotherOpReadsIsKept() {
         Op readsY = new Op.ChannelBiasGrad(new Slice(Buf.GRADS, 0, G.outC()), Y, G.batch(), G.outC(), G.outH() * G.outW());
         List<Op> ops = List.of(conv(), relu(), inputGrad(), leakyBack(), readsY);
-        List<Op> fused = Fusion.fuse(ops);
+        List<Op> fused = Fusion.fuse(ops, Fusion.ALL);
         assertEquals(ops.get(0), fused.get(0), "Y is read after the activation: the conv must still write it");
         assertEquals(ops.get(1), fused.get(1));
         // a part of dH read elsewhere is enough
         Op readsPartOfDh = new Op.Fill(DH.sub(7, 1), 0f);
-        assertEquals(4, Fusion.fuse(List.of(readsPartOfDh, conv(), relu(), inputGrad(), leakyBack())).size(),
+        assertEquals(4, Fusion.fuse(List.of(readsPartOfDh, conv(), relu(), inputGrad(), leakyBack()), Fusion.ALL).size(),
                 "the conv pair folds, the input gradient's does not");
     }
 
@@ -61,29 +61,29 @@ class FusionTest {
     void onlyAdjacentOpsAreFolded() {
         Op between = new Op.Fill(new Slice(Buf.GRADS, 0, 4), 0f);
         List<Op> ops = List.of(conv(), between, relu());
-        assertEquals(ops, Fusion.fuse(ops));
+        assertEquals(ops, Fusion.fuse(ops, Fusion.ALL));
         // an activation of another tensor, or a second activation, stays where it is
         Op other = new Op.ActForward(ActivationKind.RELU, 0f, Z, acts(5000, G.outSize()), G.outSize());
-        assertEquals(List.of(conv(), other), Fusion.fuse(List.of(conv(), other)));
+        assertEquals(List.of(conv(), other), Fusion.fuse(List.of(conv(), other), Fusion.ALL));
     }
 
     @Test
     void anOutputOverlappingAnOperandIsNotFolded() {
         // the activation writes over the conv's scratch: the fused op would write while still using it
         Op ontoCol = new Op.ActForward(ActivationKind.RELU, 0f, COL1.sub(0, G.outSize()), Y, G.outSize());
-        assertEquals(List.of(conv(), ontoCol), Fusion.fuse(List.of(conv(), ontoCol)));
+        assertEquals(List.of(conv(), ontoCol), Fusion.fuse(List.of(conv(), ontoCol), Fusion.ALL));
         // the derivative's activation output overlaps where it writes
         Op selfMask = new Op.ActBackward(ActivationKind.RELU, 0f, DPRE, DPRE, DH, G.inSize());
-        assertEquals(List.of(inputGrad(), selfMask), Fusion.fuse(List.of(inputGrad(), selfMask)));
+        assertEquals(List.of(inputGrad(), selfMask), Fusion.fuse(List.of(inputGrad(), selfMask), Fusion.ALL));
     }
 
     @Test
     void anInPlaceActivationIsFoldedEvenWhenItsTensorIsReadLater() {
         Op inPlace = new Op.ActForward(ActivationKind.TANH, 0f, Y, Y, G.outSize());
         Op readsY = new Op.ChannelBiasGrad(new Slice(Buf.GRADS, 0, G.outC()), Y, G.batch(), G.outC(), G.outH() * G.outW());
-        List<Op> fused = Fusion.fuse(List.of(conv(), inPlace, readsY));
+        List<Op> fused = Fusion.fuse(List.of(conv(), inPlace, readsY), Fusion.ALL);
         assertEquals(2, fused.size());
-        assertEquals(new Op.Conv2d(Y, X, W, B, COL1, G, Epilogue.activation(ActivationKind.TANH, 0f)), fused.get(0));
+        assertEquals(new Op.Conv(Y, X, W, B, COL1, G, Epilogue.activation(ActivationKind.TANH, 0f)), fused.get(0));
     }
 
     static final Slice P = new Slice(Buf.PARAMS, 0, 40), GR = new Slice(Buf.GRADS, 0, 40);
@@ -93,12 +93,12 @@ class FusionTest {
 
     @Test
     void theGradientNormFoldsIntoTheAdamStepAfterItButNotPastAClip() {
-        List<Op> fused = Fusion.fuse(List.of(new Op.GlobalNorm(NORM, GR), adam()));
+        List<Op> fused = Fusion.fuse(List.of(new Op.GlobalNorm(NORM, GR), adam()), Fusion.ALL);
         assertEquals(List.of(new Op.Adam(P, GR, M, V, 0.9f, 0.999f, 1e-8f, 0f, NORM)), fused);
         List<Op> clipped = List.of(new Op.GlobalNorm(NORM, GR), new Op.ClipByNorm(GR, NORM, 1f), adam());
-        assertEquals(clipped, Fusion.fuse(clipped), "clipping needs the norm before Adam");
+        assertEquals(clipped, Fusion.fuse(clipped, Fusion.ALL), "clipping needs the norm before Adam");
         List<Op> otherGrads = List.of(new Op.GlobalNorm(NORM, new Slice(Buf.GRADS, 40, 40)), adam());
-        assertEquals(otherGrads, Fusion.fuse(otherGrads));
+        assertEquals(otherGrads, Fusion.fuse(otherGrads, Fusion.ALL));
     }
 
     @Test
@@ -107,7 +107,7 @@ class FusionTest {
         for (boolean jvm : new boolean[]{false, true}) {
             Workspace a = workspace(), b = workspace();
             runOn(a, ops, jvm);
-            runOn(b, Fusion.fuse(ops), jvm);
+            runOn(b, Fusion.fuse(ops, Fusion.ALL), jvm);
             for (Buf buf : List.of(Buf.OUT, Buf.PARAMS, Buf.ADAM_M, Buf.ADAM_V))
                 for (int i = 0; i < a.array(buf).length; i++)
                     assertEquals(Float.floatToRawIntBits(a.array(buf)[i]), Float.floatToRawIntBits(b.array(buf)[i]),
@@ -129,7 +129,7 @@ class FusionTest {
 
     private static void runOn(Workspace ws, List<Op> ops, boolean jvm) {
         StepPlan plan = new StepPlan("p", 1, ops, new Slice(Buf.OUT, 0, 1));
-        try (Backend b = jvm ? new HostBackend("jvm", new JvmKernels(2)) : HostBackend.reference()) {
+        try (Backend b = jvm ? new HostBackend("jvm", new JvmKernels(2), Fusion.NONE) : HostBackend.reference()) {
             b.prepare(ws, List.of(plan));
             b.run(plan);
         }
@@ -137,11 +137,11 @@ class FusionTest {
 
     @Test
     void epiloguesAreCheckedAgainstTheirOp() {
-        assertThrows(IllegalArgumentException.class, () -> new Op.Conv2d(Y, X, W, B, COL1, G,
+        assertThrows(IllegalArgumentException.class, () -> new Op.Conv(Y, X, W, B, COL1, G,
                 Epilogue.derivative(ActivationKind.RELU, 0f, Y)), "a forward op takes no derivative");
-        assertThrows(IllegalArgumentException.class, () -> new Op.Conv2dInputGrad(DH, Z, W, COL2, G,
+        assertThrows(IllegalArgumentException.class, () -> new Op.ConvInputGrad(DH, Z, W, COL2, G,
                 Epilogue.activation(ActivationKind.RELU, 0f)), "an input gradient takes no plain activation");
-        assertThrows(IllegalArgumentException.class, () -> new Op.Conv2dInputGrad(DH, Z, W, COL2, G,
+        assertThrows(IllegalArgumentException.class, () -> new Op.ConvInputGrad(DH, Z, W, COL2, G,
                 Epilogue.derivative(ActivationKind.RELU, 0f, acts(0, 5))), "the activation output must match dIn");
     }
 
@@ -151,7 +151,7 @@ class FusionTest {
         for (ActivationKind kind : ActivationKind.values()) {
             List<Op> ops = List.of(conv(), new Op.ActForward(kind, 0.1f, Z, Y, G.outSize()), inputGrad(),
                     new Op.ActBackward(kind, 0.1f, DPRE, H, DH, G.inSize()));
-            List<Op> fused = Fusion.fuse(ops);
+            List<Op> fused = Fusion.fuse(ops, Fusion.ALL);
             assertEquals(2, fused.size());
             for (boolean jvm : new boolean[]{false, true}) {
                 float[] plain = run(ops, jvm), folded = run(fused, jvm);
@@ -179,7 +179,8 @@ class FusionTest {
             for (int i = 0; i < a.length; i++) a[i] = r.nextFloat() * 2 - 1;
         }
         StepPlan plan = new StepPlan("p", G.batch(), new ArrayList<>(ops), new Slice(Buf.OUT, 0, 1));
-        try (Backend b = jvm ? new HostBackend("jvm", new JvmKernels(2)) : HostBackend.reference()) {
+        // no fusion rules: the backend runs exactly these ops (fused or not)
+        try (Backend b = jvm ? new HostBackend("jvm", new JvmKernels(2), Fusion.NONE) : HostBackend.reference()) {
             b.prepare(ws, List.of(plan));
             b.run(plan);
         }

@@ -44,10 +44,10 @@ class PlanStatsTest {
         // mnist-conv's first layer, Conv2d(1, 32, 3, s2, p1) on 28×28: 14×14 outputs of 1·9 taps for 32 channels
         ConvGeometry g = ConvGeometry.conv2d(1, 1, 28, 28, 32, 3, 2, 1);
         assertEquals(14, g.outH());
-        assertEquals(2L * 14 * 14 * 32 * 9, PlanStats.convFlops(g, false));
+        assertEquals(2L * 14 * 14 * 32 * 9, g.flops());
         // its mirror in the decoder, ConvTranspose2d(32, 1, 3, s2, p1, op1) from 14×14: every input pixel meets 32·9 weights
         ConvGeometry t = ConvGeometry.convTranspose2d(1, 32, 14, 14, 1, 3, 2, 1, 1);
         assertEquals(28, t.outH());
-        assertEquals(2L * 14 * 14 * 32 * 9, PlanStats.convFlops(t, true));
+        assertEquals(2L * 14 * 14 * 32 * 9, t.flops());
     }
 }

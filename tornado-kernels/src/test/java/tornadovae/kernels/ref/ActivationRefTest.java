@@ -56,8 +56,9 @@ class ActivationRefTest {
             ActivationRef.forward(kind, SLOPE, y, 0, x, 0, n);
 
             int dOff = 5, yOff = 1, wOff = 4;
+            float[] src = kind.derivativeFrom() == ActivationKind.Source.OUTPUT ? y : x;   // what f' is computed from
             float[] dinp = output(uniform(r, n, -9, 9), dOff);
-            ActivationRef.backward(kind, SLOPE, dinp, dOff, input(y, yOff), yOff, input(w, wOff), wOff, n);
+            ActivationRef.backward(kind, SLOPE, dinp, dOff, input(src, yOff), yOff, input(w, wOff), wOff, n);
 
             double[] numeric = numericGradient(xd -> {
                 double loss = 0;
@@ -69,7 +70,7 @@ class ActivationRefTest {
 
             // dinp may alias dout (the documented in-place use).
             float[] inPlace = output(w, wOff);
-            ActivationRef.backward(kind, SLOPE, inPlace, wOff, input(y, yOff), yOff, inPlace, wOff, n);
+            ActivationRef.backward(kind, SLOPE, inPlace, wOff, input(src, yOff), yOff, inPlace, wOff, n);
             assertGradient(kind + " in-place dinp n=" + n, numeric, inPlace, wOff, RTOL);
             assertPaddingUntouched(kind + " in-place dinp", inPlace, wOff, n);
         }
@@ -78,9 +79,12 @@ class ActivationRefTest {
     @ParameterizedTest
     @EnumSource(ActivationKind.class)
     void derivativeStaysFiniteAndInRangeAtExtremes(ActivationKind kind) {
-        for (float x : new float[] {100f, -100f, 1e4f, -1e4f, 1e-30f, -1e-30f}) {
-            float d = ActivationRef.derivative(kind, SLOPE, ActivationRef.apply(kind, SLOPE, x));
-            assertTrue(Float.isFinite(d) && d >= 0f && d <= 1f, kind + " f'(" + x + ") = " + d);
+        boolean fromOutput = kind.derivativeFrom() == ActivationKind.Source.OUTPUT;
+        // SiLU's and GELU's slopes dip below 0 and rise above 1 near the origin (to about -0.1 and 1.1)
+        float lo = fromOutput ? 0f : -0.2f, hi = fromOutput ? 1f : 1.2f;
+        for (float x : new float[] {100f, -100f, 1e4f, -1e4f, 1e-30f, -1e-30f, -1.5f, 1.5f}) {
+            float d = ActivationRef.derivative(kind, SLOPE, fromOutput ? ActivationRef.apply(kind, SLOPE, x) : x);
+            assertTrue(Float.isFinite(d) && d >= lo && d <= hi, kind + " f'(" + x + ") = " + d);
         }
         // Saturated sigmoid and tanh have (numerically) flat tails.
         if (kind == ActivationKind.SIGMOID || kind == ActivationKind.TANH)

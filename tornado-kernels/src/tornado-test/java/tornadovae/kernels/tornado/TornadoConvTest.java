@@ -31,18 +31,18 @@ class TornadoConvTest {
         ConvGeometry t = ConvGeometry.convTranspose2d(batch, inC, h, w, outC, k, s, p, op);
         Slice col = a.take(Buf.ACTS, 1);
         assertMatchesReference("conv " + c, Harness.randomWorkspace(SIZE, h * 7 + w), List.of(
-                new Op.Conv2d(a.take(Buf.ACTS, c.outSize()), a.take(Buf.ACTS, c.inSize()), a.take(Buf.PARAMS, c.weightSize()),
+                new Op.Conv(a.take(Buf.ACTS, c.outSize()), a.take(Buf.ACTS, c.inSize()), a.take(Buf.PARAMS, c.weightSize()),
                         a.take(Buf.PARAMS, outC), col, c),
-                new Op.Conv2dInputGrad(a.take(Buf.ACTS, c.inSize()), a.take(Buf.ACTS, c.outSize()),
+                new Op.ConvInputGrad(a.take(Buf.ACTS, c.inSize()), a.take(Buf.ACTS, c.outSize()),
                         a.take(Buf.PARAMS, c.weightSize()), col, c),
-                new Op.Conv2dWeightGrad(a.take(Buf.GRADS, c.weightSize()), a.take(Buf.ACTS, c.outSize()),
+                new Op.ConvWeightGrad(a.take(Buf.GRADS, c.weightSize()), a.take(Buf.ACTS, c.outSize()),
                         a.take(Buf.ACTS, c.inSize()), col, c),
                 new Op.ChannelBiasGrad(a.take(Buf.GRADS, outC), a.take(Buf.ACTS, c.outSize()), batch, outC, c.outH() * c.outW()),
-                new Op.ConvTranspose2d(a.take(Buf.ACTS, t.outSize()), a.take(Buf.ACTS, t.inSize()),
+                new Op.Conv(a.take(Buf.ACTS, t.outSize()), a.take(Buf.ACTS, t.inSize()),
                         a.take(Buf.PARAMS, t.weightSize()), a.take(Buf.PARAMS, outC), col, t),
-                new Op.ConvTranspose2dInputGrad(a.take(Buf.ACTS, t.inSize()), a.take(Buf.ACTS, t.outSize()),
+                new Op.ConvInputGrad(a.take(Buf.ACTS, t.inSize()), a.take(Buf.ACTS, t.outSize()),
                         a.take(Buf.PARAMS, t.weightSize()), col, t),
-                new Op.ConvTranspose2dWeightGrad(a.take(Buf.GRADS, t.weightSize()), a.take(Buf.ACTS, t.outSize()),
+                new Op.ConvWeightGrad(a.take(Buf.GRADS, t.weightSize()), a.take(Buf.ACTS, t.outSize()),
                         a.take(Buf.ACTS, t.inSize()), col, t)), 2, TOL);
     }
 
@@ -55,13 +55,13 @@ class TornadoConvTest {
         ConvGeometry t = ConvGeometry.convTranspose2d(2, 3, 5, 4, 2, 3, 2, 1, 1);
         Slice col = a.take(Buf.ACTS, 1);
         assertMatchesReference("epilogue " + kind, Harness.randomWorkspace(SIZE, 11), List.of(
-                new Op.Conv2d(a.take(Buf.ACTS, c.outSize()), a.take(Buf.ACTS, c.inSize()), a.take(Buf.PARAMS, c.weightSize()),
+                new Op.Conv(a.take(Buf.ACTS, c.outSize()), a.take(Buf.ACTS, c.inSize()), a.take(Buf.PARAMS, c.weightSize()),
                         a.take(Buf.PARAMS, c.outC()), col, c, Epilogue.activation(kind, 0.1f)),
-                new Op.Conv2dInputGrad(a.take(Buf.ACTS, c.inSize()), a.take(Buf.ACTS, c.outSize()),
+                new Op.ConvInputGrad(a.take(Buf.ACTS, c.inSize()), a.take(Buf.ACTS, c.outSize()),
                         a.take(Buf.PARAMS, c.weightSize()), col, c, Epilogue.derivative(kind, 0.1f, a.take(Buf.ACTS, c.inSize()))),
-                new Op.ConvTranspose2d(a.take(Buf.ACTS, t.outSize()), a.take(Buf.ACTS, t.inSize()),
+                new Op.Conv(a.take(Buf.ACTS, t.outSize()), a.take(Buf.ACTS, t.inSize()),
                         a.take(Buf.PARAMS, t.weightSize()), a.take(Buf.PARAMS, t.outC()), col, t, Epilogue.activation(kind, 0.1f)),
-                new Op.ConvTranspose2dInputGrad(a.take(Buf.ACTS, t.inSize()), a.take(Buf.ACTS, t.outSize()),
+                new Op.ConvInputGrad(a.take(Buf.ACTS, t.inSize()), a.take(Buf.ACTS, t.outSize()),
                         a.take(Buf.PARAMS, t.weightSize()), col, t, Epilogue.derivative(kind, 0.1f, a.take(Buf.ACTS, t.inSize())))),
                 2, TOL);
     }

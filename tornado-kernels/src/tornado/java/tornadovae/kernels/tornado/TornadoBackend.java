@@ -10,8 +10,7 @@ import java.util.Set;
 
 import tornadovae.kernels.plan.Backend;
 import tornadovae.kernels.plan.Buf;
-import tornadovae.kernels.plan.ConvGeometry;
-import tornadovae.kernels.plan.Epilogue;
+import tornadovae.kernels.plan.Fusion;
 import tornadovae.kernels.plan.Op;
 import tornadovae.kernels.plan.Slice;
 import tornadovae.kernels.plan.StepPlan;
@@ -19,12 +18,9 @@ import tornadovae.kernels.plan.StepStats;
 import tornadovae.kernels.plan.Workspace;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
-import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
-import uk.ac.manchester.tornado.api.TornadoRuntime;
-import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
@@ -75,6 +71,12 @@ public final class TornadoBackend implements Backend {
 
     private static final String UPLOAD_GRAPH = "upload";
 
+    /**
+     * The fusion this backend opts into: activations into the convolutions (one launch fewer each). Not the
+     * gradient norm into Adam: on a device the norm is a reduction of its own (two tasks) either way.
+     */
+    static final Set<Fusion.Rule> FUSION = java.util.EnumSet.of(Fusion.Rule.ACTIVATION_EPILOGUES);
+
     /** Per-plan numbers: tasks, graphs, first run (compiles) and the latest run, in ms. */
     public record PlanTiming(String plan, int tasks, int graphs, double firstRunMs, double compileMs,
                              double lastRunMs, long runs) {}
@@ -114,7 +116,7 @@ public final class TornadoBackend implements Backend {
             throw new IllegalArgumentException("SGEMM variant " + sgemmVariant
                     + " does not exist (1 = simple, 2 = tiled, 3 = row blocks, 0 = chosen by device type)");
         this.deviceSpec = device;
-        this.device = device == null ? null : resolveDevice(device);
+        this.device = device == null ? null : TornadoDevices.resolve(device);
         this.sgemmVariant = sgemmVariant != 0 ? sgemmVariant
                 : targetDevice().getDeviceType() == TornadoDeviceType.CPU ? 3 : 2;
         this.profile = profile;
@@ -131,48 +133,11 @@ public final class TornadoBackend implements Backend {
     }
 
     /** One line per TornadoVM device: "0:0 OpenCL / Portable Computing Language / cpu-haswell-... (CPU)". */
-    public static List<String> listDevices() {
-        TornadoRuntime rt = TornadoRuntimeProvider.getTornadoRuntime();
-        List<String> lines = new ArrayList<>();
-        for (int b = 0; b < rt.getNumBackends(); b++) {
-            uk.ac.manchester.tornado.api.TornadoBackend backend = rt.getBackend(b);
-            for (int d = 0; d < backend.getNumDevices(); d++) {
-                TornadoDevice dev = backend.getDevice(d);
-                lines.add(b + ":" + d + " " + backend.getName() + " / " + dev.getPlatformName().trim() + " / "
-                        + deviceName(dev) + " (" + dev.getDeviceType() + ")");
-            }
-        }
-        return lines;
-    }
-
-    /** The hardware's name ("pthread-skylake-avx512-AMD EPYC"), not TornadoVM's ("opencl-0-0"). */
-    private static String deviceName(TornadoDevice dev) {
-        try {
-            return dev.getPhysicalDevice().getDeviceName().trim();
-        } catch (RuntimeException e) {
-            return dev.getDeviceName().trim();
-        }
-    }
-
-    private static TornadoDevice resolveDevice(String spec) {
-        String[] parts = spec.trim().split(":");
-        int b, d;
-        try {
-            if (parts.length != 2) throw new NumberFormatException();
-            b = Integer.parseInt(parts[0]);
-            d = Integer.parseInt(parts[1]);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("device '" + spec + "' is not of the form backendIndex:deviceIndex (e.g. 0:0)");
-        }
-        TornadoRuntime rt = TornadoRuntimeProvider.getTornadoRuntime();
-        if (b < 0 || b >= rt.getNumBackends() || d < 0 || d >= rt.getBackend(b).getNumDevices())
-            throw new IllegalArgumentException("no TornadoVM device " + spec + "; the devices are: " + listDevices());
-        return rt.getBackend(b).getDevice(d);
-    }
+    public static List<String> listDevices() { return TornadoDevices.list(); }
 
     @Override
     public String name() {
-        return "tornado[" + (deviceSpec == null ? "default" : deviceSpec) + ": " + deviceName(targetDevice()) + "]";
+        return "tornado[" + (deviceSpec == null ? "default" : deviceSpec) + ": " + TornadoDevices.name(targetDevice()) + "]";
     }
 
     @Override
@@ -199,7 +164,8 @@ public final class TornadoBackend implements Backend {
         Set<String> graphNames = new HashSet<>(List.of(UPLOAD_GRAPH));
         int budget = taskBytesBudget() - READBACK_TASK_BYTES;   // every plan's last graph also gets the read-back task
         for (StepPlan plan : plans) {
-            List<List<Integer>> parts = split(plan, budget, maxTasksPerGraph);
+            List<Op> ops = Fusion.fuse(plan.ops(), FUSION);
+            List<List<Integer>> parts = split(ops, budget, maxTasksPerGraph);
             int[] indices = new int[parts.size()];
             String base = graphName(plan.name());
             int tasks = 0;
@@ -208,11 +174,12 @@ public final class TornadoBackend implements Backend {
                 String gname = parts.size() == 1 ? base : base + "_" + part;
                 while (!graphNames.add(gname)) gname = gname + "_";
                 TaskGraph tg = new TaskGraph(gname).consumeFromDevice(resident);
-                Object[] streams = streamsOf(plan, parts.get(part));
+                Object[] streams = streamsOf(ops, parts.get(part));
                 if (streams.length > 0) tg.transferToDevice(DataTransferMode.EVERY_EXECUTION, streams);
                 for (Object a : streams) bytesIn += 4L * ((float[]) a).length;
+                TornadoTasks.Context context = new TornadoTasks.Context(tg, gname, ws, scratch, sgemmVariant, grids);
                 for (int opIndex : parts.get(part))
-                    tasks += addTasks(tg, gname, plan.name() + "." + opIndex + ".", plan.ops().get(opIndex), grids);
+                    tasks += TornadoTasks.add(context, plan.name() + "." + opIndex + ".", ops.get(opIndex));
                 if (part == parts.size() - 1) {
                     // Only the slice the host reads comes back: a copy into a small array, fetched on demand.
                     Slice rb = plan.readBack();
@@ -349,20 +316,20 @@ public final class TornadoBackend implements Backend {
         return ws.array(s.buf());
     }
 
-    /** INPUT, NOISE and SCALARS that these ops read (streamed in every execution). */
-    private Object[] streamsOf(StepPlan plan, List<Integer> ops) {
+    /** INPUT, NOISE and SCALARS that these ops read (streamed in every execution): from what each op says it reads. */
+    private Object[] streamsOf(List<Op> ops, List<Integer> indices) {
         Set<Buf> used = java.util.EnumSet.noneOf(Buf.class);
-        for (int i : ops) {
-            Op op = plan.ops().get(i);
-            if (op instanceof Op.KlBackward || op instanceof Op.KlBackwardFreeBits || op instanceof Op.Adam) used.add(Buf.SCALARS);
-            for (Slice s : Op.slices(op)) used.add(s.buf());
+        for (int i : indices) {
+            Op op = ops.get(i);
+            if (op.scalars().length > 0) used.add(Buf.SCALARS);
+            for (Slice s : op.reads()) used.add(s.buf());
         }
         List<Object> streams = new ArrayList<>();
         for (Buf b : List.of(Buf.INPUT, Buf.NOISE, Buf.SCALARS)) if (used.contains(b)) streams.add(ws.array(b));
         return streams.toArray();
     }
 
-    /** Bytecode of the read-back task plus its on-demand transfer (see {@link #taskBytes}), rounded up. */
+    /** Bytecode of the read-back task plus its on-demand transfer (see {@link TornadoTasks#bytes}), rounded up. */
     private static final int READBACK_TASK_BYTES = 128;
 
     /**
@@ -380,38 +347,14 @@ public final class TornadoBackend implements Backend {
         return size - 1024;
     }
 
-    private static int taskBytes(Op op) {
-        int args = switch (op) {
-            case Op.Sgemm o -> 15;
-            case Op.Adam o -> 14;
-            case Op.GlobalNorm o -> 11;
-            case Op.Conv2d o -> 15;
-            case Op.ConvTranspose2d o -> 15;
-            case Op.Conv2dInputGrad o -> 15;
-            case Op.ConvTranspose2dInputGrad o -> 15;
-            case Op.Conv2dWeightGrad o -> 12;
-            case Op.ConvTranspose2dWeightGrad o -> 12;
-            default -> 10;
-        };
-        int tasks = tasksOf(op);
-        return tasks * 33 + args * 5 + tasks * 20 + (tasks == 3 ? 11 * 5 : 0);   // a fused norm's arguments too
-    }
-
-    /** Tasks an op adds (see addTasks). */
-    private static int tasksOf(Op op) {
-        if (op instanceof Op.GlobalNorm) return 2;
-        if (op instanceof Op.Adam a && a.normOut() != null) return 3;
-        return 1;
-    }
-
-    private static List<List<Integer>> split(StepPlan plan, int budget, int maxTasks) {
+    private static List<List<Integer>> split(List<Op> ops, int budget, int maxTasks) {
         List<List<Integer>> parts = new ArrayList<>();
         List<Integer> cur = new ArrayList<>();
         int used = 0, tasks = 0;
-        for (int i = 0; i < plan.ops().size(); i++) {
-            Op op = plan.ops().get(i);
-            int cost = taskBytes(op);
-            int n = tasksOf(op);
+        for (int i = 0; i < ops.size(); i++) {
+            Op op = ops.get(i);
+            int cost = TornadoTasks.bytes(op);
+            int n = TornadoTasks.tasks(op);
             if (!cur.isEmpty() && (used + cost > budget || tasks + n > maxTasks)) {
                 parts.add(cur);
                 cur = new ArrayList<>();
@@ -424,136 +367,6 @@ public final class TornadoBackend implements Backend {
         }
         if (!cur.isEmpty() || parts.isEmpty()) parts.add(cur);
         return parts;
-    }
-
-    private static String opName(Op op) {
-        String s = op.getClass().getSimpleName();
-        return Character.toLowerCase(s.charAt(0)) + s.substring(1);
-    }
-
-    /** Adds the task(s) of one op; returns how many. Arguments in the kernels' order: inputs first, the written array last. */
-    private int addTasks(TaskGraph tg, String graph, String prefix, Op op, GridScheduler grids) {
-        String id = prefix + opName(op);
-        switch (op) {
-            case Op.Fill o -> tg.task(id, TornadoKernels::fill, arr(o.dst()), o.dst().offset(), o.dst().length(), o.value());
-            case Op.Sgemm o -> addSgemm(tg, graph, id, o, grids);
-            case Op.BiasAdd o -> tg.task(id, TornadoKernels::biasAdd, arr(o.bias()), o.bias().offset(), arr(o.out()),
-                    o.out().offset(), o.cols(), o.rows() * o.cols());
-            case Op.BiasGrad o -> tg.task(id, TornadoKernels::biasGrad, arr(o.dout()), o.dout().offset(), arr(o.dbias()),
-                    o.dbias().offset(), o.rows(), o.cols());
-            case Op.ActForward o -> tg.task(id, TornadoKernels::actForward, arr(o.in()), o.in().offset(), arr(o.out()),
-                    o.out().offset(), o.n(), TornadoKernels.actCode(o.kind()), o.slope());
-            case Op.ActBackward o -> tg.task(id, TornadoKernels::actBackward, arr(o.out()), o.out().offset(),
-                    arr(o.dout()), o.dout().offset(), arr(o.dinp()), o.dinp().offset(), o.n(),
-                    TornadoKernels.actCode(o.kind()), o.slope());
-            case Op.Reparam o -> tg.task(id, TornadoKernels::reparam, arr(o.muLogvar()), o.muLogvar().offset(),
-                    arr(o.eps()), o.eps().offset(), arr(o.z()), o.z().offset(), o.latent(), o.batch() * o.latent());
-            case Op.ReparamBackward o -> tg.task(id, TornadoKernels::reparamBackward, arr(o.dz()), o.dz().offset(),
-                    arr(o.muLogvar()), o.muLogvar().offset(), arr(o.eps()), o.eps().offset(), arr(o.dMuLogvar()),
-                    o.dMuLogvar().offset(), o.latent(), o.batch() * o.latent());
-            case Op.KlForward o -> tg.task(id, TornadoKernels::klForward, arr(o.muLogvar()), o.muLogvar().offset(),
-                    arr(o.klPerSample()), o.klPerSample().offset(), o.batch(), o.latent());
-            case Op.KlBackward o -> tg.task(id, TornadoKernels::klBackward, arr(o.muLogvar()), o.muLogvar().offset(),
-                    ws.scalars(), arr(o.dMuLogvar()), o.dMuLogvar().offset(), o.latent(), o.batch() * o.latent());
-            case Op.KlBackwardFreeBits o -> tg.task(id, TornadoKernels::klBackwardFreeBits, arr(o.muLogvar()),
-                    o.muLogvar().offset(), ws.scalars(), arr(o.dMuLogvar()), o.dMuLogvar().offset(), o.freeBits(),
-                    o.batch(), o.latent());
-            case Op.ReconLoss o -> tg.task(id, TornadoKernels::reconLoss, arr(o.logits()), o.logits().offset(),
-                    arr(o.target()), o.target().offset(), arr(o.perSample()), o.perSample().offset(), o.wBce(), o.wMse(),
-                    o.batch(), o.dim());
-            case Op.ReconLossBackward o -> tg.task(id, TornadoKernels::reconLossBackward, arr(o.logits()),
-                    o.logits().offset(), arr(o.target()), o.target().offset(), arr(o.dlogits()), o.dlogits().offset(),
-                    o.wBce(), o.wMse(), o.batch() * o.dim());
-            case Op.GlobalNorm o -> {
-                tg.task(id + "Partial", TornadoKernels::sumSquaresPartial, arr(o.x()), o.x().offset(), o.x().length(),
-                        scratch, 0, TornadoKernels.NORM_PARTS);
-                tg.task(id, TornadoKernels::sqrtOfSum, scratch, 0, TornadoKernels.NORM_PARTS, arr(o.out()), o.out().offset());
-                return 2;
-            }
-            case Op.ClipByNorm o -> tg.task(id, TornadoKernels::clipByNorm, arr(o.norm()), o.norm().offset(), arr(o.x()),
-                    o.x().offset(), o.x().length(), o.maxNorm());
-            case Op.Adam o when o.normOut() != null -> {
-                // on a device the norm stays two tasks of its own (a reduction), then the update
-                return addTasks(tg, graph, prefix, new Op.GlobalNorm(o.normOut(), o.grads()), grids)
-                        + addTasks(tg, graph, prefix, new Op.Adam(o.params(), o.grads(), o.m(), o.v(), o.beta1(),
-                        o.beta2(), o.eps(), o.weightDecay()), grids);
-            }
-            case Op.Adam o -> tg.task(id, TornadoKernels::adam, arr(o.grads()), o.grads().offset(), ws.scalars(),
-                    arr(o.params()), o.params().offset(), arr(o.m()), o.m().offset(), arr(o.v()), o.v().offset(),
-                    o.params().length(), o.beta1(), o.beta2(), o.eps(), o.weightDecay());
-            case Op.Conv2d o -> tg.task(id, TornadoKernels::conv2d, arr(o.in()), o.in().offset(), arr(o.weight()),
-                    o.weight().offset(), arr(o.bias()), o.bias().offset(), arr(o.out()), o.out().offset(),
-                    o.g().outSize(), inDims(o.g()), outDims(o.g()), kps(o.g()),
-                    TornadoKernels.actCode(o.epilogue().kind()), o.epilogue().slope());
-            case Op.Conv2dInputGrad o -> tg.task(id, TornadoKernels::conv2dInputGrad, arr(o.dOut()), o.dOut().offset(),
-                    arr(o.weight()), o.weight().offset(), arr(maskOf(o.epilogue(), o.dIn())),
-                    maskOf(o.epilogue(), o.dIn()).offset(),
-                    arr(o.dIn()), o.dIn().offset(), o.g().inSize(), inDims(o.g()), outDims(o.g()), kps(o.g()),
-                    TornadoKernels.actCode(o.epilogue().kind()), o.epilogue().slope());
-            case Op.Conv2dWeightGrad o -> tg.task(id, TornadoKernels::conv2dWeightGrad, arr(o.dOut()), o.dOut().offset(),
-                    arr(o.in()), o.in().offset(), arr(o.dWeight()), o.dWeight().offset(), o.g().weightSize(), o.g().batch(),
-                    inDims(o.g()), outDims(o.g()), kps(o.g()));
-            case Op.ConvTranspose2d o -> tg.task(id, TornadoKernels::convTranspose2d, arr(o.in()), o.in().offset(),
-                    arr(o.weight()), o.weight().offset(), arr(o.bias()), o.bias().offset(), arr(o.out()), o.out().offset(),
-                    o.g().outSize(), inDims(o.g()), outDims(o.g()), kps(o.g()),
-                    TornadoKernels.actCode(o.epilogue().kind()), o.epilogue().slope());
-            case Op.ConvTranspose2dInputGrad o -> tg.task(id, TornadoKernels::convTranspose2dInputGrad, arr(o.dOut()),
-                    o.dOut().offset(), arr(o.weight()), o.weight().offset(), arr(maskOf(o.epilogue(), o.dIn())),
-                    maskOf(o.epilogue(), o.dIn()).offset(), arr(o.dIn()), o.dIn().offset(), o.g().inSize(),
-                    inDims(o.g()), outDims(o.g()), kps(o.g()),
-                    TornadoKernels.actCode(o.epilogue().kind()), o.epilogue().slope());
-            case Op.ConvTranspose2dWeightGrad o -> tg.task(id, TornadoKernels::convTranspose2dWeightGrad, arr(o.dOut()),
-                    o.dOut().offset(), arr(o.in()), o.in().offset(), arr(o.dWeight()), o.dWeight().offset(),
-                    o.g().weightSize(), o.g().batch(), inDims(o.g()), outDims(o.g()), kps(o.g()));
-            case Op.ChannelBiasGrad o -> tg.task(id, TornadoKernels::channelBiasGrad, arr(o.dout()), o.dout().offset(),
-                    arr(o.dbias()), o.dbias().offset(), o.batch(), o.channels(), o.plane());
-            case Op.Replicate o -> tg.task(id, TornadoKernels::replicate, arr(o.in()), o.in().offset(), arr(o.out()),
-                    o.out().offset(), o.in().length(), o.out().length());
-            case Op.SumCopies o -> tg.task(id, TornadoKernels::sumCopies, arr(o.in()), o.in().offset(), arr(o.out()),
-                    o.out().offset(), o.out().length(), o.copies(), o.scale());
-        }
-        return 1;
-    }
-
-    /**
-     * The array an input gradient's kernel reads f' from: the epilogue's activation output, or with no
-     * epilogue the gradient itself (ACT_IDENTITY never uses the value: f' = 1).
-     */
-    private static Slice maskOf(Epilogue e, Slice dIn) { return e.isDerivative() ? e.actOut() : dIn; }
-
-    private static int inDims(ConvGeometry g) {
-        checkPacking(g);
-        return TornadoKernels.packDims(g.inC(), g.inH(), g.inW());
-    }
-
-    private static int outDims(ConvGeometry g) { return TornadoKernels.packDims(g.outC(), g.outH(), g.outW()); }
-
-    private static int kps(ConvGeometry g) { return TornadoKernels.packKernel(g.kernel(), g.stride(), g.pad()); }
-
-    private static void checkPacking(ConvGeometry g) {
-        if (!TornadoKernels.fitsPacking(Math.max(g.inC(), g.outC()), Math.max(g.inH(), g.outH()), Math.max(g.inW(), g.outW()),
-                g.kernel(), g.stride(), g.pad()))
-            throw new IllegalArgumentException("the TornadoVM backend supports convolutions of up to 2047 channels and "
-                    + "1023×1023 pixels, got " + g);
-    }
-
-    private void addSgemm(TaskGraph tg, String graph, String id, Op.Sgemm o, GridScheduler grids) {
-        int[] s = TornadoKernels.strides(o.m(), o.n(), o.k(), o.transA(), o.transB());
-        int acc = o.accumulate() ? 1 : 0;
-        if (sgemmVariant == 1) {
-            tg.task(id, TornadoKernels::sgemmSimple, arr(o.a()), o.a().offset(), s[0], s[1], arr(o.b()), o.b().offset(),
-                    s[2], s[3], arr(o.c()), o.c().offset(), o.m(), o.n(), o.k(), acc);
-        } else if (sgemmVariant == 3) {
-            tg.task(id, TornadoKernels::sgemmRows, arr(o.a()), o.a().offset(), s[0], s[1], arr(o.b()), o.b().offset(),
-                    s[2], s[3], arr(o.c()), o.c().offset(), o.m(), o.n(), o.k(), acc,
-                    (o.m() + TornadoKernels.RB - 1) / TornadoKernels.RB);
-        } else {
-            tg.task(id, TornadoKernels::sgemmTiled, new KernelContext(), arr(o.a()), o.a().offset(), s[0], s[1],
-                    arr(o.b()), o.b().offset(), s[2], s[3], arr(o.c()), o.c().offset(), o.m(), o.n(), o.k(), acc);
-            WorkerGrid2D grid = new WorkerGrid2D(TornadoKernels.roundUp(o.n()), TornadoKernels.roundUp(o.m()));
-            grid.setLocalWork(TornadoKernels.TS, TornadoKernels.TS, 1);
-            grids.addWorkerGrid(graph + "." + id, grid);
-        }
     }
 
     @Override
