@@ -39,7 +39,7 @@ class ConvVaeTest {
     }
 
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(value = ActivationKind.class, names = {"TANH"})
+    @org.junit.jupiter.params.provider.EnumSource(value = ActivationKind.class, names = {"TANH", "SILU", "GELU"})
     void wholeModelGradientsMatchFiniteDifferences(ActivationKind act) {
         Vae vae = small(act).build();
         int batch = 3;
@@ -75,6 +75,34 @@ class ConvVaeTest {
         assertTrue(table.contains("32×14×14") && table.contains("64×7×7") && table.contains("3136") && table.contains("1×28×28"), table);
         assertArrayEquals(new int[]{64, 32, 3, 3}, vae.layout().get("decoder.deconv.0.weight").shape());
         assertArrayEquals(new int[]{32, 1, 3, 3}, vae.layout().get("encoder.conv.0.weight").shape());
+    }
+
+    /**
+     * An activation whose f' needs its input (SiLU, GELU) keeps its forward apart (the backward names the
+     * pre-activation) while its backward still folds into the input gradient; the JVM backend, which fuses,
+     * then gives the reference's unfused training step.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = ActivationKind.class, names = {"SILU", "GELU"})
+    void inputDerivativeActivationsFuseOnlyTheirBackwardAndMatchTheReferenceOnTheJvm(ActivationKind act) {
+        Vae vae = small(act).build();
+        int batch = 4;
+        StepPlan train = vae.trainPlan(batch, Optimizer.adam());
+        List<Op> fused = Fusion.fuse(train.ops(), Fusion.ALL);
+        assertTrue(fused.stream().noneMatch(o -> o instanceof Op.Conv c && !c.epilogue().isNone()),
+                "the pre-activation is read by the backward: the forward must keep writing it");
+        assertTrue(fused.stream().anyMatch(o -> o instanceof Op.ConvInputGrad c && c.epilogue().isDerivative()),
+                "the backward folds, with f' from the input");
+        Workspace ref = workspace(vae, batch, 1), jvm = workspace(vae, batch, 1);
+        try (HostBackend r = HostBackend.reference(); HostBackend j = tornadovae.kernels.jvm.JvmKernels.backend(2)) {
+            r.prepare(ref, List.of(train));
+            j.prepare(jvm, List.of(train));
+            r.run(train);
+            j.run(train);
+        }
+        float[] a = ref.grads(), b = jvm.grads();
+        for (int i = 0; i < a.length; i++)
+            assertEquals(a[i], b[i], 1e-4 * Math.max(1, Math.abs(a[i])), act + ": gradient " + i);
     }
 
     /** Every ReLU of mnist-conv that follows a convolution is folded into it, forward and backward, by the epilogue rule. */

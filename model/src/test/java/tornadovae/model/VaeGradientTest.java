@@ -67,6 +67,8 @@ class VaeGradientTest {
     @Test void reluBce() { checkGradients(ActivationKind.RELU, Loss.BCE); }
     @Test void leakyMse() { checkGradients(ActivationKind.LEAKY_RELU, Loss.MSE); }
     @Test void tanhBceMse() { checkGradients(ActivationKind.TANH, Loss.BCE_MSE); }
+    @Test void siluBce() { checkGradients(ActivationKind.SILU, Loss.BCE); }
+    @Test void geluMse() { checkGradients(ActivationKind.GELU, Loss.MSE); }
 
     @Test
     void gradientsAreNotAllZero() {

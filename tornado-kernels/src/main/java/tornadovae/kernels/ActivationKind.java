@@ -36,7 +36,28 @@ public enum ActivationKind {
     TANH("tanh", "Tanh", Source.OUTPUT) {
         @Override public float apply(float slope, float x) { return (float) Math.tanh(x); }
         @Override public float derivative(float slope, float y) { return 1f - y * y; }
+    },
+    /** x·σ(x) (PyTorch's nn.SiLU); f'(x) = σ(x)·(1 + x·(1 − σ(x))). */
+    SILU("silu", "SiLU", Source.INPUT) {
+        @Override public float apply(float slope, float x) { return (float) (x / (1.0 + Math.exp(-x))); }
+        @Override public float derivative(float slope, float x) {
+            double s = 1.0 / (1.0 + Math.exp(-x));
+            return (float) (s * (1.0 + x * (1.0 - s)));
+        }
+    },
+    /** GELU with PyTorch's approximate='tanh': ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
+    GELU("gelu", "GELU(tanh)", Source.INPUT) {
+        @Override public float apply(float slope, float x) {
+            return (float) (0.5 * x * (1.0 + Math.tanh(GELU_C * (x + GELU_A * x * x * x))));
+        }
+        @Override public float derivative(float slope, float x) {
+            double t = Math.tanh(GELU_C * (x + GELU_A * x * x * x));
+            return (float) (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_C * (1.0 + 3.0 * GELU_A * x * x));
+        }
     };
+
+    /** √(2/π) and the cubic coefficient of GELU's tanh approximation (PyTorch's constants). */
+    public static final double GELU_C = 0.7978845608028654, GELU_A = 0.044715;
 
     /** The tensor a backward computes f' from. */
     public enum Source { OUTPUT, INPUT }

@@ -48,6 +48,8 @@ final class JvmActivations {
         register(ActivationKind.LEAKY_RELU, new Rectifier(false));
         register(ActivationKind.SIGMOID, new Sigmoid());
         register(ActivationKind.TANH, new Tanh());
+        register(ActivationKind.SILU, new Silu());
+        register(ActivationKind.GELU, new Gelu());
     }
 
     private static void register(ActivationKind kind, Loops loops) { REGISTRY.put(kind, loops); }
@@ -170,6 +172,51 @@ final class JvmActivations {
                 FloatVector.fromArray(F, dout, doutOff + i).mul(FloatVector.broadcast(F, 1f).sub(v.mul(v))).intoArray(dinp, dinpOff + i);
             }
             for (; i < n; i++) dinp[dinpOff + i] = dout[doutOff + i] * ActivationKind.TANH.derivative(slope, y[yOff + i]);
+        }
+    }
+
+    /** x·σ(x) in scalar float arithmetic over VectorMath's sigmoid: f' needs the input, see ActivationKind. */
+    private record Silu() implements Loops {
+        @Override public boolean heavy() { return true; }
+
+        @Override public void forward(float slope, float[] out, int outOff, float[] inp, int inpOff, int n) {
+            for (int i = 0; i < n; i++) {
+                float x = inp[inpOff + i];
+                out[outOff + i] = x * VectorMath.sigmoid(x);
+            }
+        }
+
+        @Override public void backward(float slope, float[] dinp, int dinpOff, float[] x, int xOff, float[] dout, int doutOff, int n) {
+            for (int i = 0; i < n; i++) {
+                float v = x[xOff + i], s = VectorMath.sigmoid(v);
+                dinp[dinpOff + i] = dout[doutOff + i] * (s * (1f + v * (1f - s)));
+            }
+        }
+    }
+
+    /**
+     * GELU's tanh approximation as x·σ(2u), u = C(x + Ax³) (the same function: 1 + tanh(u) = 2σ(2u)), in scalar
+     * float arithmetic over VectorMath's sigmoid: written with tanh, 1 + tanh(u) cancels to 0 in float for x below about -5.
+     */
+    private record Gelu() implements Loops {
+        private static final float C = (float) ActivationKind.GELU_C, A = (float) ActivationKind.GELU_A;
+
+        @Override public boolean heavy() { return true; }
+
+        @Override public void forward(float slope, float[] out, int outOff, float[] inp, int inpOff, int n) {
+            for (int i = 0; i < n; i++) {
+                float x = inp[inpOff + i];
+                out[outOff + i] = x * VectorMath.sigmoid(2f * C * (x + A * x * x * x));
+            }
+        }
+
+        /** f' = s + 2x·s(1 − s)·C(1 + 3Ax²), s = σ(2u). */
+        @Override public void backward(float slope, float[] dinp, int dinpOff, float[] x, int xOff, float[] dout, int doutOff, int n) {
+            for (int i = 0; i < n; i++) {
+                float v = x[xOff + i], s = VectorMath.sigmoid(2f * C * (v + A * v * v * v));
+                float d = s + 2f * v * s * (1f - s) * C * (1f + 3f * A * v * v);
+                dinp[dinpOff + i] = dout[doutOff + i] * d;
+            }
         }
     }
 }

@@ -72,7 +72,7 @@ class KernelRegistryTest {
         Slice dIn = new Slice(Buf.ACTS, 0, geo.inSize()), dOut = new Slice(Buf.ACTS, 100, geo.outSize());
         Slice w = new Slice(Buf.PARAMS, 0, geo.weightSize()), col = new Slice(Buf.ACTS, 200, 1), src = new Slice(Buf.ACTS, 300, geo.inSize());
         Op.ConvInputGrad fused = new Op.ConvInputGrad(dIn, dOut, w, col, geo,
-                Epilogue.derivative(tornadovae.kernels.ActivationKind.SIGMOID, 0f, src));
+                Epilogue.derivative(tornadovae.kernels.ActivationKind.SILU, 0f, src));
         assertTrue(fused.reads().contains(src));
         assertFalse(fused.reads().contains(col), "scratch is neither read nor written");
         assertTrue(fused.slices().contains(col));

@@ -21,6 +21,8 @@ class ActivationRefTest {
             case LEAKY_RELU -> x >= 0 ? x : (double) SLOPE * x;
             case SIGMOID -> 1.0 / (1.0 + Math.exp(-x));
             case TANH -> Math.tanh(x);
+            case SILU -> x / (1.0 + Math.exp(-x));
+            case GELU -> 0.5 * x * (1.0 + Math.tanh(Math.sqrt(2.0 / Math.PI) * (x + 0.044715 * x * x * x)));
         };
     }
 

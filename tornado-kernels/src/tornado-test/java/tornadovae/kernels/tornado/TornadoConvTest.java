@@ -48,7 +48,7 @@ class TornadoConvTest {
 
     /** Convolutions with a fused activation (Epilogue): the kernels store f(acc) or acc·f'(actOut). */
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"RELU", "LEAKY_RELU", "SIGMOID", "TANH"})
+    @CsvSource({"RELU", "LEAKY_RELU", "SIGMOID", "TANH", "SILU", "GELU"})
     void convolutionsWithEpilogues(ActivationKind kind) {
         var a = new Harness.Alloc(17);
         ConvGeometry c = ConvGeometry.conv2d(2, 3, 7, 6, 4, 3, 2, 1);

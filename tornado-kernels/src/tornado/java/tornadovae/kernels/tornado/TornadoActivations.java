@@ -17,7 +17,9 @@ import uk.ac.manchester.tornado.api.math.TornadoMath;
 public final class TornadoActivations {
     private TornadoActivations() {}
 
-    public static final int ACT_IDENTITY = 0, ACT_RELU = 1, ACT_LEAKY_RELU = 2, ACT_SIGMOID = 3, ACT_TANH = 4;
+    public static final int ACT_IDENTITY = 0, ACT_RELU = 1, ACT_LEAKY_RELU = 2, ACT_SIGMOID = 3, ACT_TANH = 4, ACT_SILU = 5,
+            ACT_GELU = 6;
+    private static final float GELU_C = (float) ActivationKind.GELU_C, GELU_A = (float) ActivationKind.GELU_A;
 
     private static final Map<ActivationKind, Integer> CODES = new EnumMap<>(ActivationKind.class);
 
@@ -27,6 +29,8 @@ public final class TornadoActivations {
         CODES.put(ActivationKind.LEAKY_RELU, ACT_LEAKY_RELU);
         CODES.put(ActivationKind.SIGMOID, ACT_SIGMOID);
         CODES.put(ActivationKind.TANH, ACT_TANH);
+        CODES.put(ActivationKind.SILU, ACT_SILU);
+        CODES.put(ActivationKind.GELU, ACT_GELU);
     }
 
     /** The kinds with a code (and so a branch in the device functions). */
@@ -50,6 +54,11 @@ public final class TornadoActivations {
             y = 1f / (1f + TornadoMath.exp(-x));
         } else if (kind == ACT_TANH) {
             y = TornadoMath.tanh(x);
+        } else if (kind == ACT_SILU) {
+            y = x / (1f + TornadoMath.exp(-x));
+        } else if (kind == ACT_GELU) {
+            // x·σ(2u), the same function as ½x(1 + tanh(u)) without its cancellation for x below about -5
+            y = x / (1f + TornadoMath.exp(-2f * GELU_C * (x + GELU_A * x * x * x)));
         }
         return y;
     }
@@ -65,6 +74,12 @@ public final class TornadoActivations {
             d = v * (1f - v);
         } else if (kind == ACT_TANH) {
             d = 1f - v * v;
+        } else if (kind == ACT_SILU) {
+            float sg = 1f / (1f + TornadoMath.exp(-v));
+            d = sg * (1f + v * (1f - sg));
+        } else if (kind == ACT_GELU) {
+            float sg = 1f / (1f + TornadoMath.exp(-2f * GELU_C * (v + GELU_A * v * v * v)));
+            d = sg + 2f * v * sg * (1f - sg) * GELU_C * (1f + 3f * GELU_A * v * v);
         }
         return d;
     }
