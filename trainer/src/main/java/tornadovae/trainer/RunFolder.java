@@ -18,8 +18,11 @@ final class RunFolder {
     static Path create(Path out) throws IOException {
         if (Files.exists(out) && !Files.isDirectory(out))
             throw new IOException("cannot use " + out + " as the run folder: it is a file");
-        if (Files.exists(out.resolve("last.safetensors")))
-            throw new IOException("run folder " + out + " already holds a run (last.safetensors); choose another --out");
+        // resume.safetensors alone is a run stopped in its first epoch: a new run would overwrite what it has done
+        for (String f : new String[]{"last.safetensors", ResumeCheckpoint.FILE})
+            if (Files.exists(out.resolve(f)))
+                throw new IOException("run folder " + out + " already holds a run (" + f + "); continue it with --resume "
+                        + out + " or choose another --out");
         try {
             Files.createDirectories(out);
         } catch (FileAlreadyExistsException e) {

@@ -24,11 +24,10 @@ public final class Trainer {
                                double testLoss, double testRecon, double testKl, double gradNorm,
                                double imagesPerSecond, double seconds) {}
 
-    private final TrainOptions o;
+    private TrainOptions o;
     private final PrintStream log;
     private final List<EpochMetrics> history = new ArrayList<>();
     private long poisonStep = -1;
-    private int checkpointEvery;
     private ResumeCheckpoint.Loaded resume;
     /** For tests in a child JVM that must be killed mid-epoch: called after every training step (slows a run down). */
     static volatile java.util.function.LongConsumer stepHookForTests = step -> {};
@@ -42,8 +41,7 @@ public final class Trainer {
 
     /** Also writes resume.safetensors every {@code steps} training steps inside an epoch (0: only at epoch ends). */
     public Trainer checkpointEvery(int steps) {
-        if (steps < 0) throw new IllegalArgumentException("--checkpoint-every must be ≥ 0 (0: at epoch ends only), got " + steps);
-        this.checkpointEvery = steps;
+        this.o = o.withCheckpointEvery(steps);   // in the options: they are what a resume checkpoint records
         return this;
     }
 
@@ -162,7 +160,7 @@ public final class Trainer {
                     kl += l.kl();
                     progress.step(String.format("loss %.2f", l.total(o.beta()) / n));
                     stepHookForTests.accept(session.step());
-                    if (checkpointEvery > 0 && session.step() % checkpointEvery == 0 && s + 1 < steps) {
+                    if (o.checkpointEvery() > 0 && session.step() % o.checkpointEvery() == 0 && s + 1 < steps) {
                         session.backend().pullState();
                         ResumeCheckpoint.save(out.resolve(ResumeCheckpoint.FILE), session, o, new ResumeCheckpoint.Position(
                                 epoch, s + 1, session.step(), epochRng, trainNoise.saveState(), recon, kl));
@@ -250,6 +248,9 @@ public final class Trainer {
         return s;
     }
 
+    /** The metadata key of --checkpoint-every (runs written before it was recorded resume with 0). */
+    public static final String CHECKPOINT_EVERY = "train.checkpoint_every";
+
     /** The options a run was started with, as stored in every checkpoint's metadata (what --resume reads back). */
     static Map<String, String> options(TrainOptions o) {
         Map<String, String> s = new LinkedHashMap<>();
@@ -266,6 +267,7 @@ public final class Trainer {
         s.put("train.kl_cycles", Integer.toString(o.kl().cycles()));
         s.put("train.free_bits", Float.toString(o.kl().freeBits()));
         s.put("train.mc_samples", Integer.toString(o.mcSamples()));
+        s.put(CHECKPOINT_EVERY, Integer.toString(o.checkpointEvery()));   // so that --resume keeps it
         s.put("train.backend", o.backend());
         if (o.device() != null) s.put("train.device", o.device());
         var f = o.imageFolder();
