@@ -57,6 +57,11 @@ public final class Trainer {
     public List<EpochMetrics> run() throws IOException {
         Dataset train = Datasets.load(o.dataset(), o.dataDir(), true, o.imageFolder(), log::println);
         Dataset test = Datasets.load(o.dataset(), o.dataDir(), false, o.imageFolder(), log::println);
+        // every reader refuses an empty file itself, naming it; this is the guard for a reader that does not
+        for (Dataset d : new Dataset[]{train, test})
+            if (d.count() == 0)
+                throw new IllegalArgumentException("the " + (d == train ? "training" : "test") + " split of " + d.name()
+                        + " in " + o.dataDir() + " has no images");
         if (resume != null) {
             checkInputShape(train);   // a checkpoint's model is fixed: the data must fit it
             checkResumable(train);
