@@ -54,6 +54,22 @@ final class RunFolder {
         }
     }
 
+    /**
+     * Deletes a run folder this process created when the run failed before writing anything into it (it holds only
+     * its lock file); a failure to delete is added to {@code failure}, which stays the error reported.
+     */
+    static void removeIfOnlyLock(Path out, Throwable failure) {
+        try {
+            try (var files = Files.list(out)) {
+                if (!files.allMatch(p -> p.getFileName().toString().equals(LOCK_FILE))) return;
+            }
+            Files.deleteIfExists(out.resolve(LOCK_FILE));
+            Files.deleteIfExists(out);
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
     /** The lock file in a run folder, held by the process training into it. */
     static final String LOCK_FILE = ".lock";
 

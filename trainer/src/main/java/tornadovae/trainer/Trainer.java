@@ -76,10 +76,17 @@ public final class Trainer {
             throw new IllegalArgumentException(e.getMessage() + " (model " + o.spec().model() + " is made for "
                     + o.spec().input() + " images; " + o.dataset() + " has " + shape + ")", e);
         }
+        boolean created = resume == null && !Files.exists(o.out());
         Path out = resume != null ? o.out() : RunFolder.create(o.out()); // only once the inputs are known to be good
-        try (RunFolder.Lock lock = RunFolder.lock(out)) {
-            if (resume != null) RunFolder.removeStaleTemporaries(out);
-            runSession(vae, train, test, out);
+        try {
+            try (RunFolder.Lock lock = RunFolder.lock(out)) {
+                if (resume != null) RunFolder.removeStaleTemporaries(out);
+                runSession(vae, train, test, out);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            // a run refused before its first file (backend, memory) leaves no folder holding only its lock behind
+            if (created) RunFolder.removeIfOnlyLock(out, e);
+            throw e;
         }
         return history;
     }
@@ -93,6 +100,10 @@ public final class Trainer {
         int b = o.batchSize();
         int[] trainBatches = batchSizes(train.count(), b);
         int[] evalBatches = concat(batchSizes(test.count(), b), Math.min(Pictures.RECON_COUNT, test.count()));
+        // the data is in memory already: the workspace must fit beside it (and the test set's codes, kept each epoch)
+        int maxBatch = Math.max(Pictures.SAMPLE_COUNT, Math.max(trainBatches[0], evalBatches[0]));  // VaeSession's largest plan
+        MemoryBudget.check(vae, maxBatch, o.mcSamples(),
+                MemoryBudget.dataBytes(train.count(), train.dim()) + MemoryBudget.dataBytes(test.count(), train.dim() + 2 * vae.latent()));
         Backend backend = Backends.create(o.backend(), o.device(), o.threads());
         try (VaeSession session = new VaeSession(vae, backend, o.optimizer(), trainBatches, evalBatches,
                 new int[]{Pictures.SAMPLE_COUNT}, o.mcSamples(), o.kl().freeBits())) {
