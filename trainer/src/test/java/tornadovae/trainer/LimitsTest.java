@@ -104,4 +104,13 @@ class LimitsTest {
         r = train(data, "--backend", "nope");
         assertTrue(Files.isDirectory(tmp.resolve("out")), "a folder the user made stays");
     }
+
+    @Test
+    void threadsAreBoundedAndDeviceNeedsTheTornadoBackend() throws Exception {
+        Path data = TinyMnist.write(tmp.resolve("d"), 20, 10);
+        assertOneSentence(train(data, "--threads", "1000"), "--threads must be between 1 and " + Backends.maxThreads());
+        assertOneSentence(train(data, "--threads", "0"), "--threads must be between 1 and");
+        assertOneSentence(train(data, "--device", "9:9"), "--device 9:9 applies only to --backend tornado");
+        assertFalse(Files.exists(tmp.resolve("out")));
+    }
 }
