@@ -100,7 +100,7 @@ while [ $SECONDS -lt $end ]; do
       fi
       [ $tmpfs = 1 ] || [ $fault = 0 ] && faulted=$((faulted + 1))
     fi
-    wait "$trainer"; status=$?; trainer=""
+    wait "$trainer" 2>/dev/null; status=$?; trainer=""   # (bash reports each kill -9 otherwise)
     rm -f "$disk/filler"
     first=0
     [ ! -f "$run/resume.safetensors" ] && first=1   # killed before its first checkpoint: start it again
