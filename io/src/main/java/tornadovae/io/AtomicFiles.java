@@ -39,14 +39,37 @@ public final class AtomicFiles {
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
                 // A writer that closes its stream (some encoders do) must not close the channel before force().
+                // The file system's errors are named here, where they happen; the writer's own (an encoder's, a
+                // source's) pass through as they are.
                 writer.writeTo(new FilterOutputStream(out) {
-                    @Override public void write(byte[] b, int off, int len) throws IOException { out.write(b, off, len); }
-                    @Override public void close() throws IOException { out.flush(); }
+                    @Override public void write(byte[] b, int off, int len) throws IOException {
+                        try {
+                            out.write(b, off, len);
+                        } catch (IOException e) {
+                            throw naming(target, e);
+                        }
+                    }
+                    @Override public void close() throws IOException { flush(); }
+                    @Override public void flush() throws IOException {
+                        try {
+                            out.flush();
+                        } catch (IOException e) {
+                            throw naming(target, e);
+                        }
+                    }
                 });
-                out.flush();
-                channel.force(true);
+                try {
+                    out.flush();
+                    channel.force(true);
+                } catch (IOException e) {
+                    throw naming(target, e);
+                }
             }
-            moveIntoPlace(tmp, target);
+            try {
+                moveIntoPlace(tmp, target);
+            } catch (IOException e) {
+                throw naming(target, e);
+            }
         } catch (IOException | RuntimeException | Error e) {
             try {
                 Files.deleteIfExists(tmp);
@@ -56,6 +79,22 @@ public final class AtomicFiles {
             throw e;
         }
         forceFolder(folder);
+    }
+
+    /**
+     * The file system's own errors ("No space left on device", "Disk quota exceeded", "Input/output error") name
+     * no file; the user needs to know which write failed. Errors that already name the target pass as they are.
+     */
+    static IOException naming(Path target, IOException e) {
+        String m = e.getMessage();
+        if (e instanceof NamedWriteError || e instanceof DataFormatException || (m != null && m.contains(target.toString()))) return e;
+        String why = m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+        return new NamedWriteError("cannot write " + target + ": " + why, e);
+    }
+
+    /** A file-system error with the file's name added (passed on unchanged by the layers above). */
+    static final class NamedWriteError extends IOException {
+        NamedWriteError(String message, IOException cause) { super(message, cause); }
     }
 
     /** Not Files.createTempFile: it makes owner-only files, and the result should get the usual umask permissions. */

@@ -90,4 +90,35 @@ class AtomicFilesTest {
             return s.count();
         }
     }
+
+    /**
+     * A full disk: the JVM's error ("File too large" here, "No space left on device" on a full file system) names
+     * no file; the error must say which write failed. A child JVM under `ulimit -f` hits a real file-size limit.
+     */
+    @Test
+    void aFileSystemErrorNamesTheFile() throws Exception {
+        Path file = dir.resolve("last.safetensors");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder("bash", "-c", "ulimit -f 64 && exec \"$0\" -cp \"$1\" \"$2\" \"$3\"",
+                java, System.getProperty("java.class.path"), FullDisk.class.getName(), file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.startsWith("cannot write " + file + ": File too large"), out);
+        assertFalse(Files.exists(file));
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(0, left.count(), "no temporary file left");
+        }
+    }
+
+    /** Writes 1 MiB atomically (more than the child's 64 KiB file-size limit) and prints the error. */
+    public static final class FullDisk {
+        public static void main(String[] args) {
+            try {
+                AtomicFiles.writeBytes(Path.of(args[0]), new byte[1 << 20]);
+                System.out.println("written");
+            } catch (IOException e) {
+                System.out.println(e.getMessage());
+            }
+        }
+    }
 }

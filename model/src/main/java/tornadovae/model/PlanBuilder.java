@@ -14,7 +14,7 @@ public final class PlanBuilder {
 
     public Slice acts(int n) {
         Slice s = new Slice(Buf.ACTS, actsTop, n);
-        actsTop += n;
+        actsTop = Math.addExact(actsTop, n);   // a plan past 2^31 floats must fail here, not wrap into negative offsets
         return s;
     }
 

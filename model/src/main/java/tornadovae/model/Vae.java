@@ -171,16 +171,24 @@ public final class Vae {
     // [mu|logvar] before the reconstructions: a loss plan reads back a prefix of OUT without them
     public Slice outMuLogvar(int batch) { return new Slice(Buf.OUT, 2 * batch + 1, 2 * batch * latent); }
     public Slice outReconstructions(int batch) { return new Slice(Buf.OUT, 2 * batch + 1 + 2 * batch * latent, batch * dim); }
-    private int outSize(int batch) { return 2 * batch + 1 + 2 * batch * latent + batch * dim; }
+    private int outSize(int batch) { return Math.toIntExact(WorkspaceSize.outFloats(batch, latent, dim)); }
 
     /** A workspace large enough for every plan of up to {@code maxBatch} samples. */
     public Workspace newWorkspace(int maxBatch) { return newWorkspace(maxBatch, 1); }
 
     /** A workspace for plans of up to {@code maxBatch} samples, training with {@code mcSamples} latent draws each. */
     public Workspace newWorkspace(int maxBatch, int mcSamples) {
-        int acts = trainPlanBuilder(maxBatch, Optimizer.adam(), mcSamples, 0f).actsUsed();
-        return new Workspace(layout.size(), acts, maxBatch * dim, mcSamples * maxBatch * latent, outSize(maxBatch));
+        WorkspaceSize w = workspaceSize(maxBatch, mcSamples);   // first: a plan this large would overflow its int offsets
+        if (w.largestArray() > WorkspaceSize.MAX_ARRAY)
+            throw new IllegalArgumentException("batches of " + maxBatch + " (× " + mcSamples + " latent draws) need arrays of "
+                    + w.largestArray() + " floats, more than a Java array holds; use a smaller --batch-size or --mc-samples");
+        return new Workspace((int) w.params(), (int) w.acts(), (int) w.input(), (int) w.noise(), (int) w.out());
     }
+
+    /** What {@link #newWorkspace(int, int)} would allocate, computed without allocating it. */
+    public WorkspaceSize workspaceSize(int maxBatch, int mcSamples) { return WorkspaceSize.of(this, maxBatch, mcSamples); }
+
+    int actsUsed(int batch, int mc) { return trainPlanBuilder(batch, Optimizer.adam(), mc, 0f).actsUsed(); }
 
     // ---- plans ------------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ public final class VaeModel implements AutoCloseable {
     /** The encoder's Gaussian q(z|x) = N(mu, exp(logvar)) for one input. */
     public record Encoding(float[] mu, float[] logvar) {}
 
-    /** Inputs are run in batches of this many (a last, smaller batch is padded with zeros). */
+    /** Inputs are run in batches of this many (a last, smaller batch, or a single input, is padded with zeros). */
     static final int CHUNK = 16;
 
     private final Checkpoints.Loaded checkpoint;
@@ -193,8 +193,12 @@ public final class VaeModel implements AutoCloseable {
         });
     }
 
-    /** One input runs alone; more run in (padded) batches of CHUNK. */
-    private static int batchFor(int n) { return n == 1 ? 1 : CHUNK; }
+    /**
+     * Every call runs through the plan of CHUNK rows, a single input padded with zeros: the JVM kernels block a
+     * batch's rows differently for different batch sizes (a row's sums then round differently in the last bits),
+     * and one plan makes an input's result the same alone or in any batch, at any position.
+     */
+    private static int batchFor(int n) { return CHUNK; }
 
     private <T> T withWorker(Function<VaeSession, T> work) {
         if (closed) throw new IllegalStateException("this VaeModel (" + file + ") is closed");
@@ -213,7 +217,7 @@ public final class VaeModel implements AutoCloseable {
     }
 
     private VaeSession newWorker() {
-        int[] batches = {1, CHUNK};
+        int[] batches = {CHUNK};
         VaeSession s = new VaeSession(checkpoint.vae(), backend(), Optimizer.adam(), new int[0], batches, batches);
         System.arraycopy(checkpoint.params(), 0, s.workspace().params(), 0, checkpoint.params().length);
         s.prepare();

@@ -18,8 +18,11 @@ final class RunFolder {
     static Path create(Path out) throws IOException {
         if (Files.exists(out) && !Files.isDirectory(out))
             throw new IOException("cannot use " + out + " as the run folder: it is a file");
-        if (Files.exists(out.resolve("last.safetensors")))
-            throw new IOException("run folder " + out + " already holds a run (last.safetensors); choose another --out");
+        // resume.safetensors alone is a run stopped in its first epoch: a new run would overwrite what it has done
+        for (String f : new String[]{"last.safetensors", ResumeCheckpoint.FILE})
+            if (Files.exists(out.resolve(f)))
+                throw new IOException("run folder " + out + " already holds a run (" + f + "); continue it with --resume "
+                        + out + " or choose another --out");
         try {
             Files.createDirectories(out);
         } catch (FileAlreadyExistsException e) {
@@ -48,6 +51,22 @@ final class RunFolder {
         try (var files = Files.list(out)) {
             for (Path p : (Iterable<Path>) files::iterator)
                 if (p.getFileName().toString().matches(".+\\.tmp-[0-9a-f]+")) Files.deleteIfExists(p);
+        }
+    }
+
+    /**
+     * Deletes a run folder this process created when the run failed before writing anything into it (it holds only
+     * its lock file); a failure to delete is added to {@code failure}, which stays the error reported.
+     */
+    static void removeIfOnlyLock(Path out, Throwable failure) {
+        try {
+            try (var files = Files.list(out)) {
+                if (!files.allMatch(p -> p.getFileName().toString().equals(LOCK_FILE))) return;
+            }
+            Files.deleteIfExists(out.resolve(LOCK_FILE));
+            Files.deleteIfExists(out);
+        } catch (IOException e) {
+            failure.addSuppressed(e);
         }
     }
 

@@ -8,8 +8,11 @@ import tornadovae.model.VaeSpec;
 /** Everything `vae train` was asked to do, validated before any data is read. */
 public record TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epochs, int batchSize, float lr,
                            float beta, Optimizer optimizer, long seed, String backend, String device, int threads,
-                           Path out, boolean quiet, ImageFolderOptions imageFolder, KlSchedule kl, int mcSamples) {
+                           Path out, boolean quiet, ImageFolderOptions imageFolder, KlSchedule kl, int mcSamples,
+                           int checkpointEvery) {
     public TrainOptions {
+        if (checkpointEvery < 0)
+            throw new IllegalArgumentException("--checkpoint-every must be ≥ 0 (0: at epoch ends only), got " + checkpointEvery);
         if (mcSamples < 1) throw new IllegalArgumentException("--mc-samples must be at least 1, got " + mcSamples);
         if (epochs < 1) throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
@@ -19,6 +22,20 @@ public record TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epoch
         if (imageFolder == null) throw new IllegalArgumentException("image folder options must be given");
         if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         if (kl == null) kl = KlSchedule.NONE;
+    }
+
+    /** Resume checkpoints at epoch ends only. */
+    public TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epochs, int batchSize, float lr, float beta,
+                        Optimizer optimizer, long seed, String backend, String device, int threads, Path out, boolean quiet,
+                        ImageFolderOptions imageFolder, KlSchedule kl, int mcSamples) {
+        this(dataset, dataDir, spec, epochs, batchSize, lr, beta, optimizer, seed, backend, device, threads, out, quiet,
+                imageFolder, kl, mcSamples, 0);
+    }
+
+    /** These options, writing resume.safetensors every {@code steps} training steps too (0: at epoch ends only). */
+    public TrainOptions withCheckpointEvery(int steps) {
+        return new TrainOptions(dataset, dataDir, spec, epochs, batchSize, lr, beta, optimizer, seed, backend, device, threads,
+                out, quiet, imageFolder, kl, mcSamples, steps);
     }
 
     /** Default image-folder options (they matter only for {@code --dataset folder}), no KL schedule. */

@@ -24,11 +24,10 @@ public final class Trainer {
                                double testLoss, double testRecon, double testKl, double gradNorm,
                                double imagesPerSecond, double seconds) {}
 
-    private final TrainOptions o;
+    private TrainOptions o;
     private final PrintStream log;
     private final List<EpochMetrics> history = new ArrayList<>();
     private long poisonStep = -1;
-    private int checkpointEvery;
     private ResumeCheckpoint.Loaded resume;
     /** For tests in a child JVM that must be killed mid-epoch: called after every training step (slows a run down). */
     static volatile java.util.function.LongConsumer stepHookForTests = step -> {};
@@ -42,8 +41,7 @@ public final class Trainer {
 
     /** Also writes resume.safetensors every {@code steps} training steps inside an epoch (0: only at epoch ends). */
     public Trainer checkpointEvery(int steps) {
-        if (steps < 0) throw new IllegalArgumentException("--checkpoint-every must be ≥ 0 (0: at epoch ends only), got " + steps);
-        this.checkpointEvery = steps;
+        this.o = o.withCheckpointEvery(steps);   // in the options: they are what a resume checkpoint records
         return this;
     }
 
@@ -59,6 +57,11 @@ public final class Trainer {
     public List<EpochMetrics> run() throws IOException {
         Dataset train = Datasets.load(o.dataset(), o.dataDir(), true, o.imageFolder(), log::println);
         Dataset test = Datasets.load(o.dataset(), o.dataDir(), false, o.imageFolder(), log::println);
+        // every reader refuses an empty file itself, naming it; this is the guard for a reader that does not
+        for (Dataset d : new Dataset[]{train, test})
+            if (d.count() == 0)
+                throw new IllegalArgumentException("the " + (d == train ? "training" : "test") + " split of " + d.name()
+                        + " in " + o.dataDir() + " has no images");
         if (resume != null) {
             checkInputShape(train);   // a checkpoint's model is fixed: the data must fit it
             checkResumable(train);
@@ -73,10 +76,17 @@ public final class Trainer {
             throw new IllegalArgumentException(e.getMessage() + " (model " + o.spec().model() + " is made for "
                     + o.spec().input() + " images; " + o.dataset() + " has " + shape + ")", e);
         }
+        boolean created = resume == null && !Files.exists(o.out());
         Path out = resume != null ? o.out() : RunFolder.create(o.out()); // only once the inputs are known to be good
-        try (RunFolder.Lock lock = RunFolder.lock(out)) {
-            if (resume != null) RunFolder.removeStaleTemporaries(out);
-            runSession(vae, train, test, out);
+        try {
+            try (RunFolder.Lock lock = RunFolder.lock(out)) {
+                if (resume != null) RunFolder.removeStaleTemporaries(out);
+                runSession(vae, train, test, out);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            // a run refused before its first file (backend, memory) leaves no folder holding only its lock behind
+            if (created) RunFolder.removeIfOnlyLock(out, e);
+            throw e;
         }
         return history;
     }
@@ -90,6 +100,10 @@ public final class Trainer {
         int b = o.batchSize();
         int[] trainBatches = batchSizes(train.count(), b);
         int[] evalBatches = concat(batchSizes(test.count(), b), Math.min(Pictures.RECON_COUNT, test.count()));
+        // the data is in memory already: the workspace must fit beside it (and the test set's codes, kept each epoch)
+        int maxBatch = Math.max(Pictures.SAMPLE_COUNT, Math.max(trainBatches[0], evalBatches[0]));  // VaeSession's largest plan
+        MemoryBudget.check(vae, maxBatch, o.mcSamples(),
+                MemoryBudget.dataBytes(train.count(), train.dim()) + MemoryBudget.dataBytes(test.count(), train.dim() + 2 * vae.latent()));
         Backend backend = Backends.create(o.backend(), o.device(), o.threads());
         try (VaeSession session = new VaeSession(vae, backend, o.optimizer(), trainBatches, evalBatches,
                 new int[]{Pictures.SAMPLE_COUNT}, o.mcSamples(), o.kl().freeBits())) {
@@ -162,7 +176,7 @@ public final class Trainer {
                     kl += l.kl();
                     progress.step(String.format("loss %.2f", l.total(o.beta()) / n));
                     stepHookForTests.accept(session.step());
-                    if (checkpointEvery > 0 && session.step() % checkpointEvery == 0 && s + 1 < steps) {
+                    if (o.checkpointEvery() > 0 && session.step() % o.checkpointEvery() == 0 && s + 1 < steps) {
                         session.backend().pullState();
                         ResumeCheckpoint.save(out.resolve(ResumeCheckpoint.FILE), session, o, new ResumeCheckpoint.Position(
                                 epoch, s + 1, session.step(), epochRng, trainNoise.saveState(), recon, kl));
@@ -250,6 +264,9 @@ public final class Trainer {
         return s;
     }
 
+    /** The metadata key of --checkpoint-every (runs written before it was recorded resume with 0). */
+    public static final String CHECKPOINT_EVERY = "train.checkpoint_every";
+
     /** The options a run was started with, as stored in every checkpoint's metadata (what --resume reads back). */
     static Map<String, String> options(TrainOptions o) {
         Map<String, String> s = new LinkedHashMap<>();
@@ -266,6 +283,7 @@ public final class Trainer {
         s.put("train.kl_cycles", Integer.toString(o.kl().cycles()));
         s.put("train.free_bits", Float.toString(o.kl().freeBits()));
         s.put("train.mc_samples", Integer.toString(o.mcSamples()));
+        s.put(CHECKPOINT_EVERY, Integer.toString(o.checkpointEvery()));   // so that --resume keeps it
         s.put("train.backend", o.backend());
         if (o.device() != null) s.put("train.device", o.device());
         var f = o.imageFolder();

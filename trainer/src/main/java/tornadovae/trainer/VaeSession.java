@@ -69,6 +69,7 @@ public final class VaeSession implements AutoCloseable {
         int max = 1;
         for (int[] bs : new int[][]{trainBatches, evalBatches, decodeBatches}) for (int b : bs) max = Math.max(max, b);
         this.maxBatch = max;
+        MemoryBudget.check(vae, max, mcSamples, 0);   // before allocating: one sentence, not an OutOfMemoryError
         this.ws = vae.newWorkspace(max, mcSamples);
         for (int b : trainBatches) plans.putIfAbsent("train" + b, vae.trainPlan(b, opt, mcSamples, freeBits));
         for (int b : evalBatches) {

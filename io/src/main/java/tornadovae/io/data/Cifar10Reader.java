@@ -77,26 +77,48 @@ public final class Cifar10Reader {
         if (hasFiles(dir) || !Files.isRegularFile(archive)) return false;
         Path batches = dir.resolve(BATCHES_DIR);
         log.accept("unpacking " + archive + " into " + batches);
-        int unpacked = 0;
+        List<Path> written = new java.util.ArrayList<>();
         try (InputStream in = new GZIPInputStream(Files.newInputStream(archive), 1 << 16)) {
             TarReader tar = new TarReader(in, archive);
             for (TarReader.Entry e; (e = tar.next()) != null; ) {
                 String name = e.name().substring(e.name().lastIndexOf('/') + 1);
                 if (!e.isFile() || !(name.equals(TEST_FILE) || TRAIN_FILES.contains(name) || name.equals("batches.meta.txt")))
                     continue;
+                // checked before a byte is written: a hostile or wrong archive must not fill the disk first
+                long max = name.endsWith(".txt") ? MAX_META_BYTES : MAX_BATCH_RECORDS * RECORD_BYTES;
+                if (e.size() > max)
+                    throw new DataFormatException(archive, "holds a " + name + " of " + e.size() + " bytes; a CIFAR-10 "
+                            + (name.endsWith(".txt") ? "label list" : "batch file") + " is at most " + max + " bytes");
                 Files.createDirectories(batches);
                 InputStream content = tar.content();
                 AtomicFiles.write(batches.resolve(name), content::transferTo);
-                if (!name.endsWith(".txt")) unpacked++;
+                written.add(batches.resolve(name));
             }
+            if (written.stream().filter(p -> !p.toString().endsWith(".txt")).count() < TRAIN_FILES.size() + 1)
+                throw new DataFormatException(archive, "holds only " + written.stream().filter(p -> !p.toString().endsWith(".txt"))
+                        .count() + " of the 6 CIFAR-10 batch files; is it the binary version (not the Python or MATLAB one)?");
         } catch (ZipException | java.io.EOFException e) {
+            deleteAll(written, e);
             throw new DataFormatException(archive, "is not a complete gzip-compressed tar archive (" + e.getMessage()
                     + "); download it again", e);
+        } catch (IOException | RuntimeException e) {
+            deleteAll(written, e);   // an archive refused half-way leaves none of its files behind
+            throw e;
         }
-        if (unpacked < TRAIN_FILES.size() + 1)
-            throw new DataFormatException(archive, "holds only " + unpacked + " of the 6 CIFAR-10 batch files; is it "
-                    + "the binary version (not the Python or MATLAB one)?");
         return true;
+    }
+
+    /** A real batch file holds 10,000 records (30,730,000 bytes); batches.meta.txt is 61 bytes. */
+    static final long MAX_BATCH_RECORDS = 10_000, MAX_META_BYTES = 1 << 16;
+
+    private static void deleteAll(List<Path> files, Exception failure) {
+        for (Path p : files) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                failure.addSuppressed(e);
+            }
+        }
     }
 
     /** The 50,000 training images (five batches, in order) or the 10,000 test images, labelled 0..9. */

@@ -69,6 +69,8 @@ public final class IdxReader {
     public static Dataset load(String name, Path imagesFile, Path labelsFile) throws IOException {
         int[] labels = labelsFile == null ? null : readLabels(labelsFile);  // small: a bad pair fails fast
         IdxImages images = readImages(imagesFile);
+        if (images.count() == 0)   // a valid IDX file, but nothing to train or test on (batch sizes would divide by 0)
+            throw new DataFormatException(resolve(imagesFile), "holds no images (its header says 0)");
         if (labels != null && labels.length != images.count())
             throw new DataFormatException(resolve(labelsFile), "holds " + labels.length + " labels but "
                     + resolve(imagesFile).getFileName() + " holds " + images.count() + " images");

@@ -111,4 +111,21 @@ class Cifar10ReaderTest {
         assertEquals(test, e.file());
         assertTrue(e.getMessage().contains("record 1 has label 10"), e.getMessage());
     }
+
+    /** An oversized entry is refused before it is written, and the files unpacked before it are removed. */
+    @Test
+    void anOversizedBatchInTheArchiveIsRefusedAndNothingIsLeft() throws Exception {
+        Path src = cifar(tmp.resolve("src"));
+        byte[] huge = new byte[(int) ((Cifar10Reader.MAX_BATCH_RECORDS + 1) * Cifar10Reader.RECORD_BYTES)];
+        TarBuilder tar = new TarBuilder().file("cifar-10-batches-bin/data_batch_1.bin", Files.readAllBytes(src.resolve("data_batch_1.bin")))
+                .file("cifar-10-batches-bin/data_batch_2.bin", huge);
+        Path dir = Files.createDirectories(tmp.resolve("big"));
+        Files.write(dir.resolve(Cifar10Reader.ARCHIVE), tar.tgz());
+        DataFormatException e = assertThrows(DataFormatException.class, () -> Cifar10Reader.unpackIfArchived(dir, s -> {}));
+        assertTrue(e.getMessage().startsWith(dir.resolve(Cifar10Reader.ARCHIVE) + ": holds a data_batch_2.bin of " + huge.length
+                + " bytes"), e.getMessage());
+        try (var left = Files.list(dir.resolve("cifar-10-batches-bin"))) {
+            assertEquals(List.of(), left.toList(), "no partial or earlier file left");
+        }
+    }
 }

@@ -48,6 +48,18 @@ final class ResumeArgs {
         fixed("--test-fraction", c -> String.valueOf(c.images.testFraction), o -> Double.toString(o.imageFolder().testFraction()));
     }
 
+    /** --checkpoint-every as given, else as the run was started with (a resumed run writes as often as before). */
+    private static int checkpointEvery(TrainCommand c, ParseResult parsed, ResumeCheckpoint.Loaded r) {
+        if (parsed.hasMatchedOption("--checkpoint-every")) return c.checkpointEvery;
+        String stored = r.metadata().get(Trainer.CHECKPOINT_EVERY);
+        try {
+            return stored == null ? 0 : Integer.parseInt(stored);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(r.file() + " has a bad " + Trainer.CHECKPOINT_EVERY + " '" + stored
+                    + "'; pass --checkpoint-every to set it");
+        }
+    }
+
     private static String ints(int[] a) { return Arrays.toString(a).replaceAll("[\\[\\] ]", ""); }
 
     static int resume(TrainCommand c, ParseResult parsed) throws Exception {
@@ -68,8 +80,8 @@ final class ResumeArgs {
                 parsed.hasMatchedOption("--epochs") ? c.epochs : o.epochs(), o.batchSize(), o.lr(), o.beta(), o.optimizer(),
                 o.seed(), parsed.hasMatchedOption("--backend") ? c.backend : o.backend(),
                 parsed.hasMatchedOption("--device") || parsed.hasMatchedOption("--backend") ? c.device : o.device(),
-                threads, o.out(), c.quiet, o.imageFolder(), o.kl(), o.mcSamples());
-        new Trainer(o, System.out).checkpointEvery(c.checkpointEvery).resumeFrom(r).run();
+                threads, o.out(), c.quiet, o.imageFolder(), o.kl(), o.mcSamples(), checkpointEvery(c, parsed, r));
+        new Trainer(o, System.out).resumeFrom(r).run();
         return 0;
     }
 }

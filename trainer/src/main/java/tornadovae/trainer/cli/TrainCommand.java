@@ -95,6 +95,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (resume != null) return ResumeArgs.resume(this, commandSpec.commandLine().getParseResult());
+        tornadovae.trainer.Backends.checkOptions(backend, device, threads != null ? threads : 1);  // before any data is read
         ImageFolderOptions folder = images.options(dataset, null);
         VaeSpec spec = spec(Datasets.inputShape(dataset, folder));
         spec.build(); // the shapes are checked before any data is read
