@@ -1,6 +1,6 @@
 """PyTorch side of the mnist-conv training-step comparison (batch 128, Adam, BCE-sum + KL).
 
-The conv VAE of DESIGN.md / `vae train --model mnist-conv`. Run beside the JMH ConvTrainStepBenchmark:
+The conv VAE of docs/BENCHMARKS.md / `vae train --model mnist-conv`. Run beside the JMH ConvTrainStepBenchmark:
     /usr/bin/python3 bench/pytorch/conv_vae_step.py --threads 2   (Debian python3-torch 1.13)
 PyTorch needs a fast BLAS: with Debian's reference libblas3 alone a step is ~10x slower. Install
 libopenblas0-pthread and run with OPENBLAS_NUM_THREADS=1 (PyTorch's own 2 threads, one BLAS thread).

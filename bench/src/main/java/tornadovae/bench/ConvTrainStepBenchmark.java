@@ -12,7 +12,7 @@ import tornadovae.trainer.Noise;
 import tornadovae.trainer.VaeSession;
 
 /**
- * One training step (forward, loss, backward, Adam) of the mnist-conv VAE (DESIGN.md's conv VAE:
+ * One training step (forward, loss, backward, Adam) of the mnist-conv VAE (docs/BENCHMARKS.md's conv VAE:
  * two Conv2d, Linear 3136-256-20, mirrored ConvTranspose2d decoder) at batch 128 on the JVM
  * backend. PyTorch 1.13 on the same 2-core machine kind: 51–67 ms per step; compare ratios
  * measured side by side.

@@ -12,7 +12,7 @@ import tornadovae.trainer.VaeSession;
 /**
  * One training step (forward, loss, backward, Adam) of the pytorch/examples MLP VAE
  * (784-400-20, batch 128) on the JVM backend. PyTorch 1.13 on the same 2-core machine kind:
- * 8.8–10.9 ms per step (DESIGN.md); compare ratios measured side by side.
+ * 8.8–10.9 ms per step (docs/BENCHMARKS.md); compare ratios measured side by side.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

@@ -49,7 +49,7 @@ final class TrainCommand implements Callable<Integer> {
     int[] hidden;
     @Option(names = "--latent", description = "latent size (default: 20; rgb128-conv: 128)")
     Integer latent;
-    @Option(names = "--activation", defaultValue = "relu", description = "relu, leaky-relu (slope 0.2) or tanh (default: ${DEFAULT-VALUE})")
+    @Option(names = "--activation", defaultValue = "relu", description = "hidden activation: relu, leaky-relu (slope 0.2), sigmoid, tanh, silu or gelu (default: ${DEFAULT-VALUE})")
     String activation;
     @Option(names = "--epochs", defaultValue = "10", description = "(default: ${DEFAULT-VALUE})")
     int epochs;
