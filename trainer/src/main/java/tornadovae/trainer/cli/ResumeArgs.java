@@ -54,7 +54,14 @@ final class ResumeArgs {
         if (parsed.hasMatchedOption("--out"))
             throw new IllegalArgumentException("--out cannot be combined with --resume: a resumed run writes into its own folder " + c.resume);
         int threads = c.threads != null ? c.threads : Runtime.getRuntime().availableProcessors();
-        ResumeCheckpoint.Loaded r = ResumeCheckpoint.load(c.resume, threads, c.quiet);
+        // the run folder stays locked from before the checkpoint is read until the resumed training ends
+        try (ResumeCheckpoint.Loaded r = ResumeCheckpoint.load(c.resume, threads, c.quiet)) {
+            resume(c, parsed, r, threads);
+        }
+        return 0;
+    }
+
+    private static void resume(TrainCommand c, ParseResult parsed, ResumeCheckpoint.Loaded r, int threads) throws Exception {
         TrainOptions o = r.options();
         for (String option : GIVEN.keySet()) {
             if (!parsed.hasMatchedOption(option)) continue;
@@ -70,6 +77,5 @@ final class ResumeArgs {
                 parsed.hasMatchedOption("--device") || parsed.hasMatchedOption("--backend") ? c.device : o.device(),
                 threads, o.out(), c.quiet, o.imageFolder(), o.kl(), o.mcSamples());
         new Trainer(o, System.out).checkpointEvery(c.checkpointEvery).resumeFrom(r).run();
-        return 0;
     }
 }
