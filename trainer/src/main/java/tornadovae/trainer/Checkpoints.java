@@ -87,7 +87,7 @@ public final class Checkpoints {
         try {
             spec = VaeSpec.fromMetadata(c.metadata());
         } catch (IllegalArgumentException e) {
-            throw new DataFormatException(file, "is not a tornado-vae checkpoint: " + e.getMessage());
+            throw new DataFormatException(file, "is not a usable tornado-vae checkpoint: " + e.getMessage());
         }
         try {
             needed = Vae.paramCount(spec);
