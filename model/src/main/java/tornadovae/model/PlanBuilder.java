@@ -12,7 +12,11 @@ public final class PlanBuilder {
     private final List<Op> ops = new ArrayList<>();
     private int actsTop;
 
+    /** Refuses to go past a Java array's reach, so a batch too large for the model is a sentence, not a wrapped offset. */
     public Slice acts(int n) {
+        if (n < 0 || (long) actsTop + n > Integer.MAX_VALUE - 8)
+            throw new IllegalArgumentException("the activations of this batch need more than " + (Integer.MAX_VALUE - 8)
+                    + " floats; use a smaller batch");
         Slice s = new Slice(Buf.ACTS, actsTop, n);
         actsTop = Math.addExact(actsTop, n);   // a plan past 2^31 floats must fail here, not wrap into negative offsets
         return s;

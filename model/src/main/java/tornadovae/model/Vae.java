@@ -41,7 +41,7 @@ public final class Vae {
         for (Layer l : encoder) l.declareParams(layout);
         head.declareParams(layout);
         for (Layer l : decoder) l.declareParams(layout);
-        checkShapes();
+        ShapeCheck.check(spec, encoder, head, decoder);
     }
 
     private Linear buildMlp() {
@@ -126,34 +126,29 @@ public final class Vae {
         return h;
     }
 
-    /** Every layer reads what the one before it writes, and the decoder gives back the input's shape. */
-    private void checkShapes() {
-        Shape prev = spec.input();
-        String prevName = "input";
-        for (Layer l : encoder) { checkLink(prevName, prev, l); prev = l.outputShape(); prevName = l.name(); }
-        checkLink(prevName, prev, head);
-        prev = Shape.of(latent);
-        prevName = "z";
-        for (Layer l : decoder) { checkLink(prevName, prev, l); prev = l.outputShape(); prevName = l.name(); }
-        Layer last = decoder.get(decoder.size() - 1);
-        boolean same = spec.conv() == null ? last.outputShape().size() == dim : last.outputShape().equals(spec.input());
-        if (!same)
-            throw new IllegalArgumentException("decoder output " + last.outputShape() + " of layer " + last.name()
-                    + " does not match the input " + spec.input());
-    }
-
-    private static void checkLink(String prevName, Shape prev, Layer l) {
-        boolean ok = l.inputShape().rank() == 1 ? l.inputShape().size() == prev.size() : l.inputShape().equals(prev);
-        if (!ok)
-            throw new IllegalArgumentException("layer " + l.name() + " (" + l.type() + ") expects input " + l.inputShape()
-                    + " but " + prevName + " gives " + prev);
-    }
-
     public VaeSpec spec() { return spec; }
     public ParamLayout layout() { return layout; }
     public int inputDim() { return dim; }
     public int latent() { return latent; }
     public int paramCount() { return layout.size(); }
+
+    /**
+     * The parameter count {@code spec} describes, from its own layers: {@link VaeSpec#build()}'s construction,
+     * which allocates no arena and derives every size in long arithmetic under {@link Shape#MAX_SIZE} and
+     * {@link ParamLayout#MAX_PARAMS}; a checkpoint reader compares it with what a file holds before allocating.
+     * Throws IllegalArgumentException naming the layer or field of an architecture that cannot be built.
+     */
+    public static long paramCount(VaeSpec spec) { return new Vae(spec).layout.size(); }
+
+    /** Plans compute batch × per-sample size in int; per-sample sizes are bounded, so only the batch can overflow it. */
+    private void checkBatch(long rows) {
+        long widest = Math.max(dim, 2L * latent);
+        for (Layer l : encoder) widest = Math.max(widest, l.outputShape().size());
+        for (Layer l : decoder) widest = Math.max(widest, l.outputShape().size());
+        if (rows < 1 || rows * widest > Integer.MAX_VALUE - 8)
+            throw new IllegalArgumentException("a batch of " + rows + " is too large for this model: its widest layer has "
+                    + widest + " values per sample");
+    }
 
     /** Initialises PARAMS the way PyTorch would (each Linear: U(±1/√fan_in)). */
     public void initParams(float[] params, long seed) {
@@ -231,6 +226,7 @@ public final class Vae {
     }
 
     private Forward decode(PlanBuilder pb, int batch, Slice z) {
+        checkBatch(batch);
         Slice[] decIn = new Slice[decoder.size()], decOut = new Slice[decoder.size()];
         Slice cur = z;
         for (int i = 0; i < decoder.size(); i++) {
@@ -256,6 +252,7 @@ public final class Vae {
      */
     private PlanBuilder trainPlanBuilder(int batch, Optimizer opt, int mc, float freeBits) {
         if (mc < 1) throw new IllegalArgumentException("--mc-samples must be at least 1, got " + mc);
+        checkBatch((long) mc * batch);
         PlanBuilder pb = new PlanBuilder();
         Slice x = new Slice(Buf.INPUT, 0, batch * dim);
         Forward f = forward(pb, batch, x, pb.acts(2 * batch * latent), true, mc);
@@ -350,6 +347,7 @@ public final class Vae {
 
     /** Forward with sampled z, [mu|logvar] and the per-sample losses into OUT; returns the logits. */
     private Slice forwardAndLosses(PlanBuilder pb, int batch) {
+        checkBatch(batch);
         Slice x = new Slice(Buf.INPUT, 0, batch * dim);
         Forward f = forward(pb, batch, x, outMuLogvar(batch), true);
         pb.add(new Op.ReconLoss(outRecon(batch), f.logits(), x, spec.loss().wBce, spec.loss().wMse, batch, dim));

@@ -17,16 +17,31 @@ public record VaeSpec(String model, Shape input, int[] hidden, int latent, Activ
     /** The model names: mlp, conv (from --channels/--kernel/--stride/--fc) and the presets. */
     public static final java.util.List<String> MODELS = java.util.List.of("mlp", "conv", "mnist-conv", "mnist-conv4", "rgb128-conv");
 
+    /** At most this many hidden (or --fc) layers, each at most {@link #MAX_WIDTH} wide; the latent size likewise. */
+    public static final int MAX_LAYERS = 16, MAX_WIDTH = 1 << 16;
+
+    /**
+     * Every field is bounded here, so an architecture read from a stranger's checkpoint metadata is refused in one
+     * sentence before any layer is built or anything allocated; the layers then bound their own products
+     * ({@link Shape#MAX_SIZE}, {@link ParamLayout#MAX_PARAMS}).
+     */
     public VaeSpec {
         if (!MODELS.contains(model))
             throw new IllegalArgumentException("unknown model '" + model + "' (expected one of " + String.join(", ", MODELS) + ")");
         if (latent < 1) throw new IllegalArgumentException("latent size must be at least 1, got " + latent);
+        if (latent > MAX_WIDTH) throw new IllegalArgumentException("latent size must be at most " + MAX_WIDTH + ", got " + latent);
+        if (input.rank() < 1 || input.rank() > 3)
+            throw new IllegalArgumentException("the input must be C×H×W images or flat vectors, got " + input.rank() + " dimensions");
+        if (hidden.length > MAX_LAYERS)
+            throw new IllegalArgumentException("at most " + MAX_LAYERS + " hidden layers are supported, got " + hidden.length);
+        if (!Float.isFinite(slope)) throw new IllegalArgumentException("the activation slope must be finite, got " + slope);
         if (model.equals("mlp") && conv != null) throw new IllegalArgumentException("an MLP VAE has no convolutions");
         if (!model.equals("mlp") && conv == null) throw new IllegalArgumentException("model " + model + " needs its convolutions");
         if (conv != null && input.rank() != 3)
             throw new IllegalArgumentException("model " + model + " needs C×H×W images, got input " + input);
         if (hidden.length == 0 && conv == null) throw new IllegalArgumentException("an MLP VAE needs at least one hidden layer");
         for (int h : hidden) if (h < 1) throw new IllegalArgumentException("hidden layer sizes must be at least 1, got " + h);
+        for (int h : hidden) if (h > MAX_WIDTH) throw new IllegalArgumentException("hidden layer sizes must be at most " + MAX_WIDTH + ", got " + h);
         if (!activation.forHiddenLayers())
             throw new IllegalArgumentException("activation " + activation.cliName() + " is not supported for hidden layers");
         hidden = hidden.clone();

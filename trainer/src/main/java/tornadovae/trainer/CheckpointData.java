@@ -13,8 +13,14 @@ public record CheckpointData(Path checkpointFile, Checkpoints.Loaded checkpoint,
         if (!split.equals("train") && !split.equals("test"))
             throw new IllegalArgumentException("--split must be train or test, got '" + split + "'");
         Checkpoints.Loaded ckpt = Checkpoints.load(checkpointFile);
+        ImageFolderOptions folder;
+        try {
+            folder = folderOptions(ckpt);
+        } catch (IllegalArgumentException e) {   // a garbled train.* entry
+            throw new tornadovae.io.DataFormatException(checkpointFile, "has unusable image-folder settings: " + e.getMessage());
+        }
         Dataset data = Datasets.load(dataset, dataDir != null ? dataDir : Datasets.defaultDir(dataset),
-                split.equals("train"), folderOptions(ckpt), System.err::println);
+                split.equals("train"), folder, System.err::println);
         if (data.dim() != ckpt.vae().inputDim())
             throw new IllegalArgumentException(checkpointFile + " is a model of " + ckpt.spec().input().toString().replace('×', 'x') + " inputs but "
                     + dataset + " images are " + data.channels() + "x" + data.height() + "x" + data.width());
@@ -28,7 +34,7 @@ public record CheckpointData(Path checkpointFile, Checkpoints.Loaded checkpoint,
     static ImageFolderOptions folderOptions(Checkpoints.Loaded ckpt) {
         var in = ckpt.spec().input();
         if (in.rank() != 3 || in.dim(1) != in.dim(2) || (in.dim(0) != 1 && in.dim(0) != 3)) return ImageFolderOptions.defaults();
-        ImageFolderOptions stored = ResumeCheckpoint.folderOptions(ckpt.metadata());
+        ImageFolderOptions stored = CheckpointMetadata.folderOptions(ckpt.metadata());
         return new ImageFolderOptions(in.dim(1), in.dim(0), stored.testFraction(), stored.skipBadImages());
     }
 
@@ -49,12 +55,7 @@ public record CheckpointData(Path checkpointFile, Checkpoints.Loaded checkpoint,
 
     /** The training seed recorded in the checkpoint, if any. */
     public long trainSeed(long fallback) {
-        String s = checkpoint.metadata().get("train.seed");
-        try {
-            return s == null ? fallback : Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            return fallback;
-        }
+        return CheckpointMetadata.trainSeed(checkpoint.metadata(), fallback);
     }
 
     /** A session on the trained parameters with eval plans for these batch sizes and decode plans. */

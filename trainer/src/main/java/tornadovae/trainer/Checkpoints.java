@@ -3,9 +3,7 @@ package tornadovae.trainer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -74,52 +72,42 @@ public final class Checkpoints {
     /** A checkpoint and the extra arenas stored under these prefixes (each must be present and complete). */
     record WithArenas(Loaded loaded, Map<String, float[]> arenas) {}
 
+    /**
+     * Reads the file once: the checksum is computed over the very bytes that are parsed (a reader of a live run's
+     * folder that opened the path again could meet a newer checkpoint renamed into place in between). The
+     * architecture's parameter count comes from the model's own layers ({@link Vae#paramCount(VaeSpec)}, bounded,
+     * allocating no arena) and must be held by the file before any arena is allocated.
+     */
     static WithArenas loadWith(Path file, String... prefixes) throws IOException {
-        Safetensors.Contents c = Safetensors.read(file);
-        verifyChecksum(file, c);
+        MessageDigest[] digest = new MessageDigest[1];
+        Safetensors.Contents c = Safetensors.read(file, header -> digest[0] = startChecksum(file, header.metadata()));
+        verifyChecksum(file, c.metadata(), digest[0]);
         VaeSpec spec;
+        long needed;
         try {
             spec = VaeSpec.fromMetadata(c.metadata());
         } catch (IllegalArgumentException e) {
-            throw new DataFormatException(file, "is not a tornado-vae checkpoint: " + e.getMessage());
+            throw new DataFormatException(file, "is not a usable tornado-vae checkpoint: " + e.getMessage());
         }
-        long needed, held = 0;
         try {
-            needed = parameterCount(spec);
-        } catch (ArithmeticException e) {
-            needed = Long.MAX_VALUE;
-        }
-        for (Tensor t : c.tensors().values()) held += t.numel();
-        if (needed > held)
-            throw new DataFormatException(file, "describes an architecture of " + needed + " parameters but holds only "
-                    + held + " values (the metadata or the tensors are wrong)");
-        Vae vae;
-        try {
-            vae = spec.build();
+            needed = Vae.paramCount(spec);
         } catch (IllegalArgumentException e) {
             throw new DataFormatException(file, "describes an architecture that cannot be built: " + e.getMessage());
         }
-        Map<String, float[]> arenas = new LinkedHashMap<>();
-        for (String prefix : prefixes) arenas.put(prefix, arena(file, c, vae, prefix));
-        return new WithArenas(new Loaded(spec, vae, arena(file, c, vae, ""), c.metadata()), arenas);
+        long held = 0;
+        for (Tensor t : c.tensors().values()) held += t.numel();
+        long arenas = 1 + prefixes.length;
+        if (needed * arenas > held)
+            throw new DataFormatException(file, "describes an architecture of " + needed + " parameters" + (arenas > 1
+                    ? " (" + arenas + " arenas of them)" : "") + " but holds only " + held
+                    + " values (the metadata or the tensors are wrong)");
+        Vae vae = spec.build();   // the same construction paramCount just completed
+        Map<String, float[]> extra = new LinkedHashMap<>();
+        for (String prefix : prefixes) extra.put(prefix, arena(file, c, vae, prefix));
+        return new WithArenas(new Loaded(spec, vae, arena(file, c, vae, ""), c.metadata()), extra);
     }
 
-    /** The MLP VAE's parameter count in long arithmetic, so a hostile header cannot overflow the layout or allocate 10^12 floats. */
-    static long parameterCount(VaeSpec spec) {
-        long in = 1;
-        for (int d : spec.input().dims()) in = Math.multiplyExact(in, (long) d);
-        long count = 0, prev = in;
-        for (int h : spec.hidden()) { count = linear(count, prev, h); prev = h; }
-        count = linear(linear(count, prev, spec.latent()), prev, spec.latent());   // mu and logvar
-        prev = spec.latent();
-        for (int i = spec.hidden().length - 1; i >= 0; i--) { count = linear(count, prev, spec.hidden()[i]); prev = spec.hidden()[i]; }
-        return linear(count, prev, in);
-    }
-
-    private static long linear(long count, long in, long out) {
-        return Math.addExact(count, Math.addExact(Math.multiplyExact(in, out), out));
-    }
-
+    /** Copies one arena out of the tensors; a NaN or infinity is refused, naming its tensor (no model trains from it). */
     private static float[] arena(Path file, Safetensors.Contents c, Vae vae, String prefix) throws DataFormatException {
         float[] params = new float[vae.paramCount()];
         for (ParamLayout.Entry e : vae.layout().entries()) {
@@ -130,7 +118,13 @@ public final class Checkpoints {
             if (!Arrays.equals(t.shape(), want))
                 throw new DataFormatException(file, "has tensor '" + name + "' of shape " + Arrays.toString(t.shape())
                         + " where the architecture needs " + Arrays.toString(want));
-            for (int i = 0; i < e.size(); i++) params[e.offset() + i] = t.get(i);
+            for (int i = 0; i < e.size(); i++) {
+                float x = t.get(i);
+                if (!Float.isFinite(x))
+                    throw new DataFormatException(file, "has " + x + " at element " + i + " of tensor '" + name
+                            + "' (a checkpoint of a diverged run; an earlier one of the run may be intact)");
+                params[e.offset() + i] = x;
+            }
         }
         return params;
     }
@@ -153,27 +147,27 @@ public final class Checkpoints {
         return HexFormat.of().formatHex(md.digest());
     }
 
-    private static void verifyChecksum(Path file, Safetensors.Contents c) throws IOException {
-        String want = c.metadata().get(CHECKSUM_KEY), format = c.metadata().get(FORMAT_KEY);
+    /**
+     * The digest of a checksummed file's metadata, to which its data section is then added as it is read; null for
+     * a file without a checksum. An unknown format is refused here, before any tensor is read.
+     */
+    private static MessageDigest startChecksum(Path file, Map<String, String> metadata) throws DataFormatException {
+        String format = metadata.get(FORMAT_KEY);
         if (format != null && !format.equals(FORMAT) && !format.equals(FORMAT_1))
-            throw new DataFormatException(file, "has format '" + format + "', which this version of tornado-vae does not know ("
-                    + FORMAT + " or " + FORMAT_1 + ")");
-        if (want == null) {
-            if (FORMAT.equals(format)) throw new DataFormatException(file, "lacks its " + CHECKSUM_KEY + " metadata entry (it was altered)");
-            return;
-        }
+            throw new DataFormatException(file, "has format '" + format + "', which this version of "
+                    + "tornado-vae does not know (" + FORMAT + " or " + FORMAT_1 + ")");
+        if (!metadata.containsKey(CHECKSUM_KEY)) return null;
         MessageDigest md = sha256();
-        digestMetadata(md, c.metadata());
-        long dataStart = Safetensors.readHeader(file).dataStart();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.allocate(1 << 16);
-            for (long pos = dataStart; ; ) {
-                buf.clear();
-                int n = ch.read(buf, pos);
-                if (n < 0) break;
-                md.update(buf.array(), 0, n);
-                pos += n;
-            }
+        digestMetadata(md, metadata);
+        return md;
+    }
+
+    private static void verifyChecksum(Path file, Map<String, String> metadata, MessageDigest md) throws IOException {
+        String want = metadata.get(CHECKSUM_KEY);
+        if (want == null) {
+            if (FORMAT.equals(metadata.get(FORMAT_KEY)))
+                throw new DataFormatException(file, "lacks its " + CHECKSUM_KEY + " metadata entry (it was altered)");
+            return;
         }
         String got = HexFormat.of().formatHex(md.digest());
         if (!got.equalsIgnoreCase(want))

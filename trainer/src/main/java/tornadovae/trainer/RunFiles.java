@@ -37,6 +37,6 @@ final class RunFiles {
     }
 
     void writeCheckpoint(String name, VaeSession session, Trainer.EpochMetrics m) throws IOException {
-        Checkpoints.save(checkpoint(name), vae, session.workspace().params(), Trainer.settings(o, m));
+        Checkpoints.save(checkpoint(name), vae, session.workspace().params(), CheckpointMetadata.settings(o, m));
     }
 }

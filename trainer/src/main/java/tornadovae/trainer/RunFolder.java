@@ -77,6 +77,7 @@ final class RunFolder {
     static final class Lock implements AutoCloseable {
         private final FileChannel channel;
         private final FileLock lock;
+        private boolean closed;
 
         private Lock(FileChannel channel, FileLock lock) {
             this.channel = channel;
@@ -85,6 +86,8 @@ final class RunFolder {
 
         @Override
         public void close() throws IOException {
+            if (closed) return;   // a resume's lock is closed by the trainer and again by its owner
+            closed = true;
             try {
                 if (lock != null) lock.release();
             } finally {

@@ -79,7 +79,8 @@ public final class Trainer {
         boolean created = resume == null && !Files.exists(o.out());
         Path out = resume != null ? o.out() : RunFolder.create(o.out()); // only once the inputs are known to be good
         try {
-            try (RunFolder.Lock lock = RunFolder.lock(out)) {
+            // a resumed run's folder was locked before its checkpoint was read, and stays locked by the Loaded
+            try (RunFolder.Lock lock = resume != null ? resume.lock() : RunFolder.lock(out)) {
                 if (resume != null) RunFolder.removeStaleTemporaries(out);
                 runSession(vae, train, test, out);
             }
@@ -255,50 +256,10 @@ public final class Trainer {
         return r;
     }
 
-    /** Training settings stored in checkpoint metadata next to the architecture. */
-    static Map<String, String> settings(TrainOptions o, EpochMetrics m) {
-        Map<String, String> s = options(o);
-        s.put("train.epoch", Integer.toString(m.epoch()));
-        s.put("train.step", Long.toString(m.step()));
-        s.put("train.test_loss", Double.toString(m.testLoss()));
-        return s;
-    }
-
-    /** The metadata key of --checkpoint-every (runs written before it was recorded resume with 0). */
-    public static final String CHECKPOINT_EVERY = "train.checkpoint_every";
-
-    /** The options a run was started with, as stored in every checkpoint's metadata (what --resume reads back). */
-    static Map<String, String> options(TrainOptions o) {
-        Map<String, String> s = new LinkedHashMap<>();
-        s.put("train.dataset", o.dataset());
-        s.put("train.data_dir", o.dataDir().toString());
-        s.put("train.epochs", Integer.toString(o.epochs()));
-        s.put("train.batch_size", Integer.toString(o.batchSize()));
-        s.put("train.lr", Float.toString(o.lr()));
-        s.put("train.beta", Float.toString(o.beta()));
-        s.put("train.clip_grad_norm", Float.toString(o.optimizer().clipGradNorm()));
-        s.put("train.weight_decay", Float.toString(o.optimizer().weightDecay()));
-        s.put("train.seed", Long.toString(o.seed()));
-        s.put("train.kl_warmup", Integer.toString(o.kl().warmupEpochs()));
-        s.put("train.kl_cycles", Integer.toString(o.kl().cycles()));
-        s.put("train.free_bits", Float.toString(o.kl().freeBits()));
-        s.put("train.mc_samples", Integer.toString(o.mcSamples()));
-        s.put(CHECKPOINT_EVERY, Integer.toString(o.checkpointEvery()));   // so that --resume keeps it
-        s.put("train.backend", o.backend());
-        if (o.device() != null) s.put("train.device", o.device());
-        var f = o.imageFolder();
-        s.put("train.image_size", Integer.toString(f.imageSize()));
-        s.put("train.image_channels", Integer.toString(f.channels()));
-        s.put("train.test_fraction", Double.toString(f.testFraction()));
-        s.put("train.skip_bad_images", Boolean.toString(f.skipBadImages()));
-        return s;
-    }
-
     /** Architecture and settings for the report (the per-epoch keys of the checkpoint metadata left out). */
     private Map<String, String> reportSettings(VaeSession session) {
         Map<String, String> s = new LinkedHashMap<>(session.vae().spec().toMetadata());
-        s.putAll(settings(o, new EpochMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
-        s.keySet().removeAll(java.util.List.of("train.epoch", "train.step", "train.test_loss"));
+        s.putAll(CheckpointMetadata.options(o));
         s.put("train.out", o.out().toString());
         return s;
     }

@@ -10,7 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +38,12 @@ public final class Safetensors {
 
     /** What a header says: metadata, and each tensor's dtype, shape and place in the data section. */
     public record Header(Map<String, String> metadata, List<TensorInfo> tensors, long dataStart) {}
+
+    /** The digest to feed a file's data section into, given its header (null: none); may refuse the file. */
+    @FunctionalInterface
+    public interface DigestStart {
+        MessageDigest start(Header header) throws IOException;
+    }
 
     /** A whole file read into memory: tensors in header order, each in its own float array. */
     public record Contents(Map<String, String> metadata, LinkedHashMap<String, Tensor> tensors) {}
@@ -126,15 +136,31 @@ public final class Safetensors {
 
     /** Every tensor, converted to float; the file's dtypes must be F32, F16, BF16 or F64. */
     public static Contents read(Path file) throws IOException {
+        return read(file, header -> null);
+    }
+
+    /**
+     * As {@link #read(Path)}, and every byte of the data section, in file order, also goes into the digest that
+     * {@code dataDigest} returns for the parsed header (none for null). The file is opened once and each byte read
+     * once, so what the digest vouches for is exactly what was parsed: a reader of a live run's checkpoint that
+     * opened the path again could see a newer file renamed into place in between, and report it corrupted.
+     */
+    public static Contents read(Path file, DigestStart dataDigest) throws IOException {
         try (FileChannel channel = open(file)) {
             Header header = SafetensorsHeader.read(file, channel);
-            LinkedHashMap<String, Tensor> tensors = new LinkedHashMap<>();
-            for (TensorInfo info : header.tensors()) {
-                checkReadable(file, info);
+            for (TensorInfo info : header.tensors()) checkReadable(file, info);
+            MessageDigest digest = dataDigest.start(header);
+            // the header checked that the tensors tile the data section, so in offset order they are all of it
+            List<TensorInfo> byOffset = new ArrayList<>(header.tensors());
+            byOffset.sort(Comparator.comparingLong(TensorInfo::begin));
+            Map<String, Tensor> read = new HashMap<>();
+            for (TensorInfo info : byOffset) {
                 float[] values = new float[(int) info.numel()];   // fits: checked above against the file size and int range
-                readValues(channel, header.dataStart(), info, values, 0);
-                tensors.put(info.name(), new Tensor(info.dtype(), info.shape(), values, 0));
+                readValues(channel, header.dataStart(), info, values, 0, digest);
+                read.put(info.name(), new Tensor(info.dtype(), info.shape(), values, 0));
             }
+            LinkedHashMap<String, Tensor> tensors = new LinkedHashMap<>();
+            for (TensorInfo info : header.tensors()) tensors.put(info.name(), read.get(info.name()));
             return new Contents(header.metadata(), tensors);
         }
     }
@@ -161,7 +187,7 @@ public final class Safetensors {
             }
             for (TensorInfo info : inFile.values()) {
                 Tensor target = targets.get(info.name());
-                readValues(channel, header.dataStart(), info, target.data(), target.offset());
+                readValues(channel, header.dataStart(), info, target.data(), target.offset(), null);
             }
             return header;
         }
@@ -175,7 +201,8 @@ public final class Safetensors {
             throw new DataFormatException(file, "has tensor '" + info.name() + "' of " + info.numel() + " elements, more than a Java array holds");
     }
 
-    private static void readValues(FileChannel channel, long dataStart, TensorInfo info, float[] out, int at) throws IOException {
+    private static void readValues(FileChannel channel, long dataStart, TensorInfo info, float[] out, int at,
+                                   MessageDigest digest) throws IOException {
         int size = Dtypes.SIZES.get(info.dtype());
         int count = (int) info.numel(), perChunk = CHUNK / size;
         ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
@@ -183,6 +210,7 @@ public final class Safetensors {
             int n = Math.min(perChunk, count - done);
             buf.clear().limit(n * size);
             SafetensorsHeader.readFully(channel, buf, dataStart + info.begin() + (long) done * size);
+            if (digest != null) digest.update(buf.array(), 0, buf.limit());
             Dtypes.toFloats(info.dtype(), buf, out, at + done, n);
             done += n;
         }

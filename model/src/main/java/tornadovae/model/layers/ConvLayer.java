@@ -28,7 +28,17 @@ abstract sealed class ConvLayer implements Layer permits Conv2d, ConvTranspose2d
         this.kernel = kernel;
         this.stride = stride;
         this.pad = pad;
+        // the im2col scratch of one image is ConvGeometry's int arithmetic: bound it here, in long, where a
+        // hostile or mistyped architecture is still one sentence and not a wrapped size or an OutOfMemoryError
+        long pixels = transposed() ? (long) in.dim(1) * in.dim(2) : (long) out.dim(1) * out.dim(2);
+        long lowered = (long) (transposed() ? out.dim(0) : in.dim(0)) * kernel * kernel, narrow = transposed() ? in.dim(0) : out.dim(0);
+        if (pixels * (lowered + narrow) > MAX_SCRATCH_PER_IMAGE)
+            throw new IllegalArgumentException(name + ": " + getClass().getSimpleName() + " with kernel " + kernel + " from " + in
+                    + " to " + out + " needs more than " + MAX_SCRATCH_PER_IMAGE + " values of scratch per image");
     }
+
+    /** 2^26 floats (256 MiB) of lowered input per image; rgb128-conv's largest layer needs ~6·10^5. */
+    static final long MAX_SCRATCH_PER_IMAGE = 1L << 26;
 
     /** The checks both constructors start with, naming the layer type. */
     static void checkArguments(String type, String name, Shape in, int outC, int kernel, int stride, int pad) {
@@ -49,8 +59,9 @@ abstract sealed class ConvLayer implements Layer permits Conv2d, ConvTranspose2d
     @Override public String name() { return name; }
     @Override public Shape inputShape() { return in; }
     @Override public Shape outputShape() { return out; }
-    @Override public int paramCount() { return weightSize() + out.dim(0); }
+    @Override public long paramCount() { return (long) in.dim(0) * out.dim(0) * kernel * kernel + out.dim(0); }
 
+    /** In int range once {@link #declareParams} has put the weight in a layout (which bounds every entry). */
     private int weightSize() { return in.dim(0) * out.dim(0) * kernel * kernel; }
 
     @Override

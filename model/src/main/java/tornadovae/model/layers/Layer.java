@@ -21,7 +21,8 @@ public interface Layer {
 
     Shape outputShape();
 
-    default int paramCount() { return 0; }
+    /** In long arithmetic: a layer's count is asked for before the layout has checked that it fits an arena. */
+    default long paramCount() { return 0; }
 
     default void declareParams(ParamLayout layout) {}
 

@@ -39,7 +39,7 @@ public final class Linear implements Layer {
     @Override public String type() { return "Linear"; }
     @Override public Shape inputShape() { return Shape.of(in); }
     @Override public Shape outputShape() { return Shape.of(out); }
-    @Override public int paramCount() { return out * in + out; }
+    @Override public long paramCount() { return (long) out * in + out; }
 
     @Override
     public void declareParams(ParamLayout layout) {

@@ -7,6 +7,7 @@ import java.util.function.Function;
 import picocli.CommandLine.ParseResult;
 import tornadovae.trainer.ResumeCheckpoint;
 import tornadovae.trainer.TrainOptions;
+import tornadovae.trainer.CheckpointMetadata;
 import tornadovae.trainer.Trainer;
 
 /**
@@ -51,11 +52,11 @@ final class ResumeArgs {
     /** --checkpoint-every as given, else as the run was started with (a resumed run writes as often as before). */
     private static int checkpointEvery(TrainCommand c, ParseResult parsed, ResumeCheckpoint.Loaded r) {
         if (parsed.hasMatchedOption("--checkpoint-every")) return c.checkpointEvery;
-        String stored = r.metadata().get(Trainer.CHECKPOINT_EVERY);
+        String stored = r.metadata().get(CheckpointMetadata.CHECKPOINT_EVERY);
         try {
             return stored == null ? 0 : Integer.parseInt(stored);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(r.file() + " has a bad " + Trainer.CHECKPOINT_EVERY + " '" + stored
+            throw new IllegalArgumentException(r.file() + " has a bad " + CheckpointMetadata.CHECKPOINT_EVERY + " '" + stored
                     + "'; pass --checkpoint-every to set it");
         }
     }
@@ -66,7 +67,14 @@ final class ResumeArgs {
         if (parsed.hasMatchedOption("--out"))
             throw new IllegalArgumentException("--out cannot be combined with --resume: a resumed run writes into its own folder " + c.resume);
         int threads = c.threads != null ? c.threads : Runtime.getRuntime().availableProcessors();
-        ResumeCheckpoint.Loaded r = ResumeCheckpoint.load(c.resume, threads, c.quiet);
+        // the run folder stays locked from before the checkpoint is read until the resumed training ends
+        try (ResumeCheckpoint.Loaded r = ResumeCheckpoint.load(c.resume, threads, c.quiet)) {
+            resume(c, parsed, r, threads);
+        }
+        return 0;
+    }
+
+    private static void resume(TrainCommand c, ParseResult parsed, ResumeCheckpoint.Loaded r, int threads) throws Exception {
         TrainOptions o = r.options();
         for (String option : GIVEN.keySet()) {
             if (!parsed.hasMatchedOption(option)) continue;
@@ -82,6 +90,5 @@ final class ResumeArgs {
                 parsed.hasMatchedOption("--device") || parsed.hasMatchedOption("--backend") ? c.device : o.device(),
                 threads, o.out(), c.quiet, o.imageFolder(), o.kl(), o.mcSamples(), checkpointEvery(c, parsed, r));
         new Trainer(o, System.out).resumeFrom(r).run();
-        return 0;
     }
 }

@@ -1,0 +1,141 @@
+package tornadovae.trainer;
+
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import tornadovae.io.data.ImageFolderOptions;
+import tornadovae.model.Optimizer;
+import tornadovae.model.VaeSpec;
+
+/**
+ * The training half of a checkpoint's metadata, written and parsed here and nowhere else: the options a run was
+ * started with ({@code train.*}, in every checkpoint), the epoch's numbers ({@code last} and {@code best}) and a
+ * resume checkpoint's position ({@code resume.*}). The other halves have one owner each too: the architecture
+ * keys are {@link VaeSpec#toMetadata()} and {@link VaeSpec#fromMetadata}, the format and checksum keys are
+ * {@link Checkpoints}'.
+ *
+ * <p>Parsing throws IllegalArgumentException (NumberFormatException included) naming the key; the caller knows
+ * the file and turns it into one sentence.
+ */
+public final class CheckpointMetadata {
+    private CheckpointMetadata() {}
+
+    /** The metadata key of --checkpoint-every (runs written before it was recorded resume with 0). */
+    public static final String CHECKPOINT_EVERY = "train.checkpoint_every";
+
+    /** The options a run was started with, as stored in every checkpoint's metadata (what --resume reads back). */
+    static Map<String, String> options(TrainOptions o) {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("train.dataset", o.dataset());
+        s.put("train.data_dir", o.dataDir().toString());
+        s.put("train.epochs", Integer.toString(o.epochs()));
+        s.put("train.batch_size", Integer.toString(o.batchSize()));
+        s.put("train.lr", Float.toString(o.lr()));
+        s.put("train.beta", Float.toString(o.beta()));
+        s.put("train.clip_grad_norm", Float.toString(o.optimizer().clipGradNorm()));
+        s.put("train.weight_decay", Float.toString(o.optimizer().weightDecay()));
+        s.put("train.seed", Long.toString(o.seed()));
+        s.put("train.kl_warmup", Integer.toString(o.kl().warmupEpochs()));
+        s.put("train.kl_cycles", Integer.toString(o.kl().cycles()));
+        s.put("train.free_bits", Float.toString(o.kl().freeBits()));
+        s.put("train.mc_samples", Integer.toString(o.mcSamples()));
+        s.put(CHECKPOINT_EVERY, Integer.toString(o.checkpointEvery()));   // so that --resume keeps it
+        s.put("train.backend", o.backend());
+        if (o.device() != null) s.put("train.device", o.device());
+        var f = o.imageFolder();
+        s.put("train.image_size", Integer.toString(f.imageSize()));
+        s.put("train.image_channels", Integer.toString(f.channels()));
+        s.put("train.test_fraction", Double.toString(f.testFraction()));
+        s.put("train.skip_bad_images", Boolean.toString(f.skipBadImages()));
+        return s;
+    }
+
+    /** Training settings stored in last and best checkpoints next to the architecture. */
+    static Map<String, String> settings(TrainOptions o, Trainer.EpochMetrics m) {
+        Map<String, String> s = options(o);
+        s.put("train.epoch", Integer.toString(m.epoch()));
+        s.put("train.step", Long.toString(m.step()));
+        s.put("train.test_loss", Double.toString(m.testLoss()));
+        return s;
+    }
+
+    /** A resume checkpoint's metadata: the run's options and where it stands. */
+    static Map<String, String> resume(TrainOptions o, ResumeCheckpoint.Position p) {
+        Map<String, String> meta = options(o);
+        meta.put("train.step", Long.toString(p.step()));
+        meta.put("resume.epoch", Integer.toString(p.epoch()));
+        meta.put("resume.batch", Integer.toString(p.batch()));
+        meta.put("resume.rng_epoch_start", Base64.getEncoder().encodeToString(p.epochRng()));
+        if (p.rng() != null) meta.put("resume.rng", Base64.getEncoder().encodeToString(p.rng()));
+        meta.put("resume.train_recon_sum", Double.toString(p.reconSum()));
+        meta.put("resume.train_kl_sum", Double.toString(p.klSum()));
+        return meta;
+    }
+
+    /**
+     * The options a run was trained with, read back for --resume: threads, quiet and the run folder as given here
+     * (the folder is where the checkpoint is, wherever the run was started).
+     */
+    static TrainOptions options(Map<String, String> m, VaeSpec spec, Path runDir, int threads, boolean quiet) {
+        return new TrainOptions(need(m, "train.dataset"), Path.of(need(m, "train.data_dir")), spec,
+                Integer.parseInt(need(m, "train.epochs")), Integer.parseInt(need(m, "train.batch_size")),
+                Float.parseFloat(need(m, "train.lr")), Float.parseFloat(need(m, "train.beta")),
+                Optimizer.adam().withClip(Float.parseFloat(need(m, "train.clip_grad_norm")))
+                        .withWeightDecay(Float.parseFloat(need(m, "train.weight_decay"))),
+                Long.parseLong(need(m, "train.seed")), need(m, "train.backend"), m.get("train.device"), threads,
+                runDir, quiet, folderOptions(m), new KlSchedule(Integer.parseInt(m.getOrDefault("train.kl_warmup", "0")),
+                        Integer.parseInt(m.getOrDefault("train.kl_cycles", "0")),
+                        Float.parseFloat(m.getOrDefault("train.free_bits", "0"))),
+                Integer.parseInt(m.getOrDefault("train.mc_samples", "1")));
+    }
+
+    /** A resume checkpoint's position, checked to be one a run can continue from. */
+    static ResumeCheckpoint.Position position(Map<String, String> m) {
+        String rng = m.get("resume.rng");
+        ResumeCheckpoint.Position p = new ResumeCheckpoint.Position(Integer.parseInt(need(m, "resume.epoch")),
+                Integer.parseInt(need(m, "resume.batch")), Long.parseLong(need(m, "train.step")),
+                Base64.getDecoder().decode(need(m, "resume.rng_epoch_start")), rng == null ? null : Base64.getDecoder().decode(rng),
+                Double.parseDouble(need(m, "resume.train_recon_sum")), Double.parseDouble(need(m, "resume.train_kl_sum")));
+        checkRngState(p.epochRng());
+        checkRngState(p.rng());
+        if (p.epoch() < 1 || p.batch() < 0 || p.step() < 0 || (p.batch() > 0) != (p.rng() != null))
+            throw new IllegalArgumentException("inconsistent position (epoch " + p.epoch() + ", batch " + p.batch() + ")");
+        return p;
+    }
+
+    /** The image-folder options of the run (runs written before they were recorded get the defaults). */
+    static ImageFolderOptions folderOptions(Map<String, String> m) {
+        ImageFolderOptions d = ImageFolderOptions.defaults();
+        if (!m.containsKey("train.image_size")) return d;
+        return new ImageFolderOptions(Integer.parseInt(m.get("train.image_size")),
+                Integer.parseInt(m.getOrDefault("train.image_channels", Integer.toString(d.channels()))),
+                Double.parseDouble(m.getOrDefault("train.test_fraction", Double.toString(d.testFraction()))),
+                Boolean.parseBoolean(m.getOrDefault("train.skip_bad_images", "false")));
+    }
+
+    /** The training seed recorded in a checkpoint, or the fallback for one without (or with a garbled one). */
+    static long trainSeed(Map<String, String> m, long fallback) {
+        String s = m.get("train.seed");
+        try {
+            return s == null ? fallback : Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    private static String need(Map<String, String> m, String key) {
+        String v = m.get(key);
+        if (v == null) throw new IllegalArgumentException("its metadata lacks '" + key + "'");
+        return v;
+    }
+
+    private static void checkRngState(byte[] state) {
+        if (state == null) return;
+        try {
+            new Noise(0).restoreState(state);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("its RNG state is not one this version can restore (" + e.getMessage() + ")");
+        }
+    }
+}
