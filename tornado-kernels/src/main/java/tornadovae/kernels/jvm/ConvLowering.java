@@ -253,7 +253,7 @@ final class ConvLowering {
             int[] base = this.base, taps = this.taps;
             int d = 0;
             for (int jr = 0; jr < nc; jr += nr) {
-                int cols = Math.min(nr, nc - jr), w = Sgemm.panelWidth(cols, nr), j0 = jc + jr;
+                int cols = Math.min(nr, nc - jr), w = SgemmPacking.panelWidth(cols, nr), j0 = jc + jr;
                 if (tap0 < 0) {
                     if (cols == w) {   // a full panel: vector gathers
                         for (int p = 0; p < kc; p++, d += w) {
