@@ -148,7 +148,7 @@ class SgemmTest {
             int m = s[0], n = s[1], k = s[2];
             float[] a = padded(r, 3, m * k, -1f, 1f), b = padded(r, 0, k * n, -1f, 1f);
             float[] c1 = padded(r, 7, m * n, -1f, 1f), c2 = c1.clone();
-            Sgemm.Panels panels = (dst, jc, nc, pc, kc, nr) -> Sgemm.packB(dst, b, 0, n, jc, nc, pc, kc, nr);
+            Sgemm.Panels panels = (dst, jc, nc, pc, kc, nr) -> SgemmPacking.packB(dst, b, 0, n, jc, nc, pc, kc, nr);
             for (boolean accumulate : new boolean[]{false, true}) {
                 two.sgemmOnWorker(1, c1, 7, n, a, 3, b, 0, m, n, k, false, false, accumulate);
                 two.sgemmOnWorker(1, c2, 7, n, a, 3, panels, m, n, k, false, accumulate);

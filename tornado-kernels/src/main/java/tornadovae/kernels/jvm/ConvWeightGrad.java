@@ -1,0 +1,170 @@
+package tornadovae.kernels.jvm;
+
+import java.util.Arrays;
+import tornadovae.kernels.plan.ConvGeometry;
+
+import static tornadovae.kernels.jvm.ConvLowering.NO_ARRAY;
+
+/**
+ * {@link ConvLowering}'s weight gradient, dW[Cy][Cx·k²] = Σ over the images of Yc·colᵀ. It sums
+ * over groups, so the group size depends on the scratch alone, never on the thread count: one group
+ * at a time with the whole scratch, split by taps (dW's columns) where there are many, else lowered
+ * in runs of images and multiplied by the pooled SGEMM. Thin X (see ConvLowering.thin) sums fixed
+ * chunks of {@link #THIN_CHUNK} images with ThinConv instead.
+ */
+final class ConvWeightGrad {
+    /** Below this many taps (four 16-wide tile columns) the weight gradient is not split by taps. */
+    static final int TAP_SPLIT_MIN = 64;
+    /**
+     * Images per partial sum of the thin weight gradient. Fixed, so the order of its sums depends on
+     * neither the thread count nor the scratch size.
+     */
+    static final int THIN_CHUNK = 8;
+
+    private final WorkerPool pool;
+    private final Sgemm sgemm;
+    private final ConvCall call;
+    private final ImageLowering images;
+    private final TapsTask taps;
+    private final LowerBothTask lowerBoth = new LowerBothTask();
+    private final ThinDotsTask thinDots;
+
+    ConvWeightGrad(WorkerPool pool, Sgemm sgemm, ConvCall call, ImageLowering images) {
+        this.pool = pool;
+        this.sgemm = sgemm;
+        this.call = call;
+        this.images = images;
+        this.taps = new TapsTask(pool.threads());
+        this.thinDots = new ThinDotsTask(pool.threads());
+    }
+
+    void run(float[] dw, int dwO, float[] yA, int yO, float[] xA, int xO,
+             float[] colA, int colO, int colLen, ConvGeometry g, boolean transposed) {
+        ConvCall cc = call;
+        cc.set(g, transposed);
+        int per = ConvLowering.perImage(g, transposed, colLen), batch = cc.batch;
+        int grp = Math.min(batch, colLen / per), pix = cc.pixels(), kk = cc.taps();
+        cc.x = xA; cc.xOff = xO; cc.y = yA; cc.yOff = yO; cc.col = colA; cc.colOff = colO;
+        int yc = colO + grp * pix * kk;
+        try {
+            if (ConvLowering.thin(cc)) {
+                runThin(dw, dwO);
+                return;
+            }
+            taps.dW = dw; taps.dWOff = dwO;
+            lowerBoth.group = grp;
+            for (int n0 = 0; n0 < batch; n0 += grp) {
+                int count = Math.min(grp, batch - n0);
+                if (kk >= TAP_SPLIT_MIN) {
+                    taps.n0 = n0; taps.count = count;
+                    // in 16s whatever the tile: a 16-column last panel runs 16 wide (SgemmPacking.panelWidth), and
+                    // 288 taps split 144 + 144, where 32s would give 160 + 128
+                    taps.tapStep = Sgemm.ceilDiv(Sgemm.ceilDiv(kk, Sgemm.NR_256), pool.threads()) * Sgemm.NR_256;
+                    pool.forEach(Sgemm.ceilDiv(kk, taps.tapStep), taps);
+                } else {
+                    // runs of consecutive images: images dealt out one by one made the cores trade col's lines
+                    lowerBoth.n0 = n0; lowerBoth.count = count;
+                    lowerBoth.runs = Math.min(count, 2 * pool.threads());
+                    pool.forEach(lowerBoth.runs, lowerBoth);
+                    sgemm.sgemm(dw, dwO, colA, yc, colA, colO, cc.cy, kk, count * pix, false, true, n0 > 0);
+                }
+            }
+        } finally {
+            cc.x = cc.y = cc.col = taps.dW = NO_ARRAY;
+        }
+    }
+
+    /**
+     * dW's columns for taps [r0, r0 + tapStep) over the group of images [n0, n0 + count), on one
+     * worker: it lowers exactly the col rows its GEMM reads (so they stay in its cache) and copies Yc
+     * for itself. A C element's bits depend on k alone, so the tap split leaves them unchanged.
+     */
+    private final class TapsTask implements WorkerPool.Task {
+        private final float[][] ycCopy;          // per worker: its own copy of the group's Yc
+        float[] dW = NO_ARRAY;
+        int dWOff, n0, count, tapStep;
+
+        TapsTask(int threads) { this.ycCopy = new float[threads][0]; }
+
+        @Override
+        public void run(int part, int worker) {
+            ConvCall cc = call;
+            int pix = cc.pixels(), rowLen = count * pix, kk = cc.taps(), k = cc.k;
+            int r0 = part * tapStep, r1 = Math.min(kk, r0 + tapStep);
+            float[] yc = ownYc(worker, cc.cy * rowLen);
+            for (int i = 0; i < count; i++) images.toChannelMajor(n0 + i, yc, i * pix, rowLen);
+            if (Sgemm.HAS_256_BIT_VECTORS) {   // implicit im2col, as in yFromX: B = colᵀ, k = pixels, n = taps
+                int kk2 = k * k;
+                WindowPanels panels = images.windowsOf(n0, count, worker, r0 / kk2, (r1 - 1) / kk2 + 1, r0);
+                sgemm.sgemmOnWorker(worker, dW, dWOff + r0, kk, yc, 0, panels, cc.cy, r1 - r0, rowLen, false, n0 > 0);
+                return;
+            }
+            for (int i = 0; i < count; i++) images.im2colTaps(cc.col, n0 + i, cc.colOff + i * pix, rowLen, worker, r0, r1);
+            sgemm.sgemmOnWorker(worker, dW, dWOff + r0, kk, yc, 0, cc.col, cc.colOff + r0 * rowLen, cc.cy, r1 - r0, rowLen,
+                    false, true, n0 > 0);
+        }
+
+        private float[] ownYc(int worker, int need) {
+            if (ycCopy[worker].length < need) ycCopy[worker] = new float[need];
+            return ycCopy[worker];
+        }
+    }
+
+    /** Both operands of the weight gradient (col and, after the group's col, Yc) for run `run` of `runs` of the group's images. */
+    private final class LowerBothTask implements WorkerPool.Task {
+        int group, n0, count, runs;
+
+        @Override
+        public void run(int run, int worker) {
+            ConvCall cc = call;
+            int pix = cc.pixels(), rowLen = count * pix, yc = cc.colOff + group * pix * cc.taps();
+            for (int i = run * count / runs, end = (run + 1) * count / runs; i < end; i++) {
+                images.im2col(n0 + i, cc.colOff + i * pix, rowLen, worker);
+                images.toChannelMajor(n0 + i, cc.col, yc + i * pix, rowLen);
+            }
+        }
+    }
+
+    // ---- the thin path: sums per fixed chunk of images, then over the chunks in order ----
+
+    /** dW = Σ over chunks of THIN_CHUNK images, in chunk order, of each chunk's partial (ThinDotsTask). */
+    private void runThin(float[] dW, int dWOff) {
+        ConvCall cc = call;
+        int e = cc.cy * cc.taps(), chunks = Sgemm.ceilDiv(cc.batch, THIN_CHUNK);
+        float[] part = thinDots.partials(chunks * e);
+        pool.forEach(chunks, thinDots);
+        for (int i = 0; i < e; i++) {
+            float sum = part[i];
+            for (int ch = 1; ch < chunks; ch++) sum += part[ch * e + i];
+            dW[dWOff + i] = sum;
+        }
+    }
+
+    /** Chunk ch's partial weight gradient: Σ over its images and Y's pixels of Y·col(X)ᵀ, in ThinConv's lane order. */
+    private final class ThinDotsTask implements WorkerPool.Task {
+        private final float[][] lanes;           // per worker: ThinConv's lane sums
+        private float[] partials = NO_ARRAY;     // one partial dW per chunk
+
+        ThinDotsTask(int threads) { this.lanes = new float[threads][0]; }
+
+        float[] partials(int need) {
+            if (partials.length < need) partials = new float[need];
+            return partials;
+        }
+
+        @Override
+        public void run(int ch, int worker) {
+            ConvCall cc = call;
+            int pix = cc.pixels(), kk = cc.taps(), cy = cc.cy, e = cy * kk;
+            float[] c = images.thinCol(worker, kk * pix);
+            if (lanes[worker].length < e * ThinConv.DOT_LANES) lanes[worker] = new float[e * ThinConv.DOT_LANES];
+            float[] l = lanes[worker];
+            Arrays.fill(l, 0, e * ThinConv.DOT_LANES, 0f);
+            for (int n = ch * THIN_CHUNK, end = Math.min(cc.batch, n + THIN_CHUNK); n < end; n++) {
+                images.im2colTaps(c, n, 0, pix, worker, 0, kk);
+                ThinConv.accumulateDots(l, cc.y, cc.yOff + n * cy * pix, pix, c, 0, pix, cy, kk, pix);
+            }
+            ThinConv.finishDots(partials, ch * e, l, e);
+        }
+    }
+}
