@@ -21,7 +21,7 @@ soak="${SOAK_DIR:-$(mktemp -d /tmp/vae-soak.XXXXXX)}"
 mkdir -p "$soak"
 [ -f "$here/trainer/target/vae.jar" ] || { echo "soak: no trainer/target/vae.jar; run ./vae --help once to build it" >&2; exit 2; }
 cp "$here/trainer/target/vae.jar" "$soak/vae.jar"   # a rebuild during the soak must not change the code under test
-vae() { java --add-modules=jdk.incubator.vector -XX:+UseParallelGC -cp "$soak/vae.jar" tornadovae.trainer.cli.VaeCommand "$@" \
+vae() { java --add-modules=jdk.incubator.vector -XX:+UseParallelGC -cp "$soak/vae.jar" tornadovae.cli.VaeCommand "$@" \
           2> >(grep -v '^WARNING: Using incubator modules' >&2); }
 
 python3 - "$soak/data" <<'EOF'
@@ -87,7 +87,7 @@ while [ $SECONDS -lt $end ]; do
       limit=64; fulls=$((fulls + 1)); faulted=$((faulted + 1))
     fi
     (ulimit -f "$limit"; exec java --add-modules=jdk.incubator.vector -XX:+UseParallelGC -cp "$soak/vae.jar" \
-        tornadovae.trainer.cli.VaeCommand "${args[@]}") > "$soak/train.log" 2>&1 &
+        tornadovae.cli.VaeCommand "${args[@]}") > "$soak/train.log" 2>&1 &
     trainer=$!
     sleep "$((1 + RANDOM % 3)).$((RANDOM % 10))"
     if kill -0 "$trainer" 2>/dev/null && [ $SECONDS -lt $end ]; then

@@ -3,13 +3,13 @@ package tornadovae.bench;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.*;
+import tornadovae.engine.Backends;
+import tornadovae.engine.Noise;
+import tornadovae.engine.VaeSession;
 import tornadovae.kernels.ActivationKind;
 import tornadovae.model.Loss;
 import tornadovae.model.Optimizer;
 import tornadovae.model.VaeSpec;
-import tornadovae.trainer.Backends;
-import tornadovae.trainer.Noise;
-import tornadovae.trainer.VaeSession;
 
 /**
  * One training step (forward, loss, backward, Adam) of the mnist-conv VAE (docs/BENCHMARKS.md's conv VAE:

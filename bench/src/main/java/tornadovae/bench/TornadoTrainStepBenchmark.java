@@ -2,14 +2,14 @@ package tornadovae.bench;
 
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.*;
+import tornadovae.cli.DeviceComparison;
+import tornadovae.engine.Backends;
+import tornadovae.engine.Noise;
+import tornadovae.engine.VaeSession;
 import tornadovae.kernels.ActivationKind;
 import tornadovae.model.Loss;
 import tornadovae.model.Optimizer;
 import tornadovae.model.VaeSpec;
-import tornadovae.trainer.Backends;
-import tornadovae.trainer.DeviceComparison;
-import tornadovae.trainer.Noise;
-import tornadovae.trainer.VaeSession;
 
 /**
  * {@link TrainStepBenchmark}'s and {@link ConvTrainStepBenchmark}'s steps (MLP 784-400-20 and

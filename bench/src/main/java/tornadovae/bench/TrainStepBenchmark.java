@@ -3,11 +3,11 @@ package tornadovae.bench;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.*;
+import tornadovae.engine.Backends;
+import tornadovae.engine.Noise;
+import tornadovae.engine.VaeSession;
 import tornadovae.model.Optimizer;
 import tornadovae.model.VaeSpec;
-import tornadovae.trainer.Backends;
-import tornadovae.trainer.Noise;
-import tornadovae.trainer.VaeSession;
 
 /**
  * One training step (forward, loss, backward, Adam) of the pytorch/examples MLP VAE

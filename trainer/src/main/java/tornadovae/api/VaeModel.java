@@ -6,14 +6,14 @@ import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.function.Function;
+import tornadovae.engine.Checkpoints;
+import tornadovae.engine.Noise;
+import tornadovae.engine.VaeSession;
 import tornadovae.kernels.jvm.JvmKernels;
 import tornadovae.kernels.plan.Backend;
 import tornadovae.kernels.plan.HostBackend;
 import tornadovae.model.Optimizer;
 import tornadovae.model.VaeSpec;
-import tornadovae.trainer.Checkpoints;
-import tornadovae.trainer.Noise;
-import tornadovae.trainer.VaeSession;
 
 /**
  * A trained VAE for use inside a JVM program: encode, decode, sample, reconstruct and score inputs.

@@ -4,16 +4,18 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import tornadovae.engine.Noise;
 import tornadovae.io.data.ImageFolderOptions;
 import tornadovae.model.Optimizer;
 import tornadovae.model.VaeSpec;
+import tornadovae.report.EpochMetrics;
 
 /**
  * The training half of a checkpoint's metadata, written and parsed here and nowhere else: the options a run was
  * started with ({@code train.*}, in every checkpoint), the epoch's numbers ({@code last} and {@code best}) and a
  * resume checkpoint's position ({@code resume.*}). The other halves have one owner each too: the architecture
  * keys are {@link VaeSpec#toMetadata()} and {@link VaeSpec#fromMetadata}, the format and checksum keys are
- * {@link Checkpoints}'.
+ * {@link tornadovae.engine.Checkpoints}'.
  *
  * <p>Parsing throws IllegalArgumentException (NumberFormatException included) naming the key; the caller knows
  * the file and turns it into one sentence.
@@ -52,7 +54,7 @@ public final class CheckpointMetadata {
     }
 
     /** Training settings stored in last and best checkpoints next to the architecture. */
-    static Map<String, String> settings(TrainOptions o, Trainer.EpochMetrics m) {
+    static Map<String, String> settings(TrainOptions o, EpochMetrics m) {
         Map<String, String> s = options(o);
         s.put("train.epoch", Integer.toString(m.epoch()));
         s.put("train.step", Long.toString(m.step()));
@@ -105,7 +107,7 @@ public final class CheckpointMetadata {
     }
 
     /** The image-folder options of the run (runs written before they were recorded get the defaults). */
-    static ImageFolderOptions folderOptions(Map<String, String> m) {
+    public static ImageFolderOptions folderOptions(Map<String, String> m) {
         ImageFolderOptions d = ImageFolderOptions.defaults();
         if (!m.containsKey("train.image_size")) return d;
         return new ImageFolderOptions(Integer.parseInt(m.get("train.image_size")),
@@ -115,7 +117,7 @@ public final class CheckpointMetadata {
     }
 
     /** The training seed recorded in a checkpoint, or the fallback for one without (or with a garbled one). */
-    static long trainSeed(Map<String, String> m, long fallback) {
+    public static long trainSeed(Map<String, String> m, long fallback) {
         String s = m.get("train.seed");
         try {
             return s == null ? fallback : Long.parseLong(s);

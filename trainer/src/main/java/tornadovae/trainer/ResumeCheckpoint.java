@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import tornadovae.engine.Checkpoints;
+import tornadovae.engine.VaeSession;
 import tornadovae.io.DataFormatException;
 
 /**

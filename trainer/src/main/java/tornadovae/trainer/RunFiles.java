@@ -3,8 +3,14 @@ package tornadovae.trainer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import tornadovae.engine.Checkpoints;
+import tornadovae.engine.Noise;
+import tornadovae.engine.VaeSession;
 import tornadovae.io.data.Dataset;
 import tornadovae.model.Vae;
+import tornadovae.report.EpochMetrics;
+import tornadovae.report.Metrics;
+import tornadovae.report.Pictures;
 
 /** What a run writes into its folder, each file atomically (a crash never leaves half a file). */
 final class RunFiles {
@@ -31,12 +37,12 @@ final class RunFiles {
                 test.channels(), test.height(), test.width());
     }
 
-    void writeMetrics(List<Trainer.EpochMetrics> history) throws IOException {
+    void writeMetrics(List<EpochMetrics> history) throws IOException {
         Metrics.writeCsv(dir.resolve("metrics.csv"), history);
         Metrics.writeLossCurve(dir.resolve("loss.png"), history);
     }
 
-    void writeCheckpoint(String name, VaeSession session, Trainer.EpochMetrics m) throws IOException {
+    void writeCheckpoint(String name, VaeSession session, EpochMetrics m) throws IOException {
         Checkpoints.save(checkpoint(name), vae, session.workspace().params(), CheckpointMetadata.settings(o, m));
     }
 }

@@ -8,22 +8,26 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import tornadovae.engine.Backends;
+import tornadovae.engine.Datasets;
+import tornadovae.engine.MemoryBudget;
+import tornadovae.engine.Noise;
+import tornadovae.engine.VaeSession;
 import tornadovae.io.data.Dataset;
 import tornadovae.kernels.plan.Backend;
 import tornadovae.model.Shape;
 import tornadovae.model.Vae;
 import tornadovae.model.VaeSpec;
+import tornadovae.report.EpochMetrics;
+import tornadovae.report.Metrics;
+import tornadovae.report.Pictures;
+import tornadovae.report.RunReport;
 
 /**
  * The training loop, top to bottom: data, model, backend, then per epoch the steps, the test
  * loss, pictures, metrics and checkpoints (the pytorch/examples VAE journey).
  */
 public final class Trainer {
-    /** One epoch's numbers, per sample. */
-    public record EpochMetrics(int epoch, long step, double trainLoss, double trainRecon, double trainKl,
-                               double testLoss, double testRecon, double testKl, double gradNorm,
-                               double imagesPerSecond, double seconds) {}
-
     private TrainOptions o;
     private final PrintStream log;
     private final List<EpochMetrics> history = new ArrayList<>();
@@ -99,8 +103,8 @@ public final class Trainer {
         log.print(vae.layerTable());
 
         int b = o.batchSize();
-        int[] trainBatches = batchSizes(train.count(), b);
-        int[] evalBatches = concat(batchSizes(test.count(), b), Math.min(Pictures.RECON_COUNT, test.count()));
+        int[] trainBatches = VaeSession.batchSizes(train.count(), b);
+        int[] evalBatches = concat(VaeSession.batchSizes(test.count(), b), Math.min(Pictures.RECON_COUNT, test.count()));
         // the data is in memory already: the workspace must fit beside it (and the test set's codes, kept each epoch)
         int maxBatch = Math.max(Pictures.SAMPLE_COUNT, Math.max(trainBatches[0], evalBatches[0]));  // VaeSession's largest plan
         MemoryBudget.check(vae, maxBatch, o.mcSamples(),
@@ -242,12 +246,6 @@ public final class Trainer {
             throw new IllegalArgumentException((resume != null ? "the checkpoint " + resume.file() + " is for another "
                     + "image size: " : "") + "the model expects inputs of " + in + " = " + in.size() + " values but "
                     + d.name() + " images are " + d.channels() + "x" + d.height() + "x" + d.width() + " = " + d.dim());
-    }
-
-    /** The full batch size and, if the data does not divide evenly, the last partial one. */
-    static int[] batchSizes(int count, int batch) {
-        int b = Math.min(batch, count), rest = count % b;
-        return rest == 0 ? new int[]{b} : new int[]{b, rest};
     }
 
     private static int[] concat(int[] a, int x) {

@@ -3,12 +3,12 @@ package tornadovae.api;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import tornadovae.engine.Checkpoints;
 import tornadovae.kernels.ActivationKind;
 import tornadovae.model.Loss;
 import tornadovae.model.Shape;
 import tornadovae.model.Vae;
 import tornadovae.model.VaeSpec;
-import tornadovae.trainer.Checkpoints;
 
 /** A small freshly initialised MNIST-shaped model saved as a checkpoint (no training needed to test the API). */
 final class TestCheckpoints {

@@ -7,12 +7,12 @@ import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import tornadovae.engine.Checkpoints;
 import tornadovae.kernels.ActivationKind;
 import tornadovae.model.Loss;
 import tornadovae.model.Shape;
 import tornadovae.model.Vae;
 import tornadovae.model.VaeSpec;
-import tornadovae.trainer.Checkpoints;
 
 /**
  * "The same input always gets the same score": bit for bit, whether it is scored alone or in a batch of any

@@ -9,12 +9,13 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tornadovae.cli.VaeCommand;
+import tornadovae.engine.Checkpoints;
 import tornadovae.kernels.ActivationKind;
 import tornadovae.model.Loss;
 import tornadovae.model.Optimizer;
 import tornadovae.model.Shape;
 import tornadovae.model.VaeSpec;
-import tornadovae.trainer.cli.VaeCommand;
 
 /** Every bad input gets one sentence naming the thing, a non-zero exit and no half-written output. */
 class BadInputTest {

@@ -21,6 +21,8 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.statistics.Statistics;
+import tornadovae.engine.Checkpoints;
+import tornadovae.engine.Noise;
 import tornadovae.io.DataFormatException;
 import tornadovae.io.data.ImageFolderOptions;
 import tornadovae.kernels.ActivationKind;

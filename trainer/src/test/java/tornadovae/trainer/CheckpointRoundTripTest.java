@@ -12,11 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.io.TempDir;
 import tornadovae.api.VaeModel;
-import tornadovae.trainer.cli.VaeCommand;
+import tornadovae.cli.VaeCommand;
+import tornadovae.engine.Checkpoints;
 
 /**
  * Every architecture a user can train, saved and loaded back through every command that reads a checkpoint

@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tornadovae.api.VaeModel;
+import tornadovae.cli.VaeCommand;
+import tornadovae.engine.Checkpoints;
 import tornadovae.io.DataFormatException;
 import tornadovae.io.safetensors.Safetensors;
 import tornadovae.io.safetensors.Tensor;
@@ -24,7 +26,6 @@ import tornadovae.model.ParamLayout;
 import tornadovae.model.Shape;
 import tornadovae.model.Vae;
 import tornadovae.model.VaeSpec;
-import tornadovae.trainer.cli.VaeCommand;
 
 /**
  * Checkpoints as data from a stranger (issue 21): a correctly checksummed file whose architecture metadata asks for

@@ -16,6 +16,11 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tornadovae.cli.CheckpointData;
+import tornadovae.cli.VaeCommand;
+import tornadovae.engine.Checkpoints;
+import tornadovae.engine.Evaluation;
+import tornadovae.engine.VaeSession;
 import tornadovae.io.data.Dataset;
 import tornadovae.io.data.IdxReader;
 import tornadovae.kernels.ActivationKind;
@@ -23,7 +28,7 @@ import tornadovae.model.Loss;
 import tornadovae.model.Shape;
 import tornadovae.model.Vae;
 import tornadovae.model.VaeSpec;
-import tornadovae.trainer.cli.VaeCommand;
+import tornadovae.report.LatentPictures;
 
 /** eval, latent-pca, manifold, interpolate, encode and the run report, on a small generated data set. */
 class EvalAndLatentTest {

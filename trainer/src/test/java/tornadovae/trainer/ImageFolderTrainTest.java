@@ -11,7 +11,8 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tornadovae.trainer.cli.VaeCommand;
+import tornadovae.cli.VaeCommand;
+import tornadovae.engine.Checkpoints;
 
 /** `vae train --dataset folder` on a generated folder of small colour PNG and JPEG images, through the command line. */
 class ImageFolderTrainTest {

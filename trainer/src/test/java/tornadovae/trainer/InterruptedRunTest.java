@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tornadovae.engine.Checkpoints;
 
 /** What happens to a run that stopped in the middle: resumed, it keeps its settings; rerun by mistake, it is kept. */
 class InterruptedRunTest {

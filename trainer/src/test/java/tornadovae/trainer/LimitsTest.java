@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tornadovae.trainer.cli.VaeCommand;
+import tornadovae.cli.VaeCommand;
+import tornadovae.engine.Backends;
+import tornadovae.engine.MemoryBudget;
 
 /** Inputs at the edges (empty, huge, out of range) get one sentence naming the file or option, and leave nothing behind. */
 class LimitsTest {

@@ -15,8 +15,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tornadovae.cli.VaeCommand;
+import tornadovae.engine.Backends;
+import tornadovae.engine.Checkpoints;
 import tornadovae.io.safetensors.Safetensors;
-import tornadovae.trainer.cli.VaeCommand;
 
 /**
  * Resume: a run killed with SIGKILL in the middle of an epoch and resumed gives the uninterrupted run's losses

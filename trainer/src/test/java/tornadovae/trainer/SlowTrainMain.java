@@ -1,6 +1,6 @@
 package tornadovae.trainer;
 
-import tornadovae.trainer.cli.VaeCommand;
+import tornadovae.cli.VaeCommand;
 
 /** `vae` in a child JVM with every training step slowed down, so that a test can kill it mid-epoch. */
 public final class SlowTrainMain {

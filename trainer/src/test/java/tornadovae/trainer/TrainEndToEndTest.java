@@ -2,8 +2,8 @@ package tornadovae.trainer;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.PrintStream;
 import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,7 +11,8 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tornadovae.trainer.cli.VaeCommand;
+import tornadovae.cli.VaeCommand;
+import tornadovae.engine.Checkpoints;
 
 /** The whole user journey through the command line, on small generated MNIST-format files. */
 class TrainEndToEndTest {

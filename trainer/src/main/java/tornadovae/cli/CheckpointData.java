@@ -1,0 +1,81 @@
+package tornadovae.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import tornadovae.engine.Backends;
+import tornadovae.engine.Checkpoints;
+import tornadovae.engine.Datasets;
+import tornadovae.engine.Inference;
+import tornadovae.engine.VaeSession;
+import tornadovae.io.data.Dataset;
+import tornadovae.io.data.ImageFolderOptions;
+import tornadovae.trainer.CheckpointMetadata;
+
+/** A checkpoint and a data split it is asked to run on, checked to fit each other. */
+public record CheckpointData(Path checkpointFile, Checkpoints.Loaded checkpoint, Dataset data, String split) {
+
+    /** Loads both, or says in one sentence why they cannot go together. */
+    public static CheckpointData load(Path checkpointFile, String dataset, Path dataDir, String split) throws IOException {
+        if (!split.equals("train") && !split.equals("test"))
+            throw new IllegalArgumentException("--split must be train or test, got '" + split + "'");
+        Checkpoints.Loaded ckpt = Checkpoints.load(checkpointFile);
+        ImageFolderOptions folder;
+        try {
+            folder = folderOptions(ckpt);
+        } catch (IllegalArgumentException e) {   // a garbled train.* entry
+            throw new tornadovae.io.DataFormatException(checkpointFile, "has unusable image-folder settings: " + e.getMessage());
+        }
+        Dataset data = Datasets.load(dataset, dataDir != null ? dataDir : Datasets.defaultDir(dataset),
+                split.equals("train"), folder, System.err::println);
+        if (data.dim() != ckpt.vae().inputDim())
+            throw new IllegalArgumentException(checkpointFile + " is a model of " + ckpt.spec().input().toString().replace('×', 'x') + " inputs but "
+                    + dataset + " images are " + data.channels() + "x" + data.height() + "x" + data.width());
+        return new CheckpointData(checkpointFile, ckpt, data, split);
+    }
+
+    /**
+     * An image folder is read the way the model was trained on it: the checkpoint's input shape gives the size and
+     * channels, its metadata the test fraction (so the test split is the same images).
+     */
+    static ImageFolderOptions folderOptions(Checkpoints.Loaded ckpt) {
+        var in = ckpt.spec().input();
+        if (in.rank() != 3 || in.dim(1) != in.dim(2) || (in.dim(0) != 1 && in.dim(0) != 3)) return ImageFolderOptions.defaults();
+        ImageFolderOptions stored = CheckpointMetadata.folderOptions(ckpt.metadata());
+        return new ImageFolderOptions(in.dim(1), in.dim(0), stored.testFraction(), stored.skipBadImages());
+    }
+
+    /** The first {@code limit} images (all when limit is 0), checked. */
+    public int count(int limit) {
+        if (limit < 0) throw new IllegalArgumentException("--limit must be ≥ 0 (0 = all images), got " + limit);
+        if (data.count() == 0) throw new IllegalArgumentException("the " + split + " split of " + data.name() + " has no images");
+        return limit == 0 ? data.count() : Math.min(limit, data.count());
+    }
+
+    /** Index {@code i} of an image, or one sentence naming the option. */
+    public int index(String option, int i) {
+        if (i < 0 || i >= data.count())
+            throw new IllegalArgumentException(option + " " + i + " is outside the " + data.count() + " images of the "
+                    + split + " split");
+        return i;
+    }
+
+    /** The training seed recorded in the checkpoint, if any. */
+    public long trainSeed(long fallback) {
+        return CheckpointMetadata.trainSeed(checkpoint.metadata(), fallback);
+    }
+
+    /** A session on the trained parameters with eval plans for these batch sizes and decode plans. */
+    public VaeSession open(String backend, String device, int threads, int[] evalBatches, int[] decodeBatches) {
+        return Inference.open(checkpoint, backend, device, threads, evalBatches, decodeBatches);
+    }
+
+    /** As {@link #open}, with decode-and-loss plans of {@code decodeLossRows} rows as well (importance sampling). */
+    public VaeSession openWithDecodeLoss(String backend, String device, int threads, int[] evalBatches, int decodeLossRows) {
+        VaeSession s = new VaeSession(checkpoint.vae(), Backends.create(backend, device, threads),
+                tornadovae.model.Optimizer.adam(), new int[0], evalBatches, new int[]{decodeLossRows});
+        System.arraycopy(checkpoint.params(), 0, s.workspace().params(), 0, checkpoint.params().length);
+        s.addDecodeLossPlans(decodeLossRows);
+        s.prepare();
+        return s;
+    }
+}

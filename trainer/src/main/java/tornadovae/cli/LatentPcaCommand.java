@@ -1,0 +1,42 @@
+package tornadovae.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import tornadovae.engine.VaeSession;
+import tornadovae.report.LatentPictures;
+
+@Command(name = "latent-pca", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Encode a data split and plot the first two principal components of the latent means, coloured by label (PNG).")
+final class LatentPcaCommand implements Callable<Integer> {
+    @Mixin ModelDataOptions m;
+    @Option(names = "--limit", defaultValue = "0", description = "only the first N images; 0 = all (default: ${DEFAULT-VALUE})")
+    int limit;
+    @Option(names = "--colour", defaultValue = "label", description = "label or none (default: ${DEFAULT-VALUE})")
+    String colour;
+    @Option(names = "--out", defaultValue = "latent_pca.png", description = "PNG file (default: ${DEFAULT-VALUE})")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!colour.equals("label") && !colour.equals("none"))
+            throw new IllegalArgumentException("--colour must be label or none, got '" + colour + "'");
+        CheckpointData cd = m.load();
+        if (colour.equals("label")) LatentPictures.requireLabels(cd.data(), 0); // before the encoding, not after
+        int count = cd.count(limit);
+        if (count < 2) throw new IllegalArgumentException("a PCA needs at least 2 images, the " + m.split + " split has " + count);
+        int lat = cd.checkpoint().vae().latent();
+        LatentPictures.Pca p;
+        try (VaeSession s = m.open(cd, count)) {
+            float[] ml = LatentPictures.encode(s, cd.data().images(), count, m.batch(count));
+            int[] labels = colour.equals("label") ? LatentPictures.requireLabels(cd.data(), count) : null;
+            p = LatentPictures.writePcaScatter(out, ml, count, lat, labels,
+                    "latent means of " + count + " " + m.split + " images, PCA of " + lat + " dimensions");
+        }
+        System.out.printf("wrote %s: PC1 and PC2 explain %.1f%% and %.1f%% of the latent means' variance%n", out,
+                100 * p.explained()[0], p.explained().length > 1 ? 100 * p.explained()[1] : 0);
+        return 0;
+    }
+}

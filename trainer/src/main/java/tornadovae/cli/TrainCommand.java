@@ -1,0 +1,127 @@
+package tornadovae.cli;
+
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import tornadovae.engine.Datasets;
+import tornadovae.io.data.ImageFolderOptions;
+import tornadovae.kernels.ActivationKind;
+import tornadovae.model.ConvSpec;
+import tornadovae.model.Loss;
+import tornadovae.model.Optimizer;
+import tornadovae.model.Shape;
+import tornadovae.model.VaeSpec;
+import tornadovae.trainer.KlSchedule;
+import tornadovae.trainer.TrainOptions;
+import tornadovae.trainer.Trainer;
+
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a VAE (default: the pytorch/examples MLP VAE on MNIST).",
+                "With no options: the pytorch/examples MLP VAE (784-400-20) on MNIST, 10 epochs, batch 128, Adam 1e-3, BCE; MNIST is fetched into data/mnist when missing.",
+                "Writes reconstructions and samples (PNG) each epoch, metrics.csv, loss.png, best and last checkpoints."})
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--dataset", defaultValue = "mnist", description = "mnist, fashion-mnist, cifar10 or folder (a folder of images) (default: ${DEFAULT-VALUE})")
+    String dataset;
+    @Option(names = "--data-dir", description = "folder of the data set's files (default: data/<dataset>; required for folder)")
+    Path dataDir;
+    @Mixin ImageFolderMixin images;
+    @Option(names = "--model", defaultValue = "mlp",
+            description = "mlp, conv (from --channels/--kernel/--stride/--fc), or a preset: mnist-conv, mnist-conv4, rgb128-conv (default: ${DEFAULT-VALUE})")
+    String model;
+    @Option(names = "--channels", defaultValue = "32,64", split = ",", description = "conv: output channels of the encoder's Conv2d layers (default: ${DEFAULT-VALUE})")
+    int[] channels;
+    @Option(names = "--kernel", defaultValue = "3", description = "conv: kernel size (default: ${DEFAULT-VALUE})")
+    int kernel;
+    @Option(names = "--stride", defaultValue = "2", description = "conv: stride (default: ${DEFAULT-VALUE})")
+    int stride;
+    @Option(names = "--padding", description = "conv: padding (default: (kernel-1)/2)")
+    Integer padding;
+    @Option(names = "--fc", split = ",", description = "conv: dense layer sizes between the convolutions and the latent, e.g. 256 (default: none)")
+    int[] fc;
+    @Option(names = "--mc-samples", defaultValue = "1", description = "latent draws per image in training; the loss is the mean over the draws (default: ${DEFAULT-VALUE})")
+    int mcSamples;
+    @Option(names = "--hidden", defaultValue = "400", split = ",", description = "hidden layer sizes, e.g. 512,256 (default: ${DEFAULT-VALUE})")
+    int[] hidden;
+    @Option(names = "--latent", description = "latent size (default: 20; rgb128-conv: 128)")
+    Integer latent;
+    @Option(names = "--activation", defaultValue = "relu", description = "hidden activation: relu, leaky-relu (slope 0.2), sigmoid, tanh, silu or gelu (default: ${DEFAULT-VALUE})")
+    String activation;
+    @Option(names = "--epochs", defaultValue = "10", description = "(default: ${DEFAULT-VALUE})")
+    int epochs;
+    @Option(names = "--batch-size", defaultValue = "128", description = "(default: ${DEFAULT-VALUE})")
+    int batchSize;
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default: ${DEFAULT-VALUE})")
+    float lr;
+    @Option(names = "--weight-decay", defaultValue = "0", description = "decoupled weight decay, AdamW (default: ${DEFAULT-VALUE})")
+    float weightDecay;
+    @Option(names = "--loss", defaultValue = "bce", description = "bce, mse or bce+mse (default: ${DEFAULT-VALUE})")
+    String loss;
+    @Option(names = "--beta", defaultValue = "1", description = "weight of the KL term, β-VAE (default: ${DEFAULT-VALUE})")
+    float beta;
+    @Option(names = "--kl-warmup", defaultValue = "0", description = "raise the KL weight linearly from 0 to β over N epochs, per step (default: ${DEFAULT-VALUE})")
+    int klWarmup;
+    @Option(names = "--kl-cycles", defaultValue = "0", description = "cyclical KL annealing: C cycles, each ramping 0 → β over its first half (default: ${DEFAULT-VALUE})")
+    int klCycles;
+    @Option(names = "--free-bits", defaultValue = "0", description = "nats per latent dimension below which its KL gets no gradient (default: ${DEFAULT-VALUE})")
+    float freeBits;
+    @Option(names = "--clip-grad-norm", defaultValue = "0", description = "clip the global gradient norm; 0 = off (default: ${DEFAULT-VALUE})")
+    float clip;
+    @Option(names = "--seed", defaultValue = "1", description = "(default: ${DEFAULT-VALUE})")
+    long seed;
+    @Option(names = "--backend", defaultValue = "jvm", description = "jvm or tornado (default: ${DEFAULT-VALUE})")
+    String backend;
+    @Option(names = "--device", description = "TornadoVM device as backend:device, e.g. 0:0 (see `vae devices`)")
+    String device;
+    @Option(names = "--threads", description = "JVM backend threads (default: all cores)")
+    Integer threads;
+    @Option(names = "--out", description = "run folder (default: runs/<dataset>-<model>-<time>)")
+    Path out;
+    @Option(names = "--quiet", description = "no progress bar")
+    boolean quiet;
+    @Option(names = "--checkpoint-every", defaultValue = "0", paramLabel = "STEPS",
+            description = "also write resume.safetensors every STEPS training steps within an epoch; 0 = at epoch ends only (default: ${DEFAULT-VALUE})")
+    int checkpointEvery;
+    @Option(names = "--resume", paramLabel = "RUN_DIR",
+            description = "continue the run in RUN_DIR from its resume.safetensors, with the options it was started with "
+                    + "(--epochs, --data-dir, --threads, --backend, --device, --checkpoint-every and --quiet may be given; other options must match)")
+    Path resume;
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec commandSpec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (resume != null) return ResumeArgs.resume(this, commandSpec.commandLine().getParseResult());
+        tornadovae.engine.Backends.checkOptions(backend, device, threads != null ? threads : 1);  // before any data is read
+        ImageFolderOptions folder = images.options(dataset, null);
+        VaeSpec spec = spec(Datasets.inputShape(dataset, folder));
+        spec.build(); // the shapes are checked before any data is read
+        if (Arrays.stream(hidden).anyMatch(h -> h > 1 << 16))
+            throw new IllegalArgumentException("--hidden sizes above 65536 are not supported");
+        Path outDir = out != null ? out
+                : Path.of("runs", dataset + "-" + model + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        TrainOptions o = new TrainOptions(dataset, dataDir != null ? dataDir : Datasets.defaultDir(dataset), spec, epochs,
+                batchSize, lr, beta, Optimizer.adam().withClip(clip).withWeightDecay(weightDecay), seed, backend, device,
+                threads != null ? threads : Runtime.getRuntime().availableProcessors(), outDir, quiet, folder,
+                new KlSchedule(klWarmup, klCycles, freeBits), mcSamples);
+        new Trainer(o, System.out).checkpointEvery(checkpointEvery).run();
+        return 0;
+    }
+
+    /** The architecture for inputs of {@code in} (presets have their own fixed input shapes). */
+    private VaeSpec spec(Shape in) {
+        ActivationKind act = ActivationKind.parse(activation);
+        Loss l = Loss.parse(loss);
+        if (latent != null && latent < 1) throw new IllegalArgumentException("latent size must be at least 1, got " + latent);
+        return switch (model) {
+            case "mlp" -> new VaeSpec(model, in, hidden, latent != null ? latent : 20, act, 0.2f, l);
+            case "conv" -> new VaeSpec(model, in, fc != null ? fc : new int[0], latent != null ? latent : 20,
+                    act, 0.2f, l, new ConvSpec(channels, kernel, stride, padding != null ? padding : (kernel - 1) / 2, 0));
+            default -> VaeSpec.isPreset(model) ? VaeSpec.preset(model, latent != null ? latent : 0, act, l)
+                    : new VaeSpec(model, in, hidden, 20, act, 0.2f, l); // names the known models
+        };
+    }
+}
