@@ -29,11 +29,16 @@ public final class MemoryBudget {
         WorkspaceSize w = vae.workspaceSize(maxBatch, mcSamples);
         long need = sat(w.bytes() + dataBytes), heap = Runtime.getRuntime().maxMemory();
         String batch = "batches of " + maxBatch + (mcSamples > 1 ? " with " + mcSamples + " latent draws each" : "");
-        if (need > heap * USABLE || 4 * w.largestArray() > largestPool(heap) * USABLE)
+        boolean total = need > heap * USABLE, oneArray = 4 * w.largestArray() > largestPool(heap) * USABLE;
+        if (total || oneArray)
             throw new IllegalArgumentException(String.format(Locale.ROOT, "%s need about %s (parameters and Adam state %s, "
-                    + "activations %s, data %s) but the Java heap is %s; use a smaller --batch-size%s or give Java more "
-                    + "memory (JAVA_TOOL_OPTIONS=-Xmx…)", batch, size(need), size(16 * w.params()),
-                    size(4 * (w.acts() + w.input() + w.noise() + w.out())), size(dataBytes), size(heap),
+                    + "activations %s, data %s), %s; use a smaller --batch-size%s or give Java more memory "
+                    + "(JAVA_TOOL_OPTIONS=-Xmx…)", batch, size(need), size(16 * w.params()),
+                    size(4 * (w.acts() + w.input() + w.noise() + w.out())), size(dataBytes),
+                    total ? String.format(Locale.ROOT, "more than the %s that a %s Java heap leaves for them",
+                            size((long) (heap * USABLE)), size(heap))
+                          : String.format(Locale.ROOT, "and their largest array, %s, does not fit in the Java heap's largest "
+                            + "space of %s", size(4 * w.largestArray()), size(largestPool(heap))),
                     mcSamples > 1 ? " or --mc-samples" : ""));
         if (w.largestArray() > WorkspaceSize.MAX_ARRAY)
             throw new IllegalArgumentException(batch + " need an array of " + w.largestArray() + " floats, more than a "
