@@ -1,14 +1,20 @@
 package tornadovae.io.data;
 
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
@@ -50,7 +56,7 @@ public final class ImageFolderReader {
 
     /** The training or test split of the images in {@code root}. */
     public static Dataset load(Path root, boolean train, ImageFolderOptions o, Consumer<String> log) throws IOException {
-        Listing listing = list(root, o.testFraction());
+        Listing listing = list(root, o.testFraction(), o.skipBadImages(), log);
         List<Entry> entries = train ? listing.train() : listing.test();
         String split = train ? "train" : "test";
         if (train && listing.labelled())
@@ -63,8 +69,20 @@ public final class ImageFolderReader {
         return d;
     }
 
-    /** Finds the images and splits them, without decoding any. */
+    /** Finds the images and splits them, without decoding any; what it skips is said on stderr. */
     public static Listing list(Path root, double testFraction) throws IOException {
+        return list(root, testFraction, false, System.err::println);
+    }
+
+    /**
+     * Finds the images and splits them, without decoding any.
+     *
+     * @param skipBadNames skip a file or folder whose name Java cannot represent (see {@link Walk}) with a warning,
+     *                     instead of stopping ({@code --skip-bad-images})
+     * @param log where a skipped symbolic link or name is said, each once per process (a run lists the folder once per
+     *            split)
+     */
+    public static Listing list(Path root, double testFraction, boolean skipBadNames, Consumer<String> log) throws IOException {
         if (!Files.isDirectory(root))
             throw new DataFormatException(root, Files.exists(root) ? "is not a folder of images" : "folder not found");
         Path trainDir = root.resolve("train"), testDir = root.resolve("test");
@@ -72,8 +90,9 @@ public final class ImageFolderReader {
         if (hasTrain != hasTest)
             throw new DataFormatException(root, "has a " + (hasTrain ? "train/" : "test/") + " folder but no "
                     + (hasTrain ? "test/" : "train/") + " beside it; use both, or neither and --test-fraction");
+        Walk walk = new Walk(hasTrain ? List.of(trainDir, testDir) : List.of(root), skipBadNames, log);
         if (hasTrain) {
-            Scan trainScan = scan(trainDir, root), testScan = scan(testDir, root);
+            Scan trainScan = walk.scan(trainDir, root), testScan = walk.scan(testDir, root);
             if (trainScan.labelled() != testScan.labelled())
                 throw new DataFormatException(root, "has class subfolders in only one of train/ and test/");
             TreeSet<String> classes = new TreeSet<>(trainScan.classes());
@@ -81,7 +100,7 @@ public final class ImageFolderReader {
             List<String> names = List.copyOf(classes);
             return new Listing(root, names, trainScan.entries(names), testScan.entries(names));
         }
-        Scan scan = scan(root, root);
+        Scan scan = walk.scan(root, root);
         List<Entry> all = scan.entries(scan.classes());
         if (all.size() < 2)
             throw new DataFormatException(root, "holds only one image; a training and a test split need at least two");
@@ -106,27 +125,135 @@ public final class ImageFolderReader {
         }
     }
 
-    private static Scan scan(Path dir, Path root) throws IOException {
-        List<Path> loose = new ArrayList<>();
-        List<String> classes = new ArrayList<>();
-        List<List<Path>> byClass = new ArrayList<>();
-        for (Path p : sortedChildren(dir)) {
-            if (hidden(p)) continue;
-            if (Files.isDirectory(p)) {
-                List<Path> images = imagesUnder(p);
-                if (images.isEmpty()) continue;
-                classes.add(p.getFileName().toString());
-                byClass.add(images);
-            } else if (Files.isRegularFile(p) && ImageDecoder.hasImageExtension(p)) {
-                loose.add(p);
+    /**
+     * One listing's walk through the split folders. <b>Links:</b> a folder is never visited twice (by its file key, or
+     * real path where the system has none), and a symbolic link to a folder inside a split folder (whose images are
+     * read there already, or would be read again in the other split) or to an ancestor of one (a loop) is not
+     * followed, with a warning; a link to a folder elsewhere is followed once. <b>Names:</b> Java sees a file name
+     * through the system's file name encoding ({@code sun.jnu.encoding}, from the locale); a name that is not valid
+     * in it (bytes that are not UTF-8, or any non-ASCII name under {@code LANG=C}) becomes a different string, under
+     * which the file can be neither opened nor put in a stable split, so such a file or folder stops the listing with
+     * a sentence naming its folder, or is skipped with a warning.
+     */
+    private static final class Walk {
+        private final List<Path> splitDirs = new ArrayList<>();
+        private final Set<Object> visited = new HashSet<>();
+        private final boolean skipBadNames;
+        private final Consumer<String> log;
+
+        Walk(List<Path> splitDirs, boolean skipBadNames, Consumer<String> log) throws IOException {
+            for (Path d : splitDirs) this.splitDirs.add(realPath(d));
+            this.skipBadNames = skipBadNames;
+            this.log = log;
+        }
+
+        Scan scan(Path dir, Path root) throws IOException {
+            visit(dir);
+            List<Path> loose = new ArrayList<>();
+            List<String> classes = new ArrayList<>();
+            List<List<Path>> byClass = new ArrayList<>();
+            for (Path p : sortedChildren(dir)) {
+                if (hidden(p)) continue;
+                if (Files.isDirectory(p)) {
+                    if (!nameOk(dir, p, true) || !follow(dir, p)) continue;
+                    List<Path> images = imagesUnder(p);
+                    if (images.isEmpty()) continue;
+                    classes.add(p.getFileName().toString());
+                    byClass.add(images);
+                } else if (Files.isRegularFile(p) && ImageDecoder.hasImageExtension(p) && nameOk(dir, p, false)) {
+                    loose.add(p);
+                }
+            }
+            if (loose.isEmpty() && classes.isEmpty())
+                throw new DataFormatException(dir, "holds no images (.png, .jpg, .jpeg or .bmp files, directly or in subfolders)");
+            if (!loose.isEmpty() && !classes.isEmpty())
+                throw new DataFormatException(dir, "holds images both directly (" + loose.getFirst().getFileName()
+                        + ") and in class subfolders (" + classes.getFirst() + "/); put every image in a class subfolder, or none");
+            return new Scan(root, loose, classes, byClass);
+        }
+
+        /** Image files anywhere under {@code dir} (already visited), skipping hidden files and folders, in sorted path order. */
+        private List<Path> imagesUnder(Path dir) throws IOException {
+            List<Path> images = new ArrayList<>();
+            for (Path p : sortedChildren(dir)) {
+                if (hidden(p)) continue;
+                if (Files.isDirectory(p)) {
+                    if (nameOk(dir, p, true) && follow(dir, p)) images.addAll(imagesUnder(p));
+                } else if (Files.isRegularFile(p) && ImageDecoder.hasImageExtension(p) && nameOk(dir, p, false)) {
+                    images.add(p);
+                }
+            }
+            return images;
+        }
+
+        /** Whether to enter the folder {@code p} of {@code dir}; marks it visited if so. */
+        private boolean follow(Path dir, Path p) throws IOException {
+            if (Files.isSymbolicLink(p)) {
+                Path target = realPath(p);
+                for (Path split : splitDirs) {
+                    if (target.startsWith(split)) return skipLink(p, target, "which is inside " + split + ", read there already");
+                    if (split.startsWith(target)) return skipLink(p, target, "which holds " + split + " (a loop)");
+                }
+                if (realPath(dir).startsWith(target)) return skipLink(p, target, "which holds this folder (a loop)");
+            }
+            if (visit(p)) return true;
+            return skipLink(p, realPath(p), "which was read already through another link");
+        }
+
+        /** Marks {@code dir} visited; false if it was already. */
+        private boolean visit(Path dir) throws IOException {
+            Object key;
+            try {
+                key = Files.readAttributes(dir, BasicFileAttributes.class).fileKey();
+            } catch (IOException e) {
+                throw new DataFormatException(dir, "cannot be read (" + e.getMessage() + ")", e);
+            }
+            return visited.add(key != null ? key : realPath(dir));
+        }
+
+        private boolean skipLink(Path link, Path target, String why) {
+            sayOnce(log, "warning: " + link + ": not following this symbolic link to " + target + ", " + why);
+            return false;
+        }
+
+        /**
+         * Whether the name of {@code p} (a child of {@code dir}) is the name on disk, as Java can only open a file
+         * under a name that its file name encoding gives back unchanged.
+         */
+        private boolean nameOk(Path dir, Path p, boolean folder) throws DataFormatException {
+            Path name = p.getFileName();
+            boolean ok;
+            try {
+                ok = name.getFileSystem().getPath(name.toString()).equals(name);
+            } catch (InvalidPathException e) {
+                ok = false;
+            }
+            if (ok) return true;
+            String encoding = System.getProperty("sun.jnu.encoding", Charset.defaultCharset().name());
+            boolean utf8 = Charset.forName(encoding, null) == StandardCharsets.UTF_8;
+            String problem = "holds a " + (folder ? "folder" : "file") + " whose name is not valid in the system's file "
+                    + "name encoding (" + encoding + "), so Java cannot open it (it shows as \"" + name + "\")";
+            if (!skipBadNames)
+                throw new DataFormatException(dir, problem + "; rename it" + (utf8 ? "" : ", run with a UTF-8 locale "
+                        + "(LANG=C.UTF-8)") + " or pass --skip-bad-images");
+            sayOnce(log, "warning: skipping " + dir + ": " + problem);
+            return false;
+        }
+
+        private static Path realPath(Path p) throws DataFormatException {
+            try {
+                return p.toRealPath();
+            } catch (IOException e) {
+                throw new DataFormatException(p, "cannot be resolved (" + e.getMessage() + ")", e);
             }
         }
-        if (loose.isEmpty() && classes.isEmpty())
-            throw new DataFormatException(dir, "holds no images (.png, .jpg, .jpeg or .bmp files, directly or in subfolders)");
-        if (!loose.isEmpty() && !classes.isEmpty())
-            throw new DataFormatException(dir, "holds images both directly (" + loose.getFirst().getFileName()
-                    + ") and in class subfolders (" + classes.getFirst() + "/); put every image in a class subfolder, or none");
-        return new Scan(root, loose, classes, byClass);
+    }
+
+    /** Warnings already said by a listing: a run lists the folder once for each split. */
+    private static final Set<String> SAID = ConcurrentHashMap.newKeySet();
+
+    private static void sayOnce(Consumer<String> log, String warning) {
+        if (SAID.add(warning)) log.accept(warning);
     }
 
     private static List<Path> sortedChildren(Path dir) throws IOException {
@@ -135,17 +262,6 @@ public final class ImageFolderReader {
         } catch (IOException e) {
             throw new DataFormatException(dir, "cannot be listed (" + e.getMessage() + ")", e);
         }
-    }
-
-    /** Image files anywhere under {@code dir}, skipping hidden files and folders, in sorted path order. */
-    private static List<Path> imagesUnder(Path dir) throws IOException {
-        List<Path> images = new ArrayList<>();
-        for (Path p : sortedChildren(dir)) {
-            if (hidden(p)) continue;
-            if (Files.isDirectory(p)) images.addAll(imagesUnder(p));
-            else if (Files.isRegularFile(p) && ImageDecoder.hasImageExtension(p)) images.add(p);
-        }
-        return images;
     }
 
     private static boolean hidden(Path p) {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tornadovae.io.DataFormatException;
@@ -155,6 +156,146 @@ class ImageFolderReaderTest {
         assertThrows(IllegalArgumentException.class, () -> new ImageFolderOptions(8, 2, 0.1, false));
         assertThrows(IllegalArgumentException.class, () -> new ImageFolderOptions(8, 3, 0, false));
         assertThrows(IllegalArgumentException.class, () -> new ImageFolderOptions(8, 3, 1, false));
+    }
+
+    // ---- symbolic links (issue 21) ------------------------------------------------------------------------
+
+    /** Makes {@code link} point to {@code target}, or skips the test where this file system cannot. */
+    static void link(Path link, Path target) {
+        try {
+            Files.createDirectories(link.getParent());
+            Files.createSymbolicLink(link, target);
+        } catch (UnsupportedOperationException | java.io.IOException | SecurityException e) {
+            Assumptions.abort("cannot make symbolic links here: " + e);
+        }
+    }
+
+    static List<String> allRelativePaths(ImageFolderReader.Listing l) {
+        List<String> all = new ArrayList<>();
+        l.train().forEach(e -> all.add(e.relativePath()));
+        l.test().forEach(e -> all.add(e.relativePath()));
+        return all;
+    }
+
+    @Test
+    void aLinkBackUpTheTreeIsNotFollowedAndSaidOnce() throws Exception {
+        Path root = tmp.resolve("loop");
+        for (int i = 0; i < 3; i++) {
+            png(root.resolve("cats/c" + i + ".png"), flat(4, 4, 0xFF0000));
+            png(root.resolve("dogs/d" + i + ".png"), flat(4, 4, 0x0000FF));
+        }
+        link(root.resolve("cats/up"), Path.of(".."));          // the data folder itself
+        link(root.resolve("dogs/more/again"), Path.of("../.."));  // its own class folder
+        // a training run lists the folder once per split: each link is named once
+        Dataset train = load(root, true, opts(4, 3, false)), test = load(root, false, opts(4, 3, false));
+        assertEquals(6, train.count() + test.count(), "each image once, however deep the links go");
+        List<String> said = log.stream().filter(w -> w.contains("symbolic link")).toList();
+        assertEquals(2, said.size(), log.toString());
+        assertTrue(said.get(0).startsWith("warning: " + root.resolve("cats/up") + ": "), said.get(0));
+        assertTrue(said.get(1).startsWith("warning: " + root.resolve("dogs/more/again") + ": "), said.get(1));
+
+        ImageFolderReader.Listing l = ImageFolderReader.list(root, 0.3, false, log::add);
+        List<String> all = allRelativePaths(l);
+        assertEquals(6, all.size(), all.toString());
+        assertEquals(6, new HashSet<>(all).size(), all.toString());
+        assertEquals(List.of("cats", "dogs"), l.classes());
+    }
+
+    @Test
+    void aLinkFromOneSplitIntoTheOtherIsNotFollowed() throws Exception {
+        Path root = tmp.resolve("split");
+        for (int i = 0; i < 4; i++) png(root.resolve("train/cats/c" + i + ".png"), flat(4, 4, 0xFF0000));
+        png(root.resolve("test/cats/t.png"), flat(4, 4, 0xFF0000));
+        link(root.resolve("train/cats/leak"), Path.of("../../test/cats"));
+        link(root.resolve("test/cats/top"), Path.of("../.."));
+        ImageFolderReader.Listing l = ImageFolderReader.list(root, 0.3, false, log::add);
+        assertEquals(4, l.train().size(), "no test image in the training split: " + l.train());
+        assertEquals(List.of("test/cats/t.png"), l.test().stream().map(ImageFolderReader.Entry::relativePath).toList());
+        assertEquals(2, log.stream().filter(w -> w.contains("symbolic link")).count(), log.toString());
+    }
+
+    @Test
+    void aLinkOutOfTheTreeIsFollowedOnce() throws Exception {
+        Path root = tmp.resolve("linked"), outside = tmp.resolve("elsewhere");
+        png(root.resolve("cats/c.png"), flat(4, 4, 0xFF0000));
+        png(root.resolve("dogs/d.png"), flat(4, 4, 0x0000FF));
+        png(outside.resolve("x.png"), flat(4, 4, 0x00FF00));
+        png(outside.resolve("deeper/y.png"), flat(4, 4, 0x00FF00));
+        link(outside.resolve("deeper/back"), outside);          // a loop outside the tree
+        link(root.resolve("cats/extra"), outside);
+        link(root.resolve("dogs/extra"), outside);              // the same folder a second time
+        ImageFolderReader.Listing l = ImageFolderReader.list(root, 0.3, false, log::add);
+        List<String> all = allRelativePaths(l);
+        assertEquals(4, all.size(), all.toString());
+        assertTrue(all.containsAll(List.of("cats/extra/x.png", "cats/extra/deeper/y.png")), all.toString());
+        List<String> said = log.stream().filter(w -> w.contains("symbolic link")).toList();
+        assertEquals(2, said.size(), log.toString());
+        assertTrue(said.stream().anyMatch(w -> w.startsWith("warning: " + root.resolve("dogs/extra") + ": ")), said.toString());
+        assertTrue(said.stream().anyMatch(w -> w.startsWith("warning: " + root.resolve("cats/extra/deeper/back") + ": ")), said.toString());
+    }
+
+    // ---- file names the system's encoding cannot represent (issue 21) -----------------------------------
+
+    /** Renames {@code file} to {@code prefix} + the raw byte 0xFF + {@code suffix}, or skips where the system cannot. */
+    static void giveANonUtf8Name(Path file, String prefix, String suffix) throws Exception {
+        Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux"), "raw byte file names: Linux only");
+        Process p = new ProcessBuilder("sh", "-c", "mv \"$1\" \"$2$(printf '\\377')$3\"", "sh",
+                file.getFileName().toString(), prefix, suffix).directory(file.getParent().toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        Assumptions.assumeTrue(p.waitFor() == 0, "this file system refuses a file name that is not UTF-8: " + out);
+    }
+
+    static final String ENCODING_WORDS = "name is not valid in the system's file name encoding";
+
+    @Test
+    void aFileNameThatIsNotValidInTheSystemEncodingIsNamedOrSkipped() throws Exception {
+        Path root = tmp.resolve("names");
+        for (int i = 0; i < 4; i++) png(root.resolve("cats/c" + i + ".png"), flat(4, 4, 0xFF0000));
+        giveANonUtf8Name(png(root.resolve("cats/bad.png"), flat(4, 4, 0xFF0000)), "img_", ".png");
+        Path cats = root.resolve("cats");
+        DataFormatException e = assertThrows(DataFormatException.class, () -> load(root, true, opts(4, 3, false)));
+        assertEquals(cats, e.file(), "names the folder: the file's name cannot be printed");
+        assertTrue(e.getMessage().startsWith(cats + ": ") && e.getMessage().contains(ENCODING_WORDS), e.getMessage());
+        assertTrue(e.getMessage().endsWith("--skip-bad-images"), e.getMessage());
+        assertNull(e.getCause(), "a plain sentence, no stack trace");
+
+        Dataset train = load(root, true, opts(4, 3, true)), test = load(root, false, opts(4, 3, true));
+        assertEquals(4, train.count() + test.count());
+        List<String> warnings = log.stream().filter(w -> w.contains(ENCODING_WORDS)).toList();
+        assertEquals(1, warnings.size(), "said once for both splits: " + log);
+        assertTrue(warnings.getFirst().startsWith("warning: skipping " + cats + ": "), warnings.getFirst());
+    }
+
+    @Test
+    void aFolderNameThatIsNotValidInTheSystemEncodingIsNamedOrSkipped() throws Exception {
+        Path root = tmp.resolve("folders");
+        for (int i = 0; i < 4; i++) png(root.resolve("cats/c" + i + ".png"), flat(4, 4, 0xFF0000));
+        png(root.resolve("dogs/bad/d.png"), flat(4, 4, 0x0000FF));
+        giveANonUtf8Name(root.resolve("dogs/bad"), "more_", "");
+        Path dogs = root.resolve("dogs");
+        DataFormatException e = assertThrows(DataFormatException.class, () -> ImageFolderReader.list(root, 0.3, false, log::add));
+        assertEquals(dogs, e.file());
+        assertTrue(e.getMessage().contains("a folder whose " + ENCODING_WORDS), e.getMessage());
+        ImageFolderReader.Listing l = ImageFolderReader.list(root, 0.3, true, log::add);
+        assertEquals(List.of("cats"), l.classes(), "dogs/ has no image left");
+        assertEquals(4, allRelativePaths(l).size());
+    }
+
+    @Test
+    void aNonAsciiNameIsReadWhereTheSystemEncodingHoldsIt() throws Exception {
+        Path root = tmp.resolve("accents");
+        png(root.resolve("a.png"), flat(4, 4, 0));
+        png(root.resolve("b.png"), flat(4, 4, 0));
+        Path cafe;
+        try {
+            cafe = root.resolve("café.png");
+        } catch (java.nio.file.InvalidPathException notHere) {
+            Assumptions.abort("the system's file name encoding has no é: " + notHere.getMessage());
+            return;
+        }
+        png(cafe, flat(4, 4, 0xFFFFFF));
+        Dataset train = load(root, true, opts(4, 1, false)), test = load(root, false, opts(4, 1, false));
+        assertEquals(3, train.count() + test.count(), log.toString());
     }
 
     static void assertMessage(Path file, String words, org.junit.jupiter.api.function.Executable x) {
