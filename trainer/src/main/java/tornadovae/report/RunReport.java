@@ -147,7 +147,7 @@ public final class RunReport {
             EpochMetrics m = history.get(i);
             h.append("<tr>");
             for (Object v : new Object[]{m.epoch(), m.step(), m.trainLoss(), m.trainRecon(), m.trainKl(), m.testLoss(),
-                    m.testRecon(), m.testKl(), m.gradNorm(), m.imagesPerSecond(), m.seconds(),
+                    m.testRecon(), m.testKl(), m.gradNorm(), m.imagesPerSecond(), m.seconds(), m.testMse(), m.testBce(), m.testPsnr(),
                     klHistory.containsKey(m.epoch()) ? LatentPictures.activeDims(klHistory.get(m.epoch())) : ""})
                 h.append("<td>").append(v instanceof Double d ? fmt(d) : v).append("</td>");
             h.append("</tr>\n");
@@ -181,7 +181,8 @@ public final class RunReport {
                 .append("\"><figcaption>").append(escape(caption)).append("</figcaption></figure>\n");
     }
 
-    private static String fmt(double v) { return String.format("%.3f", v); }
+    /** NaN (a metric an older run did not record) shows as a dash. */
+    private static String fmt(double v) { return Double.isNaN(v) ? "–" : String.format(v != 0 && Math.abs(v) < 0.01 ? "%.5f" : "%.3f", v); }
 
     static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");

@@ -59,6 +59,9 @@ public final class CheckpointMetadata {
         s.put("train.epoch", Integer.toString(m.epoch()));
         s.put("train.step", Long.toString(m.step()));
         s.put("train.test_loss", Double.toString(m.testLoss()));
+        // the loss-independent metrics, so a checkpoint alone says how good its reconstructions are
+        s.put("train.test_mse", Double.toString(m.testMse()));
+        s.put("train.test_psnr", Double.toString(m.testPsnr()));
         return s;
     }
 

@@ -12,6 +12,7 @@ import tornadovae.engine.Backends;
 import tornadovae.engine.Datasets;
 import tornadovae.engine.MemoryBudget;
 import tornadovae.engine.Noise;
+import tornadovae.engine.ReconMetrics;
 import tornadovae.engine.VaeSession;
 import tornadovae.io.data.Dataset;
 import tornadovae.kernels.plan.Backend;
@@ -192,14 +193,16 @@ public final class Trainer {
             double seconds = (System.nanoTime() - t0) / 1e9;
             float[] testCodes = new float[test.count() * 2 * session.vae().latent()];
             VaeSession.Losses t = session.evaluate(test.images(), test.count(), o.batchSize(), new Noise(o.seed() + 1), testCodes);
+            // loss-independent numbers (z = mu), so runs with different --loss or --beta compare on one scale
+            ReconMetrics rm = ReconMetrics.run(session, test.images(), test.count(), o.batchSize());
             int n = train.count();
             EpochMetrics m = new EpochMetrics(epoch, session.step(), (recon + o.beta() * kl) / n, recon / n, kl / n,
                     t.total(o.beta()) / t.count(), t.reconPerSample(), t.klPerSample(), session.lastGradNorm(),
-                    n / seconds, seconds);
+                    n / seconds, seconds, rm.mse(), rm.bce(), rm.psnr());
             history.add(m);
             RunReport.Latents latents = RunReport.latents(testCodes, test.count(), session.vae().latent());
-            log.printf("epoch %d/%d  train %.2f  test %.2f (recon %.2f + KL %.2f)  %d/%d dims active  %,.0f img/s  %.1f s%n",
-                    epoch, o.epochs(), m.trainLoss(), m.testLoss(), m.testRecon(), m.testKl(), latents.active(),
+            log.printf("epoch %d/%d  train %.2f  test %.2f (recon %.2f + KL %.2f)  PSNR %.2f dB  %d/%d dims active  %,.0f img/s  %.1f s%n",
+                    epoch, o.epochs(), m.trainLoss(), m.testLoss(), m.testRecon(), m.testKl(), m.testPsnr(), latents.active(),
                     session.vae().latent(), m.imagesPerSecond(), seconds);
 
             session.backend().pullState();

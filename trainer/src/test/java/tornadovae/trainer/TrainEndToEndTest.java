@@ -51,6 +51,17 @@ class TrainEndToEndTest {
     }
 
     @Test
+    void everyEpochRecordsTheLossIndependentMetrics() throws Exception {
+        var h = tornadovae.report.Metrics.readAll(run.resolve("metrics.csv"));
+        for (var m : h) {
+            assertTrue(m.testMse() > 0 && m.testMse() < 0.25, "pixel MSE of [0,1] images: " + m);
+            assertEquals(10 * Math.log10(1 / m.testMse()), m.testPsnr(), 3, "mean per-image PSNR is near the pooled one: " + m);
+            assertTrue(m.testBce() > 0, m.toString());
+        }
+        assertTrue(h.get(2).testPsnr() > h.get(0).testPsnr(), "reconstructions improve: " + h);
+    }
+
+    @Test
     void checkpointHoldsArchitectureAndSettings() throws Exception {
         Checkpoints.Loaded c = Checkpoints.load(run.resolve("last.safetensors"));
         assertEquals(4, c.spec().latent());
