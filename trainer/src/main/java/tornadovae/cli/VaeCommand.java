@@ -10,13 +10,13 @@ import tornadovae.trainer.TrainingDivergedException;
 @Command(name = "vae", mixinStandardHelpOptions = true, version = "tornado-vae 0.1.0",
         description = "Train and run variational autoencoders on the JVM or on TornadoVM devices.",
         subcommands = {TrainCommand.class, SampleCommand.class, ReconstructCommand.class, EvalCommand.class,
-                LatentPcaCommand.class, ManifoldCommand.class, InterpolateCommand.class, EncodeCommand.class, DemoCommand.class, DataCommand.class,
+                LatentPcaCommand.class, ManifoldCommand.class, InterpolateCommand.class, EncodeCommand.class, CompareCommand.class, DemoCommand.class, DataCommand.class,
                 DevicesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class VaeCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Override public void run() { throw new CommandLine.ParameterException(spec.commandLine(), "name a command: train, sample, reconstruct, eval, latent-pca, manifold, interpolate, encode, demo, data, devices or bench"); }
+    @Override public void run() { throw new CommandLine.ParameterException(spec.commandLine(), "name a command: train, sample, reconstruct, eval, latent-pca, manifold, interpolate, encode, compare, demo, data, devices or bench"); }
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
