@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,22 +48,23 @@ final class TrainCommand implements Callable<Integer> {
     int mcSamples;
     @Option(names = "--hidden", defaultValue = "400", split = ",", description = "hidden layer sizes, e.g. 512,256 (default: ${DEFAULT-VALUE})")
     int[] hidden;
-    @Option(names = "--latent", description = "latent size (default: 20; rgb128-conv: 128)")
-    Integer latent;
+    // --latent, --lr, --loss and --beta take a comma-separated list: more than one value is a sweep (Sweep)
+    @Option(names = "--latent", split = ",", description = "latent size (default: 20; rgb128-conv: 128); a list, e.g. 2,20, trains each (a sweep)")
+    List<Integer> latentList;
     @Option(names = "--activation", defaultValue = "relu", description = "hidden activation: relu, leaky-relu (slope 0.2), sigmoid, tanh, silu or gelu (default: ${DEFAULT-VALUE})")
     String activation;
     @Option(names = "--epochs", defaultValue = "10", description = "(default: ${DEFAULT-VALUE})")
     int epochs;
     @Option(names = "--batch-size", defaultValue = "128", description = "(default: ${DEFAULT-VALUE})")
     int batchSize;
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default: ${DEFAULT-VALUE})")
-    float lr;
+    @Option(names = "--lr", defaultValue = "1e-3", split = ",", description = "Adam learning rate (default: ${DEFAULT-VALUE}); a list trains each")
+    List<Float> lrList;
     @Option(names = "--weight-decay", defaultValue = "0", description = "decoupled weight decay, AdamW (default: ${DEFAULT-VALUE})")
     float weightDecay;
-    @Option(names = "--loss", defaultValue = "bce", description = "bce, mse or bce+mse (default: ${DEFAULT-VALUE})")
-    String loss;
-    @Option(names = "--beta", defaultValue = "1", description = "weight of the KL term, β-VAE (default: ${DEFAULT-VALUE})")
-    float beta;
+    @Option(names = "--loss", defaultValue = "bce", split = ",", description = "bce, mse or bce+mse (default: ${DEFAULT-VALUE}); a list, e.g. bce,mse,bce+mse, trains each")
+    List<String> lossList;
+    @Option(names = "--beta", defaultValue = "1", split = ",", description = "weight of the KL term, β-VAE (default: ${DEFAULT-VALUE}); a list trains each")
+    List<Float> betaList;
     @Option(names = "--kl-warmup", defaultValue = "0", description = "raise the KL weight linearly from 0 to β over N epochs, per step (default: ${DEFAULT-VALUE})")
     int klWarmup;
     @Option(names = "--kl-cycles", defaultValue = "0", description = "cyclical KL annealing: C cycles, each ramping 0 → β over its first half (default: ${DEFAULT-VALUE})")
@@ -91,24 +93,41 @@ final class TrainCommand implements Callable<Integer> {
                     + "(--epochs, --data-dir, --threads, --backend, --device, --checkpoint-every and --quiet may be given; other options must match)")
     Path resume;
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec commandSpec;
+    /** The value of one run: the option's only value, or the sweep's current combination (set by {@link Sweep}). */
+    Integer latent;
+    float lr, beta;
+    String loss;
 
     @Override
     public Integer call() throws Exception {
-        if (resume != null) return ResumeArgs.resume(this, commandSpec.commandLine().getParseResult());
+        Sweep sweep = new Sweep(this);
+        if (resume != null) {
+            if (sweep.size() > 1)
+                throw new IllegalArgumentException("--resume continues one run, not a sweep: give --loss, --beta, --latent and --lr "
+                        + "one value each, and resume each of the sweep's run folders on its own");
+            sweep.select(0);
+            return ResumeArgs.resume(this, commandSpec.commandLine().getParseResult());
+        }
         tornadovae.engine.Backends.checkOptions(backend, device, threads != null ? threads : 1);  // before any data is read
+        if (Arrays.stream(hidden).anyMatch(h -> h > 1 << 16))
+            throw new IllegalArgumentException("--hidden sizes above 65536 are not supported");
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        if (sweep.size() > 1) return sweep.run(out != null ? out : Path.of("runs", dataset + "-" + model + "-sweep-" + stamp));
+        sweep.select(0);
+        TrainOptions o = options(out != null ? out : Path.of("runs", dataset + "-" + model + "-" + stamp));
+        new Trainer(o, System.out).checkpointEvery(checkpointEvery).run();
+        return 0;
+    }
+
+    /** The options of one run into {@code outDir}, from the fields as they are now; the model's shapes are checked here. */
+    TrainOptions options(Path outDir) {
         ImageFolderOptions folder = images.options(dataset, null);
         VaeSpec spec = spec(Datasets.inputShape(dataset, folder));
         spec.build(); // the shapes are checked before any data is read
-        if (Arrays.stream(hidden).anyMatch(h -> h > 1 << 16))
-            throw new IllegalArgumentException("--hidden sizes above 65536 are not supported");
-        Path outDir = out != null ? out
-                : Path.of("runs", dataset + "-" + model + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        TrainOptions o = new TrainOptions(dataset, dataDir != null ? dataDir : Datasets.defaultDir(dataset), spec, epochs,
+        return new TrainOptions(dataset, dataDir != null ? dataDir : Datasets.defaultDir(dataset), spec, epochs,
                 batchSize, lr, beta, Optimizer.adam().withClip(clip).withWeightDecay(weightDecay), seed, backend, device,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(), outDir, quiet, folder,
                 new KlSchedule(klWarmup, klCycles, freeBits), mcSamples);
-        new Trainer(o, System.out).checkpointEvery(checkpointEvery).run();
-        return 0;
     }
 
     /** The architecture for inputs of {@code in} (presets have their own fixed input shapes). */
