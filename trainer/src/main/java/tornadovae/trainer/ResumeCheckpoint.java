@@ -63,7 +63,7 @@ public final class ResumeCheckpoint {
         if (!Files.exists(file))
             throw new IOException("cannot resume " + runDir + ": it has no " + FILE + " (a run writes it at the end of "
                     + "every epoch and every --checkpoint-every steps)");
-        RunFolder.Lock lock = RunFolder.lock(runDir);
+        RunFolder.Lock lock = RunFolder.lock(runDir, "wait for it to finish, then --resume it again if it did not");
         try {
             Checkpoints.WithArenas w = Checkpoints.loadWith(file, ADAM_M, ADAM_V);
             Map<String, String> m = w.loaded().metadata();

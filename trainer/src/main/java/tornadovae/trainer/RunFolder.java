@@ -102,7 +102,10 @@ final class RunFolder {
      * and a resume would delete the other's files in progress. The operating system releases the lock
      * when a process dies, so a killed run never leaves its folder locked.
      */
-    static Lock lock(Path out) throws IOException {
+    static Lock lock(Path out) throws IOException { return lock(out, "wait for it to finish or choose another --out"); }
+
+    /** As {@link #lock(Path)}, with {@code advice} ending the sentence when another process holds the folder. */
+    static Lock lock(Path out, String advice) throws IOException {
         Path file = out.resolve(LOCK_FILE);
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock;
@@ -116,8 +119,7 @@ final class RunFolder {
         if (lock == null) {
             String holder = readHolder(ch);
             ch.close();
-            throw new IOException("run folder " + out + " is in use by another training (" + holder
-                    + "); wait for it to finish or choose another --out");
+            throw new IOException("run folder " + out + " is in use by another training (" + holder + "); " + advice);
         }
         ch.truncate(0);
         ch.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);

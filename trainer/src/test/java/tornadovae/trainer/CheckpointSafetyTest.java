@@ -158,6 +158,7 @@ class CheckpointSafetyTest {
             StringWriter err = new StringWriter();
             assertEquals(1, VaeCommand.execute(new PrintWriter(err, true), "train", "--resume", run.toString(), "--quiet"));
             assertTrue(err.toString().contains("is in use by another training"), err.toString());
+            assertFalse(err.toString().contains("--out"), "a resume has no --out to change: " + err);
         }
         // once the folder is free, the file itself is judged (and the lock given back after the refusal)
         StringWriter err = new StringWriter();
