@@ -40,7 +40,8 @@ final class ProfileTable {
         out.println();
         out.println("Ops are those each backend runs, after its fusion (a conv with its activation counts as the conv). "
                 + "They were timed in as many steps again after the timed ones (the timers never slow the first table): the JVM backend's on the host clock, TornadoVM's as kernel time on the device, "
-                + "so their step also holds copies, dispatch and TornadoVM's own work. The rest of a JVM step is the host's: "
-                + "the batch, the noise and the scalars.");
+                + "so their step also holds copies, dispatch and TornadoVM's own work. The rest of a JVM step is the host's work "
+                + "around the ops (the batch, the noise, the scalars, reading the losses) and, on a busy machine, time its thread "
+                + "waited for a core. Step = the profiled steps' mean, not the first table's median.");
     }
 }

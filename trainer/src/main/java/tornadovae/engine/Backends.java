@@ -90,7 +90,7 @@ public final class Backends {
     }
 
     /**
-     * The SGEMM kernel a TornadoVM backend runs, e.g. "3 (row blocks in registers)"; it is chosen per device
+     * The SGEMM kernel a TornadoVM backend runs, e.g. "3, row blocks in registers"; it is chosen per device
      * type unless the system property tornadovae.tornado.sgemm names one. Null for any other backend.
      */
     public static String tornadoSgemmKernel(Backend backend) {
@@ -98,9 +98,9 @@ public final class Backends {
         try {
             int variant = (int) backend.getClass().getMethod("sgemmVariant").invoke(backend);
             return variant + switch (variant) {
-                case 1 -> " (simple @Parallel)";
-                case 2 -> " (tiled in local memory)";
-                case 3 -> " (row blocks in registers)";
+                case 1 -> ", simple @Parallel";
+                case 2 -> ", tiled in local memory";
+                case 3 -> ", row blocks in registers";
                 default -> "";
             };
         } catch (ReflectiveOperationException e) {
