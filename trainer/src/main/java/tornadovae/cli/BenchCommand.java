@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -14,6 +16,7 @@ import tornadovae.engine.Backends;
 import tornadovae.io.AtomicFiles;
 import tornadovae.io.data.IdxReader;
 import tornadovae.kernels.ActivationKind;
+import tornadovae.kernels.plan.Backend;
 import tornadovae.model.Loss;
 import tornadovae.model.Shape;
 import tornadovae.model.VaeSpec;
@@ -22,20 +25,24 @@ import tornadovae.model.VaeSpec;
         description = {"Compare devices: the same training steps (same seed, parameters, batches and noise) on the JVM",
                 "backend and on every TornadoVM device found, as a Markdown table (and CSV with --csv).",
                 "Reports the median ms/step, images/s, GFLOP/s, kernel launches and bytes moved per step,",
-                "and the loss after the steps with its largest relative difference from the JVM backend's."})
+                "and the loss after the steps with its largest relative difference from the JVM backend's.",
+                "With --profile, a second table splits each backend's step into its ops."})
 final class BenchCommand implements Callable<Integer> {
     /** Losses further than this from the JVM backend's (relative, any step) are flagged. */
     static final double LOSS_TOLERANCE = 1e-3;
+    /** TornadoBackend.SGEMM_VARIANT_PROPERTY, which this module cannot name: it is compiled only with an SDK. */
+    static final String SGEMM_PROPERTY = "tornadovae.tornado.sgemm";
 
     @Option(names = "--model", defaultValue = "mlp,mnist-conv", split = ",",
             description = "architectures, as for train, one table row group each (default: ${DEFAULT-VALUE})")
     List<String> models;
     @Option(names = "--hidden", defaultValue = "400", split = ",", description = "hidden layer sizes (default: ${DEFAULT-VALUE})")
     int[] hidden;
-    @Option(names = "--latent", defaultValue = "20", description = "latent size (default: ${DEFAULT-VALUE})")
-    int latent;
-    @Option(names = "--batch-size", defaultValue = "128", description = "(default: ${DEFAULT-VALUE})")
-    int batchSize;
+    @Option(names = "--latent", description = "latent size (default: 20 for mlp, the preset's own for the others)")
+    Integer latent;
+    // rgb128-conv's step is ~60 times mnist-conv's work per image: at 128 images one step holds ~1.5 GiB of activations.
+    @Option(names = "--batch-size", description = "(default: 128, and 64 for rgb128-conv)")
+    Integer batchSizeOption;
     @Option(names = "--steps", defaultValue = "20", description = "timed training steps per device (default: ${DEFAULT-VALUE})")
     int steps;
     // The JVM backend needs ~100 steps before C2 has compiled the Vector API kernels: with 5 warm-up steps
@@ -53,18 +60,28 @@ final class BenchCommand implements Callable<Integer> {
     Path csv;
     @Option(names = "--jvm-only", description = "skip the TornadoVM devices")
     boolean jvmOnly;
+    @Option(names = "--profile", description = "then run --steps more steps timing each op (TornadoVM: on the device, "
+            + "by its profiler) and print each backend's time per op type")
+    boolean profile;
+
+    private int batchSize; // of the model being benched
 
     @Override
     public Integer call() throws IOException {
         if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
         if (warmup < 0) throw new IllegalArgumentException("--warmup must not be negative, got " + warmup);
-        if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
+        if (batchSizeOption != null && batchSizeOption < 1)
+            throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSizeOption);
+        if (latent != null && latent < 1) throw new IllegalArgumentException("--latent must be at least 1, got " + latent);
         int threadCount = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         if (threadCount < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threadCount);
         if (csv != null) AtomicFiles.checkFolderWritable(csv);
         for (String model : models)
             if (!VaeSpec.MODELS.contains(model) || model.equals("conv"))
                 throw new IllegalArgumentException("--model " + model + " is not one of mlp, " + String.join(", ", presets()));
+            else if (dataDir != null && !spec(model).input().equals(Shape.of(1, 28, 28)))
+                throw new IllegalArgumentException("--data-dir holds MNIST's 1×28×28 images, but " + model + " takes "
+                        + spec(model).input() + " images: leave --data-dir out to bench it on synthetic images");
         String why = jvmOnly ? "--jvm-only" : Backends.tornadoUnavailableReason();
         List<String> devices = why != null ? List.of() : Backends.tornadoDevices();
 
@@ -72,22 +89,25 @@ final class BenchCommand implements Callable<Integer> {
         List<Row> rows = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         if (why != null) notes.add("TornadoVM is not listed: " + why + ".");
+        Map<String, String> sgemm = new LinkedHashMap<>(); // TornadoVM device → its SGEMM kernel
         for (String model : models) {
-            VaeSpec spec = VaeSpec.isPreset(model) ? VaeSpec.preset(model, latent, ActivationKind.RELU, Loss.BCE)
-                    : new VaeSpec(model, Shape.of(1, 28, 28), hidden, latent, ActivationKind.RELU, 0.2f, Loss.BCE);
+            VaeSpec spec = spec(model);
+            batchSize = batchSizeOption != null ? batchSizeOption : model.equals("rgb128-conv") ? 64 : 128;
             float[] images = images(spec);
-            var bench = new DeviceComparison(spec, images, batchSize, warmup, steps, seed);
+            var bench = new DeviceComparison(spec, images, batchSize, warmup, steps, seed, profile);
             String shape = VaeSpec.isPreset(model) ? "latent " + spec.latent()
                     : spec.input().size() + "-" + joined(hidden) + "-" + spec.latent();
             out.printf(Locale.ROOT, "vae bench: %s %s, batch %d, %d timed steps after %d warm-up, seed %d, %s; %.3f GFLOP a step%n",
                     model, shape, batchSize, steps, warmup, seed,
-                    dataDir != null ? "MNIST from " + dataDir : "synthetic MNIST-like data", bench.flopsPerStep() / 1e9);
+                    dataDir != null ? "MNIST from " + dataDir : "synthetic " + spec.input() + " images", bench.flopsPerStep() / 1e9);
             Result jvm = bench.run(Backends.create("jvm", null, threadCount), "jvm", threadCount + " threads");
             rows.add(new Row(model, jvm, jvm));
             for (String line : devices) {
                 String id = line.split(" ", 2)[0];
                 try {
-                    rows.add(new Row(model, bench.run(Backends.create("tornado", id, threadCount), "tornado " + id, line.split(" ", 2)[1]), jvm));
+                    Backend backend = Backends.create("tornado", id, threadCount);
+                    sgemm.put("tornado " + id, Backends.tornadoSgemmKernel(backend));
+                    rows.add(new Row(model, bench.run(backend, "tornado " + id, line.split(" ", 2)[1]), jvm));
                 } catch (RuntimeException e) {
                     notes.add("TornadoVM device " + line + " failed on " + model + ": " + e.getMessage());
                 }
@@ -109,9 +129,12 @@ final class BenchCommand implements Callable<Integer> {
                         + LOSS_TOLERANCE + " (relative); its speed is not comparable.");
         }
         out.println();
+        for (var e : sgemm.entrySet())
+            out.println(e.getKey() + " runs SGEMM kernel " + e.getValue() + " (by default 3 on a CPU device, 2 elsewhere; -D" + SGEMM_PROPERTY + "=1, 2 or 3 picks one).");
         for (String n : notes) out.println(n);
         out.println("Setup = building the plans plus the warm-up steps (TornadoVM compiles its kernels there). "
                 + "Bytes are what each step copies between host and device; the JVM backend copies nothing.");
+        if (profile) ProfileTable.print(out, rows);
         if (csv != null) {
             AtomicFiles.writeString(csv, csv(rows));
             out.println("wrote " + csv);
@@ -119,8 +142,15 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    private VaeSpec spec(String model) {
+        return VaeSpec.isPreset(model) ? VaeSpec.preset(model, latent != null ? latent : 0, ActivationKind.RELU, Loss.BCE)
+                : new VaeSpec(model, Shape.of(1, 28, 28), hidden, latent != null ? latent : 20, ActivationKind.RELU, 0.2f, Loss.BCE);
+    }
+
+    /** At most 16 batches and, for big images, at most ~64 MB of them (rgb128-conv: 5 batches of 64). */
     private float[] images(VaeSpec spec) throws IOException {
-        int n = Math.max(batchSize, Math.min(warmup + steps, 16) * batchSize);
+        int batchesInMemory = (int) Math.max(1, Math.min(16, (16L << 20) / ((long) batchSize * spec.input().size())));
+        int n = Math.max(batchSize, Math.min(warmup + steps, batchesInMemory) * batchSize);
         if (dataDir == null) return DeviceComparison.syntheticImages(n, spec.input().size(), seed);
         if (!IdxReader.hasMnistFiles(dataDir))
             throw new IllegalArgumentException("--data-dir " + dataDir + " has no MNIST files (train-images-idx3-ubyte and friends)");

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import tornadovae.engine.Noise;
 import tornadovae.engine.VaeSession;
 import tornadovae.kernels.plan.Backend;
+import tornadovae.kernels.plan.OpProfile;
 import tornadovae.kernels.plan.PlanStats;
 import tornadovae.kernels.plan.StepPlan;
 import tornadovae.kernels.plan.StepStats;
@@ -15,13 +16,20 @@ import tornadovae.model.VaeSpec;
  * Runs the same training steps (same initial parameters, batches and noise, from one seed) on
  * one backend and measures them: {@code warmup} untimed steps (TornadoVM compiles its kernels in
  * the first), then {@code steps} timed ones. Every backend sees bit-identical inputs, so the
- * losses of every step can be compared with the JVM backend's.
+ * losses of every step can be compared with the JVM backend's. With profiling on, as many steps again
+ * run after the timed ones with the backend timing each op: the timers then cannot slow the timed steps.
  */
 public final class DeviceComparison {
 
-    /** One backend's numbers. losses holds the mean loss per image of every step, warm-up included. */
+    /** Per-op times over the profiled steps, and those steps' mean wall time (ops plus the host's work between them). */
+    public record Profile(OpProfile ops, int steps, double msPerStep) {}
+
+    /**
+     * One backend's numbers. losses holds the mean loss per image of every step, warm-up included
+     * (not the profiled steps); profile is null unless profiling was asked for and the backend can time its ops.
+     */
     public record Result(String backend, String device, double medianMs, double imagesPerSecond, double gflops,
-                         StepStats stats, double setupSeconds, double[] losses) {
+                         StepStats stats, double setupSeconds, double[] losses, Profile profile) {
         public double finalLoss() { return losses[losses.length - 1]; }
 
         /** Largest |loss − reference loss| / |reference loss| over all steps. */
@@ -36,11 +44,17 @@ public final class DeviceComparison {
     private final VaeSpec spec;
     private final int batch, warmup, steps;
     private final long seed;
+    private final boolean profile;
     private final float[] images;
     private final int imageCount;
 
     /** @param images [n][D] in [0,1], n ≥ batch; batches are taken in order, cycling */
     public DeviceComparison(VaeSpec spec, float[] images, int batch, int warmup, int steps, long seed) {
+        this(spec, images, batch, warmup, steps, seed, false);
+    }
+
+    /** @param profile also run {@code steps} profiled steps after the timed ones (see {@link Result#profile()}) */
+    public DeviceComparison(VaeSpec spec, float[] images, int batch, int warmup, int steps, long seed, boolean profile) {
         if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
         if (warmup < 0) throw new IllegalArgumentException("--warmup must not be negative, got " + warmup);
         if (batch < 1) throw new IllegalArgumentException("--batch-size must be at least 1, got " + batch);
@@ -54,6 +68,7 @@ public final class DeviceComparison {
         this.warmup = warmup;
         this.steps = steps;
         this.seed = seed;
+        this.profile = profile;
     }
 
     /** MNIST-like images: 80% black pixels, the rest uniform in [0,1), from the seed. */
@@ -89,8 +104,17 @@ public final class DeviceComparison {
             double median = median(ms);
             StepPlan plan = vae.trainPlan(batch, opt);
             StepStats stats = backend.stats(plan);
+            Profile prof = null;
+            OpProfile ops = new OpProfile();
+            if (profile && backend.profile(ops)) {
+                long start = System.nanoTime();
+                for (int s = warmup + steps; s < warmup + 2 * steps; s++)
+                    session.trainStep(images, null, (s % batchesInData) * batch, batch, 1e-3f, 1f, noise);
+                prof = new Profile(ops, steps, (System.nanoTime() - start) / 1e6 / steps);
+                backend.profile(null);
+            }
             return new Result(backendName, device, median, batch / (median / 1e3),
-                    PlanStats.flops(plan) / (median / 1e3) / 1e9, stats, setup, losses);
+                    PlanStats.flops(plan) / (median / 1e3) / 1e9, stats, setup, losses, prof);
         }
     }
 

@@ -88,4 +88,23 @@ public final class Backends {
             throw new IllegalStateException("could not list TornadoVM devices: " + e.getCause(), e);
         }
     }
+
+    /**
+     * The SGEMM kernel a TornadoVM backend runs, e.g. "3, row blocks in registers"; it is chosen per device
+     * type unless the system property tornadovae.tornado.sgemm names one. Null for any other backend.
+     */
+    public static String tornadoSgemmKernel(Backend backend) {
+        if (!backend.getClass().getName().equals(TORNADO_CLASS)) return null;
+        try {
+            int variant = (int) backend.getClass().getMethod("sgemmVariant").invoke(backend);
+            return variant + switch (variant) {
+                case 1 -> ", simple @Parallel";
+                case 2 -> ", tiled in local memory";
+                case 3 -> ", row blocks in registers";
+                default -> "";
+            };
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("could not ask the TornadoVM backend for its SGEMM kernel: " + e, e);
+        }
+    }
 }

@@ -93,6 +93,47 @@ class BenchCommandTest {
         }
     }
 
+    /**
+     * --profile adds a table of each backend's ops. The ops are timed inside the steps, so together they take no
+     * longer than the step; at this size the SGEMMs dominate, so they are most of it (the rest is the host's work
+     * between ops: the batch, the noise). The calls are the launches of the main table.
+     */
+    @Test
+    void profileSplitsTheStepIntoOps() {
+        Run r = run(with(TINY, "--hidden", "400", "--profile", "--jvm-only"));
+        assertEquals(0, r.code(), r.err() + r.out());
+        List<String[]> ops = r.out().lines().filter(l -> l.startsWith("| mlp | jvm | ") && l.split("\\|").length == 8)
+                .map(l -> l.split("\\|")).toList();
+        assertTrue(ops.size() > 5, r.out());
+        List<String> kinds = ops.stream().map(c -> c[3].trim()).toList();
+        for (String kind : new String[]{"sgemm", "biasAdd", "reconLoss", "adam", "all ops", "step (mean)"})
+            assertTrue(kinds.contains(kind), kind + " missing: " + r.out());
+        double sum = 0, calls = 0;
+        for (String[] c : ops.subList(0, ops.size() - 2)) {
+            sum += Double.parseDouble(c[5].trim());
+            calls += Double.parseDouble(c[4].trim());
+        }
+        String[] all = ops.get(ops.size() - 2), step = ops.getLast();
+        double allMs = Double.parseDouble(all[5].trim()), stepMs = Double.parseDouble(step[5].trim());
+        assertEquals(allMs, sum, 0.002 * ops.size(), "the ops add up to 'all ops' (each rounded to 0.001 ms)");
+        assertTrue(allMs <= stepMs * 1.01 + 0.002 && allMs >= 0.5 * stepMs, "ops " + allMs + " ms of a " + stepMs + " ms step");
+        String main = r.out().lines().filter(l -> l.startsWith("| mlp | jvm | 1 threads |")).findFirst().orElseThrow();
+        assertEquals(Double.parseDouble(main.split("\\|")[7].trim()), calls, 1e-9, "calls/step are the launches/step: " + r.out());
+        assertEquals(calls, Double.parseDouble(all[4].trim()), 1e-9);
+    }
+
+    /** The 3×128×128 preset runs (at a tiny batch here: its default of 64 takes seconds a step). */
+    @Test
+    void benchesTheRgb128Preset() {
+        Run r = run("bench", "--model", "rgb128-conv", "--steps", "1", "--warmup", "0", "--batch-size", "2", "--threads", "1",
+                "--jvm-only", "--profile");
+        assertEquals(0, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("| rgb128-conv | jvm |"), r.out());
+        assertTrue(r.out().contains("rgb128-conv latent 128, batch 2,") && r.out().contains("synthetic 3×128×128 images"), r.out());
+        for (String kind : new String[]{"conv2d", "conv2dWeightGrad", "convTranspose2d", "convTranspose2dInputGrad"})
+            assertTrue(r.out().contains("| rgb128-conv | jvm | " + kind + " |"), kind + " missing: " + r.out());
+    }
+
     @Test
     void theSameSeedGivesTheSameLosses() {
         var spec = new tornadovae.model.VaeSpec("mlp", tornadovae.model.Shape.of(1, 28, 28), new int[]{32}, 4,
@@ -112,7 +153,8 @@ class BenchCommandTest {
     @Test
     void badInputIsOneSentenceAndExitOne(@TempDir Path dir) {
         for (String[] bad : new String[][]{with(TINY, "--steps", "0"), with(TINY, "--model", "resnet"),
-                with(TINY, "--batch-size", "0"), with(TINY, "--data-dir", dir.toString())}) {
+                with(TINY, "--batch-size", "0"), with(TINY, "--data-dir", dir.toString()),
+                with(TINY, "--model", "rgb128-conv", "--data-dir", dir.toString()), with(TINY, "--latent", "0")}) {
             Path csv = dir.resolve("x.csv");
             Run r = run(with(bad, "--csv", csv.toString()));
             assertEquals(1, r.code(), String.join(" ", bad) + ": " + r.out());

@@ -23,6 +23,13 @@ public interface Backend extends AutoCloseable {
      */
     default StepStats stats(StepPlan plan) { return StepStats.host(plan); }
 
+    /**
+     * From now on, adds the time of every op this backend runs to profile (null: stop timing). A host
+     * backend times each op on the host clock; a device backend reports its kernels' device times. Returns
+     * false, and times nothing, if this backend cannot time its ops.
+     */
+    default boolean profile(OpProfile profile) { return false; }
+
     /** Makes the host copies of PARAMS, ADAM_M and ADAM_V current (before a checkpoint or a picture). */
     default void pullState() {}
 

@@ -17,6 +17,7 @@ public final class HostBackend implements Backend {
     private final Set<Fusion.Rule> fusion;
     private final Map<String, List<Op>> prepared = new HashMap<>();
     private Workspace ws;
+    private OpProfile profile; // null unless profiling: then each op is timed
 
     public HostBackend(String name, Kernels kernels, Set<Fusion.Rule> fusion) {
         this.name = name;
@@ -44,7 +45,22 @@ public final class HostBackend implements Backend {
         if (ws == null) throw new IllegalStateException("prepare() first");
         List<Op> ops = prepared.get(plan.name());
         if (ops == null) throw new IllegalStateException("plan " + plan.name() + " was not prepared");
-        for (Op op : ops) HostKernels.run(k, op, ws);
+        if (profile == null) {
+            for (Op op : ops) HostKernels.run(k, op, ws);
+            return;
+        }
+        for (Op op : ops) {
+            long t0 = System.nanoTime();
+            HostKernels.run(k, op, ws);
+            profile.add(op, System.nanoTime() - t0);
+        }
+    }
+
+    /** Times each op on the host clock: a kernel returns only when its work (all its threads) is done. */
+    @Override
+    public boolean profile(OpProfile profile) {
+        this.profile = profile;
+        return true;
     }
 
     /** One call per op as this backend runs it (after fusion); nothing is copied. */

@@ -17,7 +17,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import tornadovae.kernels.ActivationKind;
 import tornadovae.kernels.plan.Buf;
+import tornadovae.kernels.plan.Fusion;
 import tornadovae.kernels.plan.HostBackend;
+import tornadovae.kernels.plan.Op;
+import tornadovae.kernels.plan.OpProfile;
 import tornadovae.kernels.plan.StepPlan;
 import tornadovae.kernels.plan.StepStats;
 import tornadovae.kernels.plan.Workspace;
@@ -133,6 +136,54 @@ class TornadoBackendTest {
             assertEquals(3, timing.runs());
             assertTrue(timing.compileMs() > 0, "the profiler saw no kernel compile: " + timing);
         }
+    }
+
+    /**
+     * With an OpProfile set, every task of every graph (the plan split in several) adds its device time
+     * once per run, under its op's kind: launches add up to the plan's, and sgemm's flops to its ops'.
+     */
+    @Test
+    void profilesEveryTaskOnTheDevice() {
+        MlpVaePlans vae = small();
+        Workspace ws = vae.workspace();
+        vae.init(ws, 1);
+        StepPlan train = vae.train();
+        List<Op> ops = Fusion.fuse(train.ops(), TornadoBackend.FUSION);
+        long sgemmFlops = ops.stream().filter(o -> o instanceof Op.Sgemm).mapToLong(Op::flops).sum();
+        try (TornadoBackend dev = new TornadoBackend(null, 3, false, 7)) {
+            dev.prepare(ws, List.of(train));
+            Random r = new Random(3);
+            vae.nextStep(ws, r, 1);
+            dev.run(train); // compiles: not profiled
+            OpProfile profile = new OpProfile();
+            assertTrue(dev.profile(profile));
+            for (int t = 2; t <= 3; t++) {
+                vae.nextStep(ws, r, t);
+                dev.run(train);
+            }
+            dev.profile(null);
+            dev.run(train);
+            var entries = profile.entries();
+            assertEquals(2L * dev.stats(train).launches(), entries.stream().mapToLong(OpProfile.Entry::calls).sum(), entries.toString());
+            var sgemm = entries.stream().filter(e -> e.kind().equals("sgemm")).findFirst().orElseThrow();
+            assertEquals(2 * sgemmFlops, sgemm.flops());
+            assertTrue(sgemm.nanos() > 0, entries.toString());
+            assertTrue(entries.stream().anyMatch(e -> e.kind().equals("readback")), entries.toString());
+        }
+    }
+
+    /** TornadoVM's log keys each task by graph and task name; a task of another plan is not counted, a repeated one once. */
+    @Test
+    void readsTaskTimesFromTheProfilerLog() {
+        List<Op> ops = List.of(new Op.Fill(new tornadovae.kernels.plan.Slice(Buf.GRADS, 0, 4), 0f));
+        String log = """
+                {"train": {"TOTAL_KERNEL_TIME": "900", "train.train.0.fill": {"DEVICE": "cpu", "TASK_KERNEL_TIME": "500"},
+                 "train.train.readback": {"TASK_KERNEL_TIME": "300"}, "train.eval.0.fill": {"TASK_KERNEL_TIME": "100"}},
+                 "train.train.0.fill": {"TASK_KERNEL_TIME": "700"}}
+                """;
+        OpProfile profile = new OpProfile();
+        TornadoProfileLog.add(profile, "train", ops, log);
+        assertEquals(List.of(new OpProfile.Entry("fill", 1, 700, 0), new OpProfile.Entry("readback", 1, 300, 0)), profile.entries());
     }
 
     /** pushState() after host-side edits of the state (a checkpoint load) continues from the new state. */

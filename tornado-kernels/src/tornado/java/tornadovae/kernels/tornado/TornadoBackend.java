@@ -12,6 +12,7 @@ import tornadovae.kernels.plan.Backend;
 import tornadovae.kernels.plan.Buf;
 import tornadovae.kernels.plan.Fusion;
 import tornadovae.kernels.plan.Op;
+import tornadovae.kernels.plan.OpProfile;
 import tornadovae.kernels.plan.Slice;
 import tornadovae.kernels.plan.StepPlan;
 import tornadovae.kernels.plan.StepStats;
@@ -96,6 +97,8 @@ public final class TornadoBackend implements Backend {
     private final Map<String, Long> bytesInOfPlan = new LinkedHashMap<>();
     private final Map<String, float[]> readBackOfPlan = new LinkedHashMap<>(); // the small array each plan's last graph fills
     private final Map<String, double[]> timing = new LinkedHashMap<>(); // first, compile, last, runs
+    private final Map<String, List<Op>> opsOfPlan = new LinkedHashMap<>(); // after fusion: the task names index them
+    private OpProfile opProfile; // null unless ops are being timed
 
     /**
      * @param device null for TornadoVM's default device, else "backendIndex:deviceIndex" as {@link #listDevices()} numbers them.
@@ -165,6 +168,7 @@ public final class TornadoBackend implements Backend {
         int budget = taskBytesBudget() - READBACK_TASK_BYTES;   // every plan's last graph also gets the read-back task
         for (StepPlan plan : plans) {
             List<Op> ops = Fusion.fuse(plan.ops(), FUSION);
+            opsOfPlan.put(plan.name(), ops);
             List<List<Integer>> parts = split(ops, budget, maxTasksPerGraph);
             int[] indices = new int[parts.size()];
             String base = graphName(plan.name());
@@ -201,7 +205,7 @@ public final class TornadoBackend implements Backend {
         executionPlan = new TornadoExecutionPlan(graphs.toArray(new ImmutableTaskGraph[0]));
         if (device != null) executionPlan.withDevice(device);
         if (!grids.keySet().isEmpty()) executionPlan.withGridScheduler(grids);
-        if (profile) executionPlan.withProfiler(ProfilerMode.SILENT);
+        if (profile || opProfile != null) executionPlan.withProfiler(ProfilerMode.SILENT);
         last = executionPlan.withGraph(0).execute();
     }
 
@@ -218,6 +222,10 @@ public final class TornadoBackend implements Backend {
         for (int g : indices) {
             last = executionPlan.withGraph(g).execute();
             if (profile) compile += last.getProfilerResult().getCompileTime();
+            if (opProfile != null) {
+                TornadoProfileLog.add(opProfile, plan.name(), opsOfPlan.get(plan.name()), last.getProfilerResult().getProfileLog());
+                executionPlan.clearProfiles(); // else the next graph's log holds this one's times again
+            }
         }
         float[] small = readBackOfPlan.get(plan.name());
         last.transferToHost(small);
@@ -227,6 +235,15 @@ public final class TornadoBackend implements Backend {
         double[] t = timing.computeIfAbsent(plan.name(), k -> new double[] {ms, compileMs, 0, 0});
         t[2] = ms;
         t[3]++;
+    }
+
+    /** Times each task on the device (TornadoVM's profiler, silent): kernel time only, not copies or dispatch. */
+    @Override
+    public boolean profile(OpProfile profile) {
+        this.opProfile = profile;
+        if (executionPlan != null && profile != null) executionPlan.withProfiler(ProfilerMode.SILENT);
+        else if (executionPlan != null && !this.profile) executionPlan.withoutProfiler();
+        return true;
     }
 
     @Override
@@ -301,6 +318,7 @@ public final class TornadoBackend implements Backend {
                 bytesInOfPlan.clear();
                 readBackOfPlan.clear();
                 timing.clear();
+                opsOfPlan.clear();
             }
         }
     }
