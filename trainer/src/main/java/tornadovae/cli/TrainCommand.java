@@ -51,6 +51,12 @@ final class TrainCommand implements Callable<Integer> {
     Integer latent;
     @Option(names = "--activation", defaultValue = "relu", description = "hidden activation: relu, leaky-relu (slope 0.2), sigmoid, tanh, silu or gelu (default: ${DEFAULT-VALUE})")
     String activation;
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N",
+            description = "train on the first N training images only, for a quick try; 0 = all (default: ${DEFAULT-VALUE})")
+    int limit;
+    @Option(names = "--test-limit", defaultValue = "0", paramLabel = "N",
+            description = "evaluate on the first N test images only; 0 = all (default: ${DEFAULT-VALUE})")
+    int testLimit;
     @Option(names = "--epochs", defaultValue = "10", description = "(default: ${DEFAULT-VALUE})")
     int epochs;
     @Option(names = "--batch-size", defaultValue = "128", description = "(default: ${DEFAULT-VALUE})")
@@ -106,7 +112,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainOptions o = new TrainOptions(dataset, dataDir != null ? dataDir : Datasets.defaultDir(dataset), spec, epochs,
                 batchSize, lr, beta, Optimizer.adam().withClip(clip).withWeightDecay(weightDecay), seed, backend, device,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(), outDir, quiet, folder,
-                new KlSchedule(klWarmup, klCycles, freeBits), mcSamples);
+                new KlSchedule(klWarmup, klCycles, freeBits), mcSamples).withLimits(limit, testLimit);
         new Trainer(o, System.out).checkpointEvery(checkpointEvery).run();
         return 0;
     }
