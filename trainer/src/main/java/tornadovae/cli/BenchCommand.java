@@ -19,10 +19,9 @@ import tornadovae.model.Shape;
 import tornadovae.model.VaeSpec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Compare devices: the same training steps (same seed, parameters, batches and noise) on the JVM",
-                "backend and on every TornadoVM device found, as a Markdown table (and CSV with --csv).",
-                "Reports the median ms/step, images/s, GFLOP/s, kernel launches and bytes moved per step,",
-                "and the loss after the steps with its largest relative difference from the JVM backend's."})
+        description = {"Compare devices: time the same training steps on the JVM backend and on every TornadoVM device.",
+                "The steps are the same everywhere (same seed, parameters, batches and noise); the result is a Markdown table (and CSV with --csv).",
+                "It reports the median ms/step, images/s, GFLOP/s, kernel launches and bytes moved per step, and the loss after the steps with its largest relative difference from the JVM backend's."})
 final class BenchCommand implements Callable<Integer> {
     /** Losses further than this from the JVM backend's (relative, any step) are flagged. */
     static final double LOSS_TOLERANCE = 1e-3;
@@ -34,7 +33,7 @@ final class BenchCommand implements Callable<Integer> {
     int[] hidden;
     @Option(names = "--latent", defaultValue = "20", description = "latent size (default: ${DEFAULT-VALUE})")
     int latent;
-    @Option(names = "--batch-size", defaultValue = "128", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch-size", defaultValue = "128", description = "images per training step (default: ${DEFAULT-VALUE})")
     int batchSize;
     @Option(names = "--steps", defaultValue = "20", description = "timed training steps per device (default: ${DEFAULT-VALUE})")
     int steps;
@@ -45,7 +44,7 @@ final class BenchCommand implements Callable<Integer> {
     int warmup;
     @Option(names = "--threads", description = "JVM backend threads (default: all cores)")
     Integer threads;
-    @Option(names = "--seed", defaultValue = "1", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the parameters, batches and noise, the same on every device (default: ${DEFAULT-VALUE})")
     long seed;
     @Option(names = "--data-dir", description = "a folder with the MNIST files to take the batches from (default: synthetic MNIST-like images)")
     Path dataDir;

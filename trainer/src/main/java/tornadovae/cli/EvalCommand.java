@@ -9,8 +9,7 @@ import tornadovae.engine.VaeSession;
 
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Test loss (negative ELBO) and an importance-weighted log-likelihood estimate.",
-                "Negative ELBO (reconstruction + KL, one sampled z, as training reports it) and the importance-weighted estimate of -log p(x) with k samples (IWAE bound), in nats per image",
-                "and bits per dimension, with standard errors over the images."})
+                "Negative ELBO (reconstruction + KL, one sampled z, as training reports it) and the importance-weighted estimate of -log p(x) with k samples (IWAE bound), in nats per image and bits per dimension, with standard errors over the images."})
 final class EvalCommand implements Callable<Integer> {
     @Mixin ModelDataOptions m;
     @Option(names = "--k", defaultValue = "1000", description = "importance samples per image (default: ${DEFAULT-VALUE})")

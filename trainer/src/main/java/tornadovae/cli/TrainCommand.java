@@ -57,9 +57,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--test-limit", defaultValue = "0", paramLabel = "N",
             description = "evaluate on the first N test images only; 0 = all (default: ${DEFAULT-VALUE})")
     int testLimit;
-    @Option(names = "--epochs", defaultValue = "10", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--epochs", defaultValue = "10", description = "passes over the training images (default: ${DEFAULT-VALUE})")
     int epochs;
-    @Option(names = "--batch-size", defaultValue = "128", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch-size", defaultValue = "128", description = "images per training step (default: ${DEFAULT-VALUE})")
     int batchSize;
     @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default: ${DEFAULT-VALUE})")
     float lr;
@@ -77,7 +77,7 @@ final class TrainCommand implements Callable<Integer> {
     float freeBits;
     @Option(names = "--clip-grad-norm", defaultValue = "0", description = "clip the global gradient norm; 0 = off (default: ${DEFAULT-VALUE})")
     float clip;
-    @Option(names = "--seed", defaultValue = "1", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the initial parameters, the batch order and the noise (default: ${DEFAULT-VALUE})")
     long seed;
     @Option(names = "--backend", defaultValue = "jvm", description = "jvm or tornado (default: ${DEFAULT-VALUE})")
     String backend;
