@@ -48,11 +48,15 @@ public final class CheckpointMetadata {
         if (o.testLimit() > 0) s.put("train.test_limit", Integer.toString(o.testLimit()));
         s.put("train.backend", o.backend());
         if (o.device() != null) s.put("train.device", o.device());
-        var f = o.imageFolder();
-        s.put("train.image_size", Integer.toString(f.imageSize()));
-        s.put("train.image_channels", Integer.toString(f.channels()));
-        s.put("train.test_fraction", Double.toString(f.testFraction()));
-        s.put("train.skip_bad_images", Boolean.toString(f.skipBadImages()));
+        // The image-folder settings only for a folder of images: for another data set they would list options that
+        // did nothing (in the report too). A checkpoint without them reads back as the defaults (folderOptions).
+        if (o.dataset().equals("folder")) {
+            var f = o.imageFolder();
+            s.put("train.image_size", Integer.toString(f.imageSize()));
+            s.put("train.image_channels", Integer.toString(f.channels()));
+            s.put("train.test_fraction", Double.toString(f.testFraction()));
+            s.put("train.skip_bad_images", Boolean.toString(f.skipBadImages()));
+        }
         return s;
     }
 
