@@ -5,6 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import tornadovae.engine.Evaluation;
+import tornadovae.engine.Progress;
 import tornadovae.engine.VaeSession;
 
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
@@ -28,8 +29,9 @@ final class EvalCommand implements Callable<Integer> {
         long noiseSeed = seed != null ? seed : cd.trainSeed(1) + 1;
         Evaluation.Result r;
         try (VaeSession s = cd.openWithDecodeLoss(m.backend, m.device, m.threads(), m.evalBatches(count),
-                Evaluation.rowsPerRun(count, batch, k))) {
-            r = Evaluation.run(s, cd.data().images(), count, batch, k, noiseSeed);
+                Evaluation.rowsPerRun(count, batch, k));
+             Progress progress = Progress.later("eval", (long) count * k)) {
+            r = Evaluation.run(s, cd.data().images(), count, batch, k, noiseSeed, progress);
         }
         System.out.printf("%s, %s split: %,d images of %d values; seed %d%n", m.checkpoint, m.split, count, r.dim(), noiseSeed);
         System.out.printf("negative ELBO  %9.3f ± %.3f nats  (recon %.3f + KL %.3f)  %.4f bits/dim%n",

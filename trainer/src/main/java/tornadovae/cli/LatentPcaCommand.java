@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import tornadovae.engine.Progress;
 import tornadovae.engine.VaeSession;
 import tornadovae.report.LatentPictures;
 
@@ -30,7 +31,10 @@ final class LatentPcaCommand implements Callable<Integer> {
         int lat = cd.checkpoint().vae().latent();
         LatentPictures.Pca p;
         try (VaeSession s = m.open(cd, count)) {
-            float[] ml = LatentPictures.encode(s, cd.data().images(), count, m.batch(count));
+            float[] ml;
+            try (Progress progress = Progress.later("latent-pca", count)) {
+                ml = LatentPictures.encode(s, cd.data().images(), count, m.batch(count), progress);
+            }
             int[] labels = colour.equals("label") ? LatentPictures.requireLabels(cd.data(), count) : null;
             p = LatentPictures.writePcaScatter(out, ml, count, lat, labels,
                     "latent means of " + count + " " + m.split + " images, PCA of " + lat + " dimensions");

@@ -9,6 +9,7 @@ import org.apache.commons.math3.linear.EigenDecomposition;
 import org.apache.commons.math3.linear.RealMatrix;
 import org.apache.commons.math3.stat.correlation.Covariance;
 import tornadovae.engine.Noise;
+import tornadovae.engine.Progress;
 import tornadovae.engine.VaeSession;
 import tornadovae.io.report.ImageGrid;
 import tornadovae.io.report.ScatterPlot;
@@ -22,6 +23,11 @@ public final class LatentPictures {
 
     /** [mu | logvar] of images[0..count) as [count][2L], with the eval plans of {@code batch} (and the remainder). */
     public static float[] encode(VaeSession s, float[] images, int count, int batch) {
+        return encode(s, images, count, batch, Progress.none());
+    }
+
+    /** As {@link #encode(VaeSession, float[], int, int)}, stepping {@code progress} by one per image. */
+    public static float[] encode(VaeSession s, float[] images, int count, int batch, Progress progress) {
         int l2 = 2 * s.vae().latent();
         float[] ml = new float[count * l2];
         Noise unused = new Noise(0); // the eval plan samples z; only mu and logvar are kept
@@ -29,6 +35,7 @@ public final class LatentPictures {
             int nb = Math.min(batch, count - from);
             s.evalBatch(images, from, nb, unused);
             System.arraycopy(s.lastMuLogvar(nb), 0, ml, from * l2, nb * l2);
+            progress.stepBy(nb);
         }
         return ml;
     }

@@ -12,6 +12,7 @@ import tornadovae.engine.Backends;
 import tornadovae.engine.Datasets;
 import tornadovae.engine.MemoryBudget;
 import tornadovae.engine.Noise;
+import tornadovae.engine.Progress;
 import tornadovae.engine.VaeSession;
 import tornadovae.io.data.Dataset;
 import tornadovae.kernels.plan.Backend;
