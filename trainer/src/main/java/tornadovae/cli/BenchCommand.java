@@ -22,10 +22,9 @@ import tornadovae.model.Shape;
 import tornadovae.model.VaeSpec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Compare devices: the same training steps (same seed, parameters, batches and noise) on the JVM",
-                "backend and on every TornadoVM device found, as a Markdown table (and CSV with --csv).",
-                "Reports the median ms/step, images/s, GFLOP/s, kernel launches and bytes moved per step,",
-                "and the loss after the steps with its largest relative difference from the JVM backend's.",
+        description = {"Compare devices: time the same training steps on the JVM backend and on every TornadoVM device.",
+                "The steps are the same everywhere (same seed, parameters, batches and noise); the result is a Markdown table (and CSV with --csv).",
+                "It reports the median ms/step, images/s, GFLOP/s, kernel launches and bytes moved per step, and the loss after the steps with its largest relative difference from the JVM backend's.",
                 "With --profile, a second table splits each backend's step into its ops."})
 final class BenchCommand implements Callable<Integer> {
     /** Losses further than this from the JVM backend's (relative, any step) are flagged. */
@@ -41,7 +40,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--latent", description = "latent size (default: 20 for mlp, the preset's own for the others)")
     Integer latent;
     // rgb128-conv's step is ~60 times mnist-conv's work per image: at 128 images one step holds ~1.5 GiB of activations.
-    @Option(names = "--batch-size", description = "(default: 128, and 64 for rgb128-conv)")
+    @Option(names = "--batch-size", description = "images per training step (default: 128, and 64 for rgb128-conv)")
     Integer batchSizeOption;
     @Option(names = "--steps", defaultValue = "20", description = "timed training steps per device (default: ${DEFAULT-VALUE})")
     int steps;
@@ -52,7 +51,7 @@ final class BenchCommand implements Callable<Integer> {
     int warmup;
     @Option(names = "--threads", description = "JVM backend threads (default: all cores)")
     Integer threads;
-    @Option(names = "--seed", defaultValue = "1", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the parameters, batches and noise, the same on every device (default: ${DEFAULT-VALUE})")
     long seed;
     @Option(names = "--data-dir", description = "a folder with the MNIST files to take the batches from (default: synthetic MNIST-like images)")
     Path dataDir;

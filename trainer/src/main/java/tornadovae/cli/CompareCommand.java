@@ -13,9 +13,8 @@ import tornadovae.report.ComparisonPage;
 
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Compare finished runs: the settings that differ, best and last test loss, pixel MSE, BCE and PSNR.",
-                "Prints a Markdown table (ranked by test PSNR, which does not depend on the loss) and writes compare.md, compare.csv,",
-                "compare.png (test loss and metrics per epoch, every run overlaid) and compare.html (with the runs' latest sample and",
-                "reconstruction grids side by side; it opens from disk)."})
+                "Prints a Markdown table, ranked by test PSNR (which does not depend on the loss), and writes it as compare.md and compare.csv.",
+                "Also writes compare.png (test loss and metrics per epoch, every run overlaid) and compare.html (all of it, with the runs' latest sample and reconstruction grids side by side; it opens from disk)."})
 final class CompareCommand implements Callable<Integer> {
     @Parameters(paramLabel = "RUN_DIR", arity = "0..*", description = "two or more run folders (each with metrics.csv and last.safetensors)")
     List<Path> runs = List.of();

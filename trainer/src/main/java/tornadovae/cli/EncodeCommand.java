@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import tornadovae.engine.Progress;
 import tornadovae.engine.VaeSession;
 import tornadovae.io.AtomicFiles;
 import tornadovae.report.LatentPictures;
@@ -28,8 +29,8 @@ final class EncodeCommand implements Callable<Integer> {
         int count = cd.count(limit), lat = cd.checkpoint().vae().latent();
         int[] labels = cd.data().labels();
         float[] ml;
-        try (VaeSession s = m.open(cd, count)) {
-            ml = LatentPictures.encode(s, cd.data().images(), count, m.batch(count));
+        try (VaeSession s = m.open(cd, count); Progress progress = Progress.later("encode", count)) {
+            ml = LatentPictures.encode(s, cd.data().images(), count, m.batch(count), progress);
         }
         AtomicFiles.write(out, os -> {
             var w = new BufferedWriter(new java.io.OutputStreamWriter(os, StandardCharsets.UTF_8));

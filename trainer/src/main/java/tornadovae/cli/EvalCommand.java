@@ -6,12 +6,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import tornadovae.engine.Evaluation;
 import tornadovae.engine.ReconMetrics;
+import tornadovae.engine.Progress;
 import tornadovae.engine.VaeSession;
 
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Test loss (negative ELBO) and an importance-weighted log-likelihood estimate.",
-                "Negative ELBO (reconstruction + KL, one sampled z, as training reports it) and the importance-weighted estimate of -log p(x) with k samples (IWAE bound), in nats per image",
-                "and bits per dimension, with standard errors over the images.",
+                "Negative ELBO (reconstruction + KL, one sampled z, as training reports it) and the importance-weighted estimate of -log p(x) with k samples (IWAE bound), in nats per image and bits per dimension, with standard errors over the images.",
                 "Also the loss-independent pixel MSE, pixel BCE and PSNR of the reconstructions at z = mu, averaged over the images."})
 final class EvalCommand implements Callable<Integer> {
     @Mixin ModelDataOptions m;
@@ -32,8 +32,9 @@ final class EvalCommand implements Callable<Integer> {
         Evaluation.Result r;
         ReconMetrics rm;
         try (VaeSession s = cd.openWithDecodeLoss(m.backend, m.device, m.threads(), m.evalBatches(count),
-                Evaluation.rowsPerRun(count, batch, k))) {
-            r = Evaluation.run(s, cd.data().images(), count, batch, k, noiseSeed);
+                Evaluation.rowsPerRun(count, batch, k));
+             Progress progress = Progress.later("eval", (long) count * k)) {
+            r = Evaluation.run(s, cd.data().images(), count, batch, k, noiseSeed, progress);
             rm = ReconMetrics.run(s, cd.data().images(), count, batch);
         }
         System.out.printf("%s, %s split: %,d images of %d values; seed %d%n", m.checkpoint, m.split, count, r.dim(), noiseSeed);

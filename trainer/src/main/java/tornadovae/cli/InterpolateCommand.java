@@ -12,8 +12,7 @@ import tornadovae.report.LatentPictures;
 
 @Command(name = "interpolate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Decode a walk in latent space between two images (one PNG row).",
-                "Walk the latent space between the means of two images and decode each step: one PNG row,",
-                "the first image, the decoded steps, the second image."})
+                "Walk the latent space between the means of two images and decode each step: one PNG row, the first image, the decoded steps, the second image."})
 final class InterpolateCommand implements Callable<Integer> {
     @Mixin ModelDataOptions m;
     @Option(names = "--from", defaultValue = "0", description = "index of the first image (default: ${DEFAULT-VALUE})")

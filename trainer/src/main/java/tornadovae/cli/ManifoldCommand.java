@@ -11,8 +11,8 @@ import tornadovae.report.LatentPictures;
 
 @Command(name = "manifold", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Decode a grid over a 2-D latent space into one PNG.",
-                "Decode a grid over a 2-D latent space (the Gaussian's 5%% to 95%% quantiles in each direction)",
-                "into one PNG: the learned manifold. Needs a model trained with --latent 2."})
+                "Decode a grid over a 2-D latent space (the Gaussian's 5%% to 95%% quantiles in each direction) into one PNG: the learned manifold.",
+                "Needs a model trained with --latent 2."})
 final class ManifoldCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, description = "a .safetensors checkpoint written by `vae train`")
     Path checkpoint;

@@ -9,9 +9,9 @@ import tornadovae.engine.VaeSession;
 final class ModelDataOptions {
     @Option(names = "--checkpoint", required = true, description = "a .safetensors checkpoint written by `vae train`")
     Path checkpoint;
-    @Option(names = "--dataset", defaultValue = "mnist", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--dataset", defaultValue = "mnist", description = "the data set the images come from: mnist, fashion-mnist, cifar10 or folder (default: ${DEFAULT-VALUE})")
     String dataset;
-    @Option(names = "--data-dir", description = "(default: data/<dataset>)")
+    @Option(names = "--data-dir", description = "folder of the data set's files (default: data/<dataset>; required for folder)")
     Path dataDir;
     @Option(names = "--split", defaultValue = "test", description = "train or test (default: ${DEFAULT-VALUE})")
     String split;

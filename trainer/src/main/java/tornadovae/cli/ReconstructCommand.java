@@ -20,7 +20,7 @@ final class ReconstructCommand implements Callable<Integer> {
     Path checkpoint;
     @Option(names = "--dataset", defaultValue = "mnist", description = "mnist, fashion-mnist, cifar10 or folder (default: ${DEFAULT-VALUE})")
     String dataset;
-    @Option(names = "--data-dir", description = "(default: data/<dataset>; required for folder)")
+    @Option(names = "--data-dir", description = "folder of the data set's files (default: data/<dataset>; required for folder)")
     Path dataDir;
     @Mixin ImageFolderMixin images;
     @Option(names = "--split", defaultValue = "test", description = "train or test (default: ${DEFAULT-VALUE})")

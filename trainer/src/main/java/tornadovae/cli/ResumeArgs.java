@@ -44,6 +44,8 @@ final class ResumeArgs {
         fixed("--kl-cycles", c -> Integer.toString(c.klCycles), o -> Integer.toString(o.kl().cycles()));
         fixed("--mc-samples", c -> Integer.toString(c.mcSamples), o -> Integer.toString(o.mcSamples()));
         fixed("--free-bits", c -> Float.toString(c.freeBits), o -> Float.toString(o.kl().freeBits()));
+        fixed("--limit", c -> Integer.toString(c.limit), o -> Integer.toString(o.limit()));
+        fixed("--test-limit", c -> Integer.toString(c.testLimit), o -> Integer.toString(o.testLimit()));
         fixed("--image-size", c -> String.valueOf(c.images.imageSize), o -> Integer.toString(o.imageFolder().imageSize()));
         fixed("--image-channels", c -> String.valueOf(c.images.channels), o -> Integer.toString(o.imageFolder().channels()));
         fixed("--test-fraction", c -> String.valueOf(c.images.testFraction), o -> Double.toString(o.imageFolder().testFraction()));
@@ -88,7 +90,7 @@ final class ResumeArgs {
                 parsed.hasMatchedOption("--epochs") ? c.epochs : o.epochs(), o.batchSize(), o.lr(), o.beta(), o.optimizer(),
                 o.seed(), parsed.hasMatchedOption("--backend") ? c.backend : o.backend(),
                 parsed.hasMatchedOption("--device") || parsed.hasMatchedOption("--backend") ? c.device : o.device(),
-                threads, o.out(), c.quiet, o.imageFolder(), o.kl(), o.mcSamples(), checkpointEvery(c, parsed, r));
+                threads, o.out(), c.quiet, o.imageFolder(), o.kl(), o.mcSamples(), checkpointEvery(c, parsed, r), o.limit(), o.testLimit());
         new Trainer(o, System.out).resumeFrom(r).run();
     }
 }

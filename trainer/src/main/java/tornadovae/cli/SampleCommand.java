@@ -17,7 +17,7 @@ final class SampleCommand implements Callable<Integer> {
     Path checkpoint;
     @Option(names = "--count", defaultValue = "64", description = "number of samples (default: ${DEFAULT-VALUE})")
     int count;
-    @Option(names = "--seed", defaultValue = "1", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the random latent codes (default: ${DEFAULT-VALUE})")
     long seed;
     @Option(names = "--out", defaultValue = "samples.png", description = "PNG file (default: ${DEFAULT-VALUE})")
     Path out;

@@ -53,9 +53,15 @@ final class TrainCommand implements Callable<Integer> {
     List<Integer> latentList;
     @Option(names = "--activation", defaultValue = "relu", description = "hidden activation: relu, leaky-relu (slope 0.2), sigmoid, tanh, silu or gelu (default: ${DEFAULT-VALUE})")
     String activation;
-    @Option(names = "--epochs", defaultValue = "10", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N",
+            description = "train on the first N training images only, for a quick try; 0 = all (default: ${DEFAULT-VALUE})")
+    int limit;
+    @Option(names = "--test-limit", defaultValue = "0", paramLabel = "N",
+            description = "evaluate on the first N test images only; 0 = all (default: ${DEFAULT-VALUE})")
+    int testLimit;
+    @Option(names = "--epochs", defaultValue = "10", description = "passes over the training images (default: ${DEFAULT-VALUE})")
     int epochs;
-    @Option(names = "--batch-size", defaultValue = "128", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch-size", defaultValue = "128", description = "images per training step (default: ${DEFAULT-VALUE})")
     int batchSize;
     @Option(names = "--lr", defaultValue = "1e-3", split = ",", description = "Adam learning rate (default: ${DEFAULT-VALUE}); a list trains each")
     List<Float> lrList;
@@ -73,7 +79,7 @@ final class TrainCommand implements Callable<Integer> {
     float freeBits;
     @Option(names = "--clip-grad-norm", defaultValue = "0", description = "clip the global gradient norm; 0 = off (default: ${DEFAULT-VALUE})")
     float clip;
-    @Option(names = "--seed", defaultValue = "1", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the initial parameters, the batch order and the noise (default: ${DEFAULT-VALUE})")
     long seed;
     @Option(names = "--backend", defaultValue = "jvm", description = "jvm or tornado (default: ${DEFAULT-VALUE})")
     String backend;
@@ -127,7 +133,7 @@ final class TrainCommand implements Callable<Integer> {
         return new TrainOptions(dataset, dataDir != null ? dataDir : Datasets.defaultDir(dataset), spec, epochs,
                 batchSize, lr, beta, Optimizer.adam().withClip(clip).withWeightDecay(weightDecay), seed, backend, device,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(), outDir, quiet, folder,
-                new KlSchedule(klWarmup, klCycles, freeBits), mcSamples);
+                new KlSchedule(klWarmup, klCycles, freeBits), mcSamples).withLimits(limit, testLimit);
     }
 
     /** The architecture for inputs of {@code in} (presets have their own fixed input shapes). */

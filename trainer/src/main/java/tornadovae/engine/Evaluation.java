@@ -48,6 +48,11 @@ public final class Evaluation {
      * partial batch, and a decode-and-loss plan of {@link #rowsPerRun} rows.
      */
     public static Result run(VaeSession s, float[] images, int count, int batch, int k, long seed) {
+        return run(s, images, count, batch, k, seed, Progress.none());
+    }
+
+    /** As {@link #run(VaeSession, float[], int, int, int, long)}, stepping {@code progress} by one per decoder row (count·k in all). */
+    public static Result run(VaeSession s, float[] images, int count, int batch, int k, long seed, Progress progress) {
         if (k < 1) throw new IllegalArgumentException("--k must be at least 1, got " + k);
         Vae vae = s.vae();
         int d = vae.inputDim(), lat = vae.latent(), rows = rowsPerRun(count, batch, k);
@@ -78,6 +83,7 @@ public final class Evaluation {
                 int off = s.runDecodeLoss(rows);
                 float[] loss = s.workspace().out();
                 for (int i = 0; i < n; i++) logw[r0 + i] -= loss[off + i];
+                progress.stepBy(n);
             }
             for (int b = 0; b < nb; b++) {
                 double nll = -(logSumExp(logw, b * k, k) - Math.log(k));

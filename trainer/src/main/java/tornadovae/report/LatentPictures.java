@@ -9,6 +9,7 @@ import org.apache.commons.math3.linear.EigenDecomposition;
 import org.apache.commons.math3.linear.RealMatrix;
 import org.apache.commons.math3.stat.correlation.Covariance;
 import tornadovae.engine.Noise;
+import tornadovae.engine.Progress;
 import tornadovae.engine.VaeSession;
 import tornadovae.io.report.ImageGrid;
 import tornadovae.io.report.ScatterPlot;
@@ -22,6 +23,11 @@ public final class LatentPictures {
 
     /** [mu | logvar] of images[0..count) as [count][2L], with the eval plans of {@code batch} (and the remainder). */
     public static float[] encode(VaeSession s, float[] images, int count, int batch) {
+        return encode(s, images, count, batch, Progress.none());
+    }
+
+    /** As {@link #encode(VaeSession, float[], int, int)}, stepping {@code progress} by one per image. */
+    public static float[] encode(VaeSession s, float[] images, int count, int batch, Progress progress) {
         int l2 = 2 * s.vae().latent();
         float[] ml = new float[count * l2];
         Noise unused = new Noise(0); // the eval plan samples z; only mu and logvar are kept
@@ -29,6 +35,7 @@ public final class LatentPictures {
             int nb = Math.min(batch, count - from);
             s.evalBatch(images, from, nb, unused);
             System.arraycopy(s.lastMuLogvar(nb), 0, ml, from * l2, nb * l2);
+            progress.stepBy(nb);
         }
         return ml;
     }
@@ -157,9 +164,27 @@ public final class LatentPictures {
         ImageGrid.writeGrid(png, row, 0, steps + 2, c, h, w, steps + 2, Pictures.scale(h), 2);
     }
 
-    /** A side×side grid of decoded codes (from {@link #manifoldCodes}), without gaps so the digits read as one surface. */
+    /**
+     * A side×side grid of decoded codes (from {@link #manifoldCodes}), without gaps so the digits read as one surface,
+     * inside z axes with ticks ({@link LatentPlane}).
+     */
     public static void writeManifold(Path png, float[] images, int side, int c, int h, int w) throws IOException {
-        ImageGrid.writeGrid(png, images, 0, side * side, c, h, w, side, side > 12 ? 1 : Pictures.scale(h), 0);
+        var grid = ImageGrid.render(images, 0, side * side, c, h, w, side, side > 12 ? 1 : Pictures.scale(h), 0);
+        LatentPlane.write(png, LatentPlane.withAxes(grid, side, "the latent space decoded, " + side + "×" + side + " codes"));
+    }
+
+    /** The plot of a 2-D latent space's means: on the axes of a manifold of this many codes a side, 28 pixels each. */
+    public static final int PLANE_SIDE = 20, PLANE_CELL = 28;
+
+    /**
+     * The latent means as a picture: a 2-D latent space directly on the manifold's axes ({@link LatentPlane}), a
+     * larger one as its first two principal components. Returns the PCA, or null for a 2-D latent space.
+     */
+    public static Pca writeLatentMeans(Path png, float[] muLogvar, int count, int latent, int[] labels, String title)
+            throws IOException {
+        if (latent != 2) return writePcaScatter(png, muLogvar, count, latent, labels, title + ", PCA of " + latent + " dimensions");
+        LatentPlane.writeMeans(png, muLogvar, count, labels, PLANE_SIDE, PLANE_CELL, title);
+        return null;
     }
 
     /** Per latent dimension, the mean KL(q(z_j|x) || N(0,1)) over the images: a collapsed dimension is near 0. */

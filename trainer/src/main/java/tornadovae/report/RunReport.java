@@ -81,9 +81,9 @@ public final class RunReport {
     private void writeLatentPictures(VaeSession s, Dataset test, Latents lat, int epoch) throws IOException {
         int n = Math.min(PCA_POINTS, lat.count());
         if (n >= 2)
-            LatentPictures.writePcaScatter(dir.resolve("latent_pca.png"), lat.muLogvar(), n, latent,
+            LatentPictures.writeLatentMeans(dir.resolve("latent_pca.png"), lat.muLogvar(), n, latent,
                     test.hasLabels() ? Arrays.copyOf(test.labels(), n) : null,
-                    "epoch " + epoch + ": latent means of " + n + " test images, PCA");
+                    "epoch " + epoch + ": latent means of " + n + " test images");
         if (lat.count() >= 2) writeInterpolation(s, test, lat);
         if (latent == 2)
             LatentPictures.writeManifold(dir.resolve("manifold.png"), LatentPictures.decodeAll(s,
@@ -136,7 +136,8 @@ public final class RunReport {
         h.append("<h2>Latent space, epoch ").append(latentEpoch).append("</h2>\n");
         if (latentEpoch != last.epoch())
             h.append("<p>Redrawn at most every ").append(LATENT_REDRAW_SECONDS).append(" s while training runs, and after the last epoch.</p>\n");
-        img(h, "latent_pca.png", "PCA of the latent means of the test set, coloured by label");
+        img(h, "latent_pca.png", latent == 2 ? "the latent means of the test set on the manifold's axes, coloured by label"
+                : "PCA of the latent means of the test set, coloured by label");
         img(h, "interpolation.png", "linear interpolation between the means of test images 0 and 1, decoded");
         if (latent == 2) img(h, "manifold.png", "the 2-D latent space decoded over the Gaussian's 5% to 95% quantiles");
 

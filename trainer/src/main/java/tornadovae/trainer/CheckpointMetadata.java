@@ -43,13 +43,20 @@ public final class CheckpointMetadata {
         s.put("train.free_bits", Float.toString(o.kl().freeBits()));
         s.put("train.mc_samples", Integer.toString(o.mcSamples()));
         s.put(CHECKPOINT_EVERY, Integer.toString(o.checkpointEvery()));   // so that --resume keeps it
+        // --limit and --test-limit choose the data: a resumed run must see the same images (absent: all of them)
+        if (o.limit() > 0) s.put("train.limit", Integer.toString(o.limit()));
+        if (o.testLimit() > 0) s.put("train.test_limit", Integer.toString(o.testLimit()));
         s.put("train.backend", o.backend());
         if (o.device() != null) s.put("train.device", o.device());
-        var f = o.imageFolder();
-        s.put("train.image_size", Integer.toString(f.imageSize()));
-        s.put("train.image_channels", Integer.toString(f.channels()));
-        s.put("train.test_fraction", Double.toString(f.testFraction()));
-        s.put("train.skip_bad_images", Boolean.toString(f.skipBadImages()));
+        // The image-folder settings only for a folder of images: for another data set they would list options that
+        // did nothing (in the report too). A checkpoint without them reads back as the defaults (folderOptions).
+        if (o.dataset().equals("folder")) {
+            var f = o.imageFolder();
+            s.put("train.image_size", Integer.toString(f.imageSize()));
+            s.put("train.image_channels", Integer.toString(f.channels()));
+            s.put("train.test_fraction", Double.toString(f.testFraction()));
+            s.put("train.skip_bad_images", Boolean.toString(f.skipBadImages()));
+        }
         return s;
     }
 
@@ -92,7 +99,8 @@ public final class CheckpointMetadata {
                 runDir, quiet, folderOptions(m), new KlSchedule(Integer.parseInt(m.getOrDefault("train.kl_warmup", "0")),
                         Integer.parseInt(m.getOrDefault("train.kl_cycles", "0")),
                         Float.parseFloat(m.getOrDefault("train.free_bits", "0"))),
-                Integer.parseInt(m.getOrDefault("train.mc_samples", "1")));
+                Integer.parseInt(m.getOrDefault("train.mc_samples", "1")))
+                .withLimits(Integer.parseInt(m.getOrDefault("train.limit", "0")), Integer.parseInt(m.getOrDefault("train.test_limit", "0")));
     }
 
     /** A resume checkpoint's position, checked to be one a run can continue from. */

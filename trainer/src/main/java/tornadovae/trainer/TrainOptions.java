@@ -9,8 +9,10 @@ import tornadovae.model.VaeSpec;
 public record TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epochs, int batchSize, float lr,
                            float beta, Optimizer optimizer, long seed, String backend, String device, int threads,
                            Path out, boolean quiet, ImageFolderOptions imageFolder, KlSchedule kl, int mcSamples,
-                           int checkpointEvery) {
+                           int checkpointEvery, int limit, int testLimit) {
     public TrainOptions {
+        if (limit < 0) throw new IllegalArgumentException("--limit must be ≥ 0 (0 = all training images), got " + limit);
+        if (testLimit < 0) throw new IllegalArgumentException("--test-limit must be ≥ 0 (0 = all test images), got " + testLimit);
         if (checkpointEvery < 0)
             throw new IllegalArgumentException("--checkpoint-every must be ≥ 0 (0: at epoch ends only), got " + checkpointEvery);
         if (mcSamples < 1) throw new IllegalArgumentException("--mc-samples must be at least 1, got " + mcSamples);
@@ -29,13 +31,19 @@ public record TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epoch
                         Optimizer optimizer, long seed, String backend, String device, int threads, Path out, boolean quiet,
                         ImageFolderOptions imageFolder, KlSchedule kl, int mcSamples) {
         this(dataset, dataDir, spec, epochs, batchSize, lr, beta, optimizer, seed, backend, device, threads, out, quiet,
-                imageFolder, kl, mcSamples, 0);
+                imageFolder, kl, mcSamples, 0, 0, 0);
     }
 
     /** These options, writing resume.safetensors every {@code steps} training steps too (0: at epoch ends only). */
     public TrainOptions withCheckpointEvery(int steps) {
         return new TrainOptions(dataset, dataDir, spec, epochs, batchSize, lr, beta, optimizer, seed, backend, device, threads,
-                out, quiet, imageFolder, kl, mcSamples, steps);
+                out, quiet, imageFolder, kl, mcSamples, steps, limit, testLimit);
+    }
+
+    /** These options, training on the first {@code limit} training and testing on the first {@code testLimit} test images (0: all). */
+    public TrainOptions withLimits(int limit, int testLimit) {
+        return new TrainOptions(dataset, dataDir, spec, epochs, batchSize, lr, beta, optimizer, seed, backend, device, threads,
+                out, quiet, imageFolder, kl, mcSamples, checkpointEvery, limit, testLimit);
     }
 
     /** Default image-folder options (they matter only for {@code --dataset folder}), no KL schedule. */

@@ -13,6 +13,7 @@ import tornadovae.engine.Datasets;
 import tornadovae.engine.MemoryBudget;
 import tornadovae.engine.Noise;
 import tornadovae.engine.ReconMetrics;
+import tornadovae.engine.Progress;
 import tornadovae.engine.VaeSession;
 import tornadovae.io.data.Dataset;
 import tornadovae.kernels.plan.Backend;
@@ -60,8 +61,8 @@ public final class Trainer {
     void poisonParametersAtStep(long step) { this.poisonStep = step; }
 
     public List<EpochMetrics> run() throws IOException {
-        Dataset train = Datasets.load(o.dataset(), o.dataDir(), true, o.imageFolder(), log::println);
-        Dataset test = Datasets.load(o.dataset(), o.dataDir(), false, o.imageFolder(), log::println);
+        Dataset train = head(Datasets.load(o.dataset(), o.dataDir(), true, o.imageFolder(), log::println), o.limit());
+        Dataset test = head(Datasets.load(o.dataset(), o.dataDir(), false, o.imageFolder(), log::println), o.testLimit());
         // every reader refuses an empty file itself, naming it; this is the guard for a reader that does not
         for (Dataset d : new Dataset[]{train, test})
             if (d.count() == 0)
@@ -95,6 +96,11 @@ public final class Trainer {
             throw e;
         }
         return history;
+    }
+
+    /** The first {@code limit} images of {@code d} (--limit, --test-limit), all of them when limit is 0 or more than it has. */
+    private static Dataset head(Dataset d, int limit) {
+        return limit == 0 || limit >= d.count() ? d : d.head(limit);
     }
 
     /** The session and the epochs, inside the run folder's lock. */

@@ -29,6 +29,7 @@ import tornadovae.model.Shape;
 import tornadovae.model.Vae;
 import tornadovae.model.VaeSpec;
 import tornadovae.report.LatentPictures;
+import tornadovae.report.LatentPlane;
 
 /** eval, latent-pca, manifold, interpolate, encode and the run report, on a small generated data set. */
 class EvalAndLatentTest {
@@ -142,11 +143,15 @@ class EvalAndLatentTest {
         Path pca = tmp.resolve("pca.png"), grid = tmp.resolve("manifold.png"), strip = tmp.resolve("walk.png"), csv = tmp.resolve("z.csv");
         Result r = vae("latent-pca", "--checkpoint", ckpt.toString(), "--data-dir", data.toString(), "--out", pca.toString());
         assertEquals(0, r.code(), r.err());
-        assertEquals(800, ImageIO.read(pca.toFile()).getWidth());
+        // a 2-D latent space: its means on the manifold's axes, a plot of 20 cells of 28 pixels inside the margins
+        assertEquals(LatentPlane.LEFT + 20 * 28 + LatentPlane.RIGHT, ImageIO.read(pca.toFile()).getWidth());
+        assertTrue(r.out().contains("on the manifold's axes"), r.out());
 
         r = vae("manifold", "--checkpoint", ckpt.toString(), "--side", "5", "--out", grid.toString());
         assertEquals(0, r.code(), r.err());
-        assertEquals(5 * 28 * 3, ImageIO.read(grid.toFile()).getWidth(), "5 cells of 28·3 pixels, no gaps");
+        var manifold = ImageIO.read(grid.toFile());
+        assertEquals(LatentPlane.LEFT + 5 * 28 * 3 + LatentPlane.RIGHT, manifold.getWidth(), "5 cells of 28·3 pixels, no gaps, in axes");
+        assertEquals(LatentPlane.TOP + 5 * 28 * 3 + LatentPlane.BOTTOM, manifold.getHeight());
 
         r = vae("interpolate", "--checkpoint", ckpt.toString(), "--data-dir", data.toString(), "--from", "3", "--to", "7",
                 "--steps", "6", "--slerp", "--out", strip.toString());

@@ -69,6 +69,11 @@ class ImageFolderTrainTest {
         Checkpoints.Loaded c = Checkpoints.load(run.resolve("last.safetensors"));
         assertEquals(tornadovae.model.Shape.of(3, 12, 12), c.spec().input());
         assertEquals("folder", c.metadata().get("train.dataset"));
+        // a folder run lists the folder's settings (an MNIST run does not: RunSettingsTest)
+        for (String key : new String[]{"train.image_size", "train.image_channels", "train.test_fraction", "train.skip_bad_images"}) {
+            assertNotNull(c.metadata().get(key), key);
+            assertTrue(Files.readString(run.resolve("index.html")).contains(key), key + " in the report");
+        }
     }
 
     @Test
