@@ -2,6 +2,7 @@ package tornadovae.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import tornadovae.engine.Backends;
 import tornadovae.engine.Checkpoints;
 import tornadovae.engine.Datasets;
@@ -30,7 +31,34 @@ public record CheckpointData(Path checkpointFile, Checkpoints.Loaded checkpoint,
         if (data.dim() != ckpt.vae().inputDim())
             throw new IllegalArgumentException(checkpointFile + " is a model of " + ckpt.spec().input().toString().replace('×', 'x') + " inputs but "
                     + dataset + " images are " + data.channels() + "x" + data.height() + "x" + data.width());
+        warnIfClassesDiffer(checkpointFile, ckpt, data);
         return new CheckpointData(checkpointFile, ckpt, data, split);
+    }
+
+    /**
+     * The name of each label of the data (index = label), empty when unknown. These are the data set's own names,
+     * not the checkpoint's: the labels are the data set's, numbered from its classes as they are now.
+     */
+    public List<String> classNames() { return data.classNames(); }
+
+    /**
+     * Says on stderr when the data's classes are not those the model was trained on (a folder gained or lost a class
+     * subfolder since): its labels then mean other classes than in training, which a reader of a legend should know.
+     */
+    private static void warnIfClassesDiffer(Path checkpointFile, Checkpoints.Loaded ckpt, Dataset data) throws IOException {
+        List<String> trained;
+        try {
+            trained = CheckpointMetadata.classNames(ckpt.metadata());
+        } catch (IllegalArgumentException e) {   // metadata from a stranger: too many names, or not a list of them
+            throw new tornadovae.io.DataFormatException(checkpointFile, "has unusable class names: " + e.getMessage());
+        }
+        List<String> now = data.classNames();
+        if (trained.isEmpty() || now.isEmpty() || trained.equals(now)) return;
+        int i = 0;
+        while (i < Math.min(trained.size(), now.size()) && trained.get(i).equals(now.get(i))) i++;
+        System.err.println("warning: " + data.name() + " has " + now.size() + " classes but " + checkpointFile + " was trained on "
+                + trained.size() + (i < Math.min(trained.size(), now.size()) ? " (label " + i + " is '" + now.get(i)
+                + "' here and was '" + trained.get(i) + "' in training)" : "") + "; labels and names are the data's");
     }
 
     /**

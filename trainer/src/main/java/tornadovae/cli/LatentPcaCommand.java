@@ -37,7 +37,7 @@ final class LatentPcaCommand implements Callable<Integer> {
                 ml = LatentPictures.encode(s, cd.data().images(), count, m.batch(count), progress);
             }
             int[] labels = colour.equals("label") ? LatentPictures.requireLabels(cd.data(), count) : null;
-            p = LatentPictures.writeLatentMeans(out, ml, count, lat, labels, "latent means of " + count + " " + m.split + " images");
+            p = LatentPictures.writeLatentMeans(out, ml, count, lat, labels, cd.classNames(), "latent means of " + count + " " + m.split + " images");
         }
         if (p == null) {   // a 2-D latent space is drawn as it is, on the axes of `vae manifold`
             System.out.printf("wrote %s: the latent means on the manifold's axes (2-D latent space: no PCA)%n", out);

@@ -3,6 +3,7 @@ package tornadovae.report;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.commons.math3.distribution.NormalDistribution;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.EigenDecomposition;
@@ -85,10 +86,12 @@ public final class LatentPictures {
     }
 
     /**
-     * The PCA of the latent means as a scatter plot, coloured by label when labels is not null.
+     * The PCA of the latent means as a scatter plot, coloured by label when labels is not null, the legend naming
+     * each label by its class name when {@code classNames} has one ({@link ScatterPlot#seriesName}).
      * A 1-D latent space is drawn against a zero second axis.
      */
-    public static Pca writePcaScatter(Path png, float[] muLogvar, int count, int latent, int[] labels, String title) throws IOException {
+    public static Pca writePcaScatter(Path png, float[] muLogvar, int count, int latent, int[] labels, List<String> classNames,
+                                      String title) throws IOException {
         Pca p = pca(means(muLogvar, count, latent), 2);
         double[] x = new double[count], y = new double[count];
         for (int i = 0; i < count; i++) {
@@ -97,7 +100,7 @@ public final class LatentPictures {
         }
         double e2 = p.explained().length > 1 ? p.explained()[1] : 0;
         ScatterPlot.write(png, title, String.format("PC1 (%.0f%% of variance)", 100 * p.explained()[0]),
-                String.format("PC2 (%.0f%%)", 100 * e2), ScatterPlot.byLabel(x, y, labels, count > 3000 ? 3 : 5));
+                String.format("PC2 (%.0f%%)", 100 * e2), ScatterPlot.byLabel(x, y, labels, classNames, count > 3000 ? 3 : 5));
         return p;
     }
 
@@ -180,9 +183,10 @@ public final class LatentPictures {
      * The latent means as a picture: a 2-D latent space directly on the manifold's axes ({@link LatentPlane}), a
      * larger one as its first two principal components. Returns the PCA, or null for a 2-D latent space.
      */
-    public static Pca writeLatentMeans(Path png, float[] muLogvar, int count, int latent, int[] labels, String title)
-            throws IOException {
-        if (latent != 2) return writePcaScatter(png, muLogvar, count, latent, labels, title + ", PCA of " + latent + " dimensions");
+    public static Pca writeLatentMeans(Path png, float[] muLogvar, int count, int latent, int[] labels,
+                                       List<String> classNames, String title) throws IOException {
+        if (latent != 2)
+            return writePcaScatter(png, muLogvar, count, latent, labels, classNames, title + ", PCA of " + latent + " dimensions");
         LatentPlane.writeMeans(png, muLogvar, count, labels, PLANE_SIDE, PLANE_CELL, title);
         return null;
     }

@@ -82,7 +82,7 @@ public final class RunReport {
         int n = Math.min(PCA_POINTS, lat.count());
         if (n >= 2)
             LatentPictures.writeLatentMeans(dir.resolve("latent_pca.png"), lat.muLogvar(), n, latent,
-                    test.hasLabels() ? Arrays.copyOf(test.labels(), n) : null,
+                    test.hasLabels() ? Arrays.copyOf(test.labels(), n) : null, test.classNames(),
                     "epoch " + epoch + ": latent means of " + n + " test images");
         if (lat.count() >= 2) writeInterpolation(s, test, lat);
         if (latent == 2)

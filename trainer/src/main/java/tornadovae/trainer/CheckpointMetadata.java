@@ -1,8 +1,14 @@
 package tornadovae.trainer;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import tornadovae.engine.Noise;
 import tornadovae.io.data.ImageFolderOptions;
@@ -25,6 +31,59 @@ public final class CheckpointMetadata {
 
     /** The metadata key of --checkpoint-every (runs written before it was recorded resume with 0). */
     public static final String CHECKPOINT_EVERY = "train.checkpoint_every";
+
+    /**
+     * The metadata key of the class names of the data a model was trained on (an image folder's subfolders, CIFAR-10's
+     * classes): a JSON array of strings, label 0 first. Absent when the data set has no names (MNIST) and in
+     * checkpoints written before names were kept; labels are then shown as numbers.
+     */
+    public static final String CLASS_NAMES = "train.class_names";
+    /** Bounds on what {@link #classNames(Map)} accepts: the metadata may come from anyone. */
+    public static final int MAX_CLASSES = 100_000, MAX_CLASS_NAME_CHARS = 1_000;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * {@code meta} with the data set's class names added under {@link #CLASS_NAMES}, when it has names that
+     * {@link #classNames(Map)} will accept back (a checkpoint this writes must load).
+     */
+    static Map<String, String> withClassNames(Map<String, String> meta, List<String> names) {
+        if (names.isEmpty() || names.size() > MAX_CLASSES || names.stream().anyMatch(n -> n.length() > MAX_CLASS_NAME_CHARS))
+            return meta;
+        try {
+            meta.put(CLASS_NAMES, JSON.writeValueAsString(names));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a list of strings is always JSON", e);
+        }
+        return meta;
+    }
+
+    /**
+     * The class names stored in a checkpoint's metadata, label 0 first; empty when it has none (a checkpoint from
+     * before they were kept, or of a data set without names). Throws IllegalArgumentException naming the key when
+     * the value is not a JSON array of at most {@value #MAX_CLASSES} distinct strings of at most
+     * {@value #MAX_CLASS_NAME_CHARS} characters.
+     */
+    public static List<String> classNames(Map<String, String> m) {
+        String v = m.get(CLASS_NAMES);
+        if (v == null) return List.of();
+        JsonNode a;
+        try {
+            a = JSON.readTree(v);
+        } catch (JsonProcessingException e) {
+            a = null;
+        }
+        String bad = "its '" + CLASS_NAMES + "' is not ";
+        if (a == null || !a.isArray()) throw new IllegalArgumentException(bad + "a JSON array of class names");
+        if (a.size() > MAX_CLASSES) throw new IllegalArgumentException(bad + "at most " + MAX_CLASSES + " names (it has " + a.size() + ")");
+        List<String> names = new ArrayList<>(a.size());
+        for (JsonNode n : a) {
+            if (!n.isTextual() || n.textValue().length() > MAX_CLASS_NAME_CHARS)
+                throw new IllegalArgumentException(bad + "a list of names of at most " + MAX_CLASS_NAME_CHARS + " characters");
+            names.add(n.textValue());
+        }
+        if (new HashSet<>(names).size() != names.size()) throw new IllegalArgumentException(bad + "a list of distinct names");
+        return List.copyOf(names);
+    }
 
     /** The options a run was started with, as stored in every checkpoint's metadata (what --resume reads back). */
     static Map<String, String> options(TrainOptions o) {
@@ -61,8 +120,8 @@ public final class CheckpointMetadata {
     }
 
     /** Training settings stored in last and best checkpoints next to the architecture. */
-    static Map<String, String> settings(TrainOptions o, EpochMetrics m) {
-        Map<String, String> s = options(o);
+    static Map<String, String> settings(TrainOptions o, List<String> classNames, EpochMetrics m) {
+        Map<String, String> s = withClassNames(options(o), classNames);
         s.put("train.epoch", Integer.toString(m.epoch()));
         s.put("train.step", Long.toString(m.step()));
         s.put("train.test_loss", Double.toString(m.testLoss()));
@@ -73,8 +132,8 @@ public final class CheckpointMetadata {
     }
 
     /** A resume checkpoint's metadata: the run's options and where it stands. */
-    static Map<String, String> resume(TrainOptions o, ResumeCheckpoint.Position p) {
-        Map<String, String> meta = options(o);
+    static Map<String, String> resume(TrainOptions o, List<String> classNames, ResumeCheckpoint.Position p) {
+        Map<String, String> meta = withClassNames(options(o), classNames);
         meta.put("train.step", Long.toString(p.step()));
         meta.put("resume.epoch", Integer.toString(p.epoch()));
         meta.put("resume.batch", Integer.toString(p.batch()));

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import tornadovae.engine.Checkpoints;
 import tornadovae.engine.VaeSession;
@@ -44,11 +45,11 @@ public final class ResumeCheckpoint {
 
     private ResumeCheckpoint() {}
 
-    static void save(Path file, VaeSession session, TrainOptions o, Position p) throws IOException {
+    static void save(Path file, VaeSession session, TrainOptions o, List<String> classNames, Position p) throws IOException {
         Map<String, float[]> extra = new LinkedHashMap<>();
         extra.put(ADAM_M, session.workspace().adamM());
         extra.put(ADAM_V, session.workspace().adamV());
-        Checkpoints.save(file, session.vae(), session.workspace().params(), extra, CheckpointMetadata.resume(o, p));
+        Checkpoints.save(file, session.vae(), session.workspace().params(), extra, CheckpointMetadata.resume(o, classNames, p));
     }
 
     /**

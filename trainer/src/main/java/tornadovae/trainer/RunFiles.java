@@ -17,11 +17,14 @@ final class RunFiles {
     private final Path dir;
     private final TrainOptions o;
     private final Vae vae;
+    private final List<String> classNames;
 
-    RunFiles(Path dir, TrainOptions o, Vae vae) {
+    /** @param classNames the training data's class names, kept in every checkpoint (empty when it has none) */
+    RunFiles(Path dir, TrainOptions o, Vae vae, List<String> classNames) {
         this.dir = dir;
         this.o = o;
         this.vae = vae;
+        this.classNames = classNames;
     }
 
     Path checkpoint(String name) { return dir.resolve(name + ".safetensors"); }
@@ -43,6 +46,6 @@ final class RunFiles {
     }
 
     void writeCheckpoint(String name, VaeSession session, EpochMetrics m) throws IOException {
-        Checkpoints.save(checkpoint(name), vae, session.workspace().params(), CheckpointMetadata.settings(o, m));
+        Checkpoints.save(checkpoint(name), vae, session.workspace().params(), CheckpointMetadata.settings(o, classNames, m));
     }
 }

@@ -143,7 +143,7 @@ public final class Trainer {
         int steps = (train.count() + o.batchSize() - 1) / o.batchSize();
         double bestTest = Double.POSITIVE_INFINITY;
         String lastGood = null;
-        RunFiles files = new RunFiles(out, o, session.vae());
+        RunFiles files = new RunFiles(out, o, session.vae(), train.classNames());
         int firstEpoch = 1;
         if (resume != null) {
             ResumeCheckpoint.Position p = resume.position();
@@ -155,7 +155,7 @@ public final class Trainer {
             lastGood = resume.file().toString();
             log.printf("resuming %s at epoch %d, batch %d of %d (step %d)%n", out, p.epoch(), p.batch() + 1, steps, p.step());
         }
-        RunReport report = new RunReport(out, reportSettings(session), session.vae().latent());
+        RunReport report = new RunReport(out, reportSettings(session, train), session.vae().latent());
         long totalSteps = (long) steps * o.epochs();
 
         for (int epoch = firstEpoch; epoch <= o.epochs(); epoch++) {
@@ -190,7 +190,7 @@ public final class Trainer {
                     stepHookForTests.accept(session.step());
                     if (o.checkpointEvery() > 0 && session.step() % o.checkpointEvery() == 0 && s + 1 < steps) {
                         session.backend().pullState();
-                        ResumeCheckpoint.save(out.resolve(ResumeCheckpoint.FILE), session, o, new ResumeCheckpoint.Position(
+                        ResumeCheckpoint.save(out.resolve(ResumeCheckpoint.FILE), session, o, train.classNames(), new ResumeCheckpoint.Position(
                                 epoch, s + 1, session.step(), epochRng, trainNoise.saveState(), recon, kl));
                         lastGood = out.resolve(ResumeCheckpoint.FILE).toString();
                     }
@@ -221,7 +221,7 @@ public final class Trainer {
                 bestTest = m.testLoss();
                 files.writeCheckpoint("best", session, m);
             }
-            ResumeCheckpoint.save(out.resolve(ResumeCheckpoint.FILE), session, o, new ResumeCheckpoint.Position(
+            ResumeCheckpoint.save(out.resolve(ResumeCheckpoint.FILE), session, o, train.classNames(), new ResumeCheckpoint.Position(
                     epoch + 1, 0, session.step(), trainNoise.saveState(), null, 0, 0));
         }
         log.printf("done: best test loss %.2f; outputs in %s%n", bestTest, out);
@@ -264,9 +264,9 @@ public final class Trainer {
     }
 
     /** Architecture and settings for the report (the per-epoch keys of the checkpoint metadata left out). */
-    private Map<String, String> reportSettings(VaeSession session) {
+    private Map<String, String> reportSettings(VaeSession session, Dataset train) {
         Map<String, String> s = new LinkedHashMap<>(session.vae().spec().toMetadata());
-        s.putAll(CheckpointMetadata.options(o));
+        s.putAll(CheckpointMetadata.withClassNames(CheckpointMetadata.options(o), train.classNames()));
         s.put("train.out", o.out().toString());
         return s;
     }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import net.jqwik.api.Example;
@@ -68,7 +69,7 @@ class CheckpointFuzzTest {
             TrainOptions o = new TrainOptions("mnist", Path.of("data/mnist"), k.spec, 4, 8, 1e-3f, 1f, Optimizer.adam(), 7,
                     "jvm", null, 1, dir.resolve("run"), true, ImageFolderOptions.defaults(), new KlSchedule(1, 0, 0f), 1);
             var p = new ResumeCheckpoint.Position(2, 3, 11, new Noise(7).saveState(), new Noise(8).saveState(), 12.5, 3.25);
-            RESUMES.put(k, write(k, CheckpointMetadata.resume(o, p)));
+            RESUMES.put(k, write(k, CheckpointMetadata.resume(o, List.of(), p)));
         }
     }
 
@@ -117,7 +118,7 @@ class CheckpointFuzzTest {
         assertArrayEquals(seed.m(), loaded.adamM());
         assertArrayEquals(seed.v(), loaded.adamV());
         // what was parsed writes back to what was saved: options and position, RNG states included
-        CheckpointMetadata.resume(loaded.options(), loaded.position())
+        CheckpointMetadata.resume(loaded.options(), List.of(), loaded.position())
                 .forEach((key, value) -> assertEquals(seed.metadata().get(key), value, key));
         assertSameMetadata(seed, loaded.metadata());
         return true;

@@ -134,7 +134,35 @@ public final class Cifar10Reader {
         int[] labels = new int[(int) total];
         int next = 0;
         for (Path f : files) next = read(f, images, labels, next);
-        return new Dataset(train ? "cifar10-train" : "cifar10-test", images, labels, (int) total, CHANNELS, SIDE, SIDE);
+        return new Dataset(train ? "cifar10-train" : "cifar10-test", images, labels, classNames(batches), (int) total,
+                CHANNELS, SIDE, SIDE);
+    }
+
+    /** CIFAR-10's class names, label 0 to 9, as documented on {@value #DOWNLOAD_PAGE} (and in batches.meta.txt). */
+    public static final List<String> CLASSES = List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
+            "horse", "ship", "truck");
+    static final String META_FILE = "batches.meta.txt";
+    /** Longer lines are not a class name (the real ones are at most 10 characters). */
+    static final int MAX_NAME_CHARS = 100;
+
+    /**
+     * The names in {@code batches/batches.meta.txt} (one a line, label 0 first), or the documented {@link #CLASSES}
+     * when it is missing or is not ten distinct short names of UTF-8 text. The names only label pictures and CSV rows, so a
+     * damaged label list must not stop a run that could read every image: it falls back instead of refusing.
+     */
+    static List<String> classNames(Path batches) {
+        Path meta = batches.resolve(META_FILE);
+        try {
+            if (!Files.isRegularFile(meta) || Files.size(meta) > MAX_META_BYTES) return CLASSES;
+            String text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(meta))).toString();
+            List<String> names = text.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+            boolean ok = names.size() == CLASSES.size() && names.stream().distinct().count() == names.size()
+                    && names.stream().allMatch(n -> n.length() <= MAX_NAME_CHARS && n.codePoints().noneMatch(Character::isISOControl));
+            return ok ? names : CLASSES;
+        } catch (IOException e) {   // unreadable, or not UTF-8 (CharacterCodingException)
+            return CLASSES;
+        }
     }
 
     /** The number of records in {@code file}, after checking that its size is a whole, non-zero number of them. */

@@ -3,6 +3,7 @@ package tornadovae.io.data;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import tornadovae.io.DataFormatException;
 
 /**
@@ -38,9 +39,14 @@ public final class IdxReader {
         return loadTenClasses(train ? "mnist-train" : "mnist-test", dir, train);
     }
 
+    /** Fashion-MNIST's class names, label 0 to 9, as its authors document them (the files hold only numbers). */
+    public static final List<String> FASHION_MNIST_CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+
     /** Fashion-MNIST: the same format and file names as MNIST, in its own folder. */
     public static Dataset loadFashionMnist(Path dir, boolean train) throws IOException {
-        return loadTenClasses(train ? "fashion-mnist-train" : "fashion-mnist-test", dir, train);
+        return loadTenClasses(train ? "fashion-mnist-train" : "fashion-mnist-test", dir, train)
+                .withClassNames(FASHION_MNIST_CLASSES);
     }
 
     /** Whether {@code dir} holds all four MNIST-named files (plain or {@code .gz}). */

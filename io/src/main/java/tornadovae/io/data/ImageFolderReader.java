@@ -27,7 +27,7 @@ import tornadovae.io.DataFormatException;
  *
  * <p><b>Layout.</b> Images directly in the folder make a data set without labels. Images in subfolders are
  * labelled by subfolder: the subfolder names, sorted, are labels 0, 1, 2... ({@code cats/x.png} is 0 and
- * {@code dogs/y.jpg} is 1), deeper folders belong to their top subfolder. A folder holds either loose images or
+ * {@code dogs/y.jpg} is 1; the data set keeps the names as its class names), deeper folders belong to their top subfolder. A folder holds either loose images or
  * class subfolders, not both. Only files ending in .png, .jpg, .jpeg or .bmp (any case) are read; hidden files and
  * folders (names starting with a dot) are ignored. Images are taken in sorted path order, so a folder always gives
  * the same data set.
@@ -64,7 +64,7 @@ public final class ImageFolderReader {
         log.accept("reading " + entries.size() + " " + split + " images from " + root + " as " + o.channels() + "×"
                 + o.imageSize() + "×" + o.imageSize() + "...");
         long t0 = System.nanoTime();
-        Dataset d = decode(root.getFileName() + "-" + split, entries, listing.labelled(), o, log);
+        Dataset d = decode(root.getFileName() + "-" + split, entries, listing.classes(), o, log);
         log.accept(String.format("read %d %s images in %.1f s", d.count(), split, (System.nanoTime() - t0) / 1e9));
         return d;
     }
@@ -310,7 +310,8 @@ public final class ImageFolderReader {
 
     // ---- decoding --------------------------------------------------------------------------------------
 
-    private static Dataset decode(String name, List<Entry> entries, boolean labelled, ImageFolderOptions o,
+    /** @param classes the class names of both splits, whose indices are the labels (empty: no labels) */
+    private static Dataset decode(String name, List<Entry> entries, List<String> classes, ImageFolderOptions o,
                                   Consumer<String> log) throws IOException {
         int n = entries.size(), size = o.imageSize(), channels = o.channels();
         long dim = (long) channels * size * size;
@@ -353,13 +354,13 @@ public final class ImageFolderReader {
         if (kept == 0) throw new DataFormatException(where, "holds no image that could be read");
         if (kept < n) log.accept("skipped " + (n - kept) + " of " + n + " images that could not be read");
         float[] packed = images;
-        int[] labels = labelled ? new int[kept] : null;
+        int[] labels = classes.isEmpty() ? null : new int[kept];
         if (kept < n) packed = new float[(int) (kept * dim)];
         for (int k = 0; k < kept; k++) {
             int i = keep.get(k);
             if (packed != images) System.arraycopy(images, (int) (i * dim), packed, (int) (k * dim), (int) dim);
             if (labels != null) labels[k] = entries.get(i).label();
         }
-        return new Dataset(name, packed, labels, kept, channels, size, size);
+        return new Dataset(name, packed, labels, classes, kept, channels, size, size);
     }
 }

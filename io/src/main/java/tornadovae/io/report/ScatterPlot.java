@@ -43,20 +43,36 @@ public final class ScatterPlot {
 
     /** Points coloured by label (one series per label, in label order), or all in one colour when labels is null. */
     public static List<Series> byLabel(double[] x, double[] y, int[] labels, int markerSize) {
+        return byLabel(x, y, labels, List.of(), markerSize);
+    }
+
+    /**
+     * As {@link #byLabel(double[], double[], int[], int)}, each series named by its class name when {@code classNames}
+     * has one for its label ({@link #seriesName}).
+     */
+    public static List<Series> byLabel(double[] x, double[] y, int[] labels, List<String> classNames, int markerSize) {
         if (labels == null) return List.of(new Series("all", x, y, classColor(0), markerSize));
         if (labels.length != x.length) throw new IllegalArgumentException(labels.length + " labels for " + x.length + " points");
         Map<Integer, List<Integer>> groups = new TreeMap<>();
         for (int i = 0; i < labels.length; i++) groups.computeIfAbsent(labels[i], l -> new ArrayList<>()).add(i);
         List<Series> series = new ArrayList<>();
+        java.util.Set<String> used = new java.util.HashSet<>();
         for (var g : groups.entrySet()) {
             double[] gx = new double[g.getValue().size()], gy = new double[gx.length];
             for (int i = 0; i < gx.length; i++) {
                 gx[i] = x[g.getValue().get(i)];
                 gy[i] = y[g.getValue().get(i)];
             }
-            series.add(new Series(Integer.toString(g.getKey()), gx, gy, classColor(g.getKey()), markerSize));
+            String name = seriesName(g.getKey(), classNames);
+            if (!used.add(name)) name += " (" + g.getKey() + ")";   // XChart refuses two series of one name
+            series.add(new Series(name, gx, gy, classColor(g.getKey()), markerSize));
         }
         return series;
+    }
+
+    /** A label's legend entry: its class name, or the number when the names are unknown (an old checkpoint, MNIST). */
+    public static String seriesName(int label, List<String> classNames) {
+        return label >= 0 && label < classNames.size() ? classNames.get(label) : Integer.toString(label);
     }
 
     /** The chart as an image, for composing several side by side. */

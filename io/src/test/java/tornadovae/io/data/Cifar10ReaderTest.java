@@ -53,6 +53,24 @@ class Cifar10ReaderTest {
     }
 
     @Test
+    void classNamesComeFromBatchesMetaOrTheDocumentedList() throws Exception {
+        Path dir = tmp.resolve("named");
+        Path batches = cifar(dir);
+        assertEquals(Cifar10Reader.CLASSES, Cifar10Reader.load(dir, false).classNames(), "no batches.meta.txt");
+        assertEquals("truck", Cifar10Reader.CLASSES.get(9));
+        List<String> own = List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
+        Files.writeString(batches.resolve("batches.meta.txt"), String.join("\n", own) + "\n\n");   // as the real one ends
+        assertEquals(own, Cifar10Reader.load(dir, true).classNames());
+        // a damaged label list only loses its names: the images still load, with the documented ones
+        for (String bad : new String[]{"a\nb\n", String.join("\n", own) + "\nk\n", "a\n".repeat(10), "x".repeat(101) + "\nb\nc\nd\ne\nf\ng\nh\ni\nj"}) {
+            Files.writeString(batches.resolve("batches.meta.txt"), bad);
+            assertEquals(Cifar10Reader.CLASSES, Cifar10Reader.load(dir, false).classNames(), bad);
+        }
+        Files.write(batches.resolve("batches.meta.txt"), new byte[]{(byte) 0xff, (byte) 0xfe, 'a', '\n'});
+        assertEquals(Cifar10Reader.CLASSES, Cifar10Reader.load(dir, false).classNames(), "not UTF-8");
+    }
+
+    @Test
     void aMissingFileSaysWhereToGetCifar() throws Exception {
         Path dir = tmp.resolve("c");
         Path batches = cifar(dir);

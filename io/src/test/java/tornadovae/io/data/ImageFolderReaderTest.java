@@ -48,6 +48,10 @@ class ImageFolderReaderTest {
         Dataset test = load(root, false, opts(4, 3, false));
         assertArrayEquals(new int[]{0, 2}, test.labels());
         assertTrue(log.stream().anyMatch(l -> l.contains("3 classes (birds, cats, dogs)")), log.toString());
+        // both splits name all three labels, the test split's birds included, in label order
+        assertEquals(List.of("birds", "cats", "dogs"), train.classNames());
+        assertEquals(List.of("birds", "cats", "dogs"), test.classNames());
+        assertEquals(List.of("birds", "cats", "dogs"), train.head(2).classNames(), "head keeps the names");
     }
 
     @Test
@@ -57,6 +61,7 @@ class ImageFolderReaderTest {
         ImageFolderReader.Listing a = ImageFolderReader.list(root, 0.25), b = ImageFolderReader.list(root, 0.25);
         assertEquals(a, b, "the same split every time");
         assertFalse(a.labelled());
+        assertEquals(List.of(), load(root, true, opts(4, 1, false)).classNames(), "no subfolders, no names");
         assertEquals(40, a.train().size() + a.test().size());
         assertTrue(a.test().size() >= 4 && a.test().size() <= 17, "about a quarter: " + a.test().size());
         Set<Path> all = new HashSet<>();

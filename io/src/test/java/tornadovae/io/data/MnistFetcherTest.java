@@ -139,6 +139,8 @@ class MnistFetcherTest {
         IdxFiles.writeMnist(dir, 4, 2, 2);
         MnistFetcher.checkFashionMnist(dir);
         assertEquals("fashion-mnist-train", IdxReader.loadFashionMnist(dir, true).name());
+        assertEquals("Ankle boot", IdxReader.loadFashionMnist(dir, true).classNames().get(9));
+        assertEquals(java.util.List.of(), IdxReader.loadMnist(dir, true).classNames(), "digits need no names");
     }
 
     @Test
