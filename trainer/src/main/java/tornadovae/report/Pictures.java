@@ -18,6 +18,11 @@ public final class Pictures {
         ImageGrid.writeReconstructions(png, originals, 0, recon, 0, n, c, h, w, scale(h), PADDING);
     }
 
+    /** {@code n} images in rows of {@code cols}, in order, scaled up as the other pictures are. */
+    public static void grid(Path png, float[] images, int n, int cols, int c, int h, int w) throws IOException {
+        ImageGrid.writeGrid(png, images, 0, n, c, h, w, cols, scale(h), PADDING);
+    }
+
     public static void samples(Path png, float[] images, int n, int c, int h, int w) throws IOException {
         ImageGrid.writeGrid(png, images, 0, n, c, h, w, (int) Math.ceil(Math.sqrt(n)), scale(h), PADDING);
     }
