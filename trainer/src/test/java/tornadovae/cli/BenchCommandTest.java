@@ -1,37 +1,21 @@
 package tornadovae.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static tornadovae.trainer.CliRun.vae;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tornadovae.engine.Backends;
+import tornadovae.trainer.CliRun.Result;
 
 /** `vae bench` through the CLI on a tiny model: the JVM row always, TornadoVM rows only where this JVM has it. */
 class BenchCommandTest {
     private static final String[] TINY = {"bench", "--model", "mlp", "--hidden", "32", "--latent", "4", "--steps", "3",
             "--warmup", "1", "--batch-size", "16", "--threads", "1"};
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        System.setOut(new PrintStream(out, true));
-        try {
-            int code = VaeCommand.execute(new PrintWriter(err, true), args);
-            return new Run(code, out.toString(), err.toString());
-        } finally {
-            System.setOut(old);
-        }
-    }
 
     /** base with each option of more set to its value (replacing it where base has it: picocli rejects repeats). */
     private static String[] with(String[] base, String... more) {
@@ -46,7 +30,7 @@ class BenchCommandTest {
 
     @Test
     void benchesAPresetByName() {
-        Run r = run("bench", "--model", "mnist-conv", "--steps", "1", "--warmup", "0", "--batch-size", "4", "--threads", "1", "--jvm-only");
+        Result r = vae("bench", "--model", "mnist-conv", "--steps", "1", "--warmup", "0", "--batch-size", "4", "--threads", "1", "--jvm-only");
         assertEquals(0, r.code(), r.err() + r.out());
         assertTrue(r.out().contains("| mnist-conv | jvm |"), r.out());
     }
@@ -54,7 +38,7 @@ class BenchCommandTest {
     /** The default compares the MLP and mnist-conv; each model's rows are compared with its own JVM row. */
     @Test
     void severalModelsShareOneTable() {
-        Run r = run("bench", "--model", "mlp,mnist-conv", "--hidden", "32", "--steps", "1", "--warmup", "0", "--batch-size", "4",
+        Result r = vae("bench", "--model", "mlp,mnist-conv", "--hidden", "32", "--steps", "1", "--warmup", "0", "--batch-size", "4",
                 "--threads", "1", "--jvm-only");
         assertEquals(0, r.code(), r.err() + r.out());
         List<String> rows = r.out().lines().filter(l -> l.matches("\\| [a-z-]+ \\| jvm \\|.*")).toList();
@@ -67,7 +51,7 @@ class BenchCommandTest {
     @Test
     void printsTheTableAndWritesTheCsv(@TempDir Path dir) throws Exception {
         Path csv = dir.resolve("bench.csv");
-        Run r = run(with(TINY, "--csv", csv.toString()));
+        Result r = vae(with(TINY, "--csv", csv.toString()));
         assertEquals(0, r.code(), r.err() + r.out());
         String header = r.out().lines().filter(l -> l.startsWith("| model | backend")).findFirst().orElseThrow(() -> new AssertionError(r.out()));
         for (String col : new String[]{"ms/step (median)", "images/s", "GFLOP/s", "launches/step", "KiB in/step",
@@ -100,7 +84,7 @@ class BenchCommandTest {
      */
     @Test
     void profileSplitsTheStepIntoOps() {
-        Run r = run(with(TINY, "--hidden", "400", "--profile", "--jvm-only"));
+        Result r = vae(with(TINY, "--hidden", "400", "--profile", "--jvm-only"));
         assertEquals(0, r.code(), r.err() + r.out());
         List<String[]> ops = r.out().lines().filter(l -> l.startsWith("| mlp | jvm | ") && l.split("\\|").length == 8)
                 .map(l -> l.split("\\|")).toList();
@@ -125,7 +109,7 @@ class BenchCommandTest {
     /** The 3×128×128 preset runs (at a tiny batch here: its default of 64 takes seconds a step). */
     @Test
     void benchesTheRgb128Preset() {
-        Run r = run("bench", "--model", "rgb128-conv", "--steps", "1", "--warmup", "0", "--batch-size", "2", "--threads", "1",
+        Result r = vae("bench", "--model", "rgb128-conv", "--steps", "1", "--warmup", "0", "--batch-size", "2", "--threads", "1",
                 "--jvm-only", "--profile");
         assertEquals(0, r.code(), r.err() + r.out());
         assertTrue(r.out().contains("| rgb128-conv | jvm |"), r.out());
@@ -156,7 +140,7 @@ class BenchCommandTest {
                 with(TINY, "--batch-size", "0"), with(TINY, "--data-dir", dir.toString()),
                 with(TINY, "--model", "rgb128-conv", "--data-dir", dir.toString()), with(TINY, "--latent", "0")}) {
             Path csv = dir.resolve("x.csv");
-            Run r = run(with(bad, "--csv", csv.toString()));
+            Result r = vae(with(bad, "--csv", csv.toString()));
             assertEquals(1, r.code(), String.join(" ", bad) + ": " + r.out());
             assertEquals(1, r.err().lines().count(), r.err());
             assertTrue(r.err().startsWith("vae: "), r.err());

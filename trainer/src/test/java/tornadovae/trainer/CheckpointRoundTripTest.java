@@ -1,11 +1,8 @@
 package tornadovae.trainer;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static tornadovae.trainer.CliRun.vae;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,8 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import tornadovae.api.VaeModel;
-import tornadovae.cli.VaeCommand;
 import tornadovae.engine.Checkpoints;
+import tornadovae.trainer.CliRun.Result;
 
 /**
  * Every architecture a user can train, saved and loaded back through every command that reads a checkpoint
@@ -61,20 +58,6 @@ class CheckpointRoundTripTest {
                         "--image-size", "12", "--test-fraction", "0.2")));
     }
 
-    record Result(int code, String out, String err) {}
-
-    static Result vae(List<String> args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        System.setOut(new PrintStream(out, true));
-        try {
-            int code = VaeCommand.execute(new PrintWriter(err, true), args.toArray(String[]::new));
-            return new Result(code, out.toString(), err.toString());
-        } finally {
-            System.setOut(old);
-        }
-    }
 
     static List<String> args(String command, Path ckpt, List<String> data, String... more) {
         List<String> a = new ArrayList<>(List.of(command, "--checkpoint", ckpt.toString()));

@@ -1,12 +1,9 @@
 package tornadovae.trainer;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static tornadovae.trainer.CliRun.vae;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,12 +11,12 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tornadovae.cli.VaeCommand;
 import tornadovae.engine.Checkpoints;
 import tornadovae.engine.Inference;
 import tornadovae.engine.VaeSession;
 import tornadovae.io.data.Dataset;
 import tornadovae.io.data.IdxReader;
+import tornadovae.trainer.CliRun.Result;
 
 /** `vae decode`: the inverse of `vae encode`, and its refusals of bad CSV files. */
 class DecodeCommandTest {
@@ -27,20 +24,6 @@ class DecodeCommandTest {
     static Path data, ckpt, codes;
     static final int N = 10;
 
-    record Result(int code, String out, String err) {}
-
-    static Result vae(String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        System.setOut(new PrintStream(out, true));
-        try {
-            int code = VaeCommand.execute(new PrintWriter(err, true), args);
-            return new Result(code, out.toString(), err.toString());
-        } finally {
-            System.setOut(old);
-        }
-    }
 
     @BeforeAll
     static void trainAndEncode() throws Exception {

@@ -1,11 +1,8 @@
 package tornadovae.trainer;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static tornadovae.trainer.CliRun.vae;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,7 +14,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tornadovae.cli.CheckpointData;
-import tornadovae.cli.VaeCommand;
 import tornadovae.engine.Checkpoints;
 import tornadovae.engine.Evaluation;
 import tornadovae.engine.VaeSession;
@@ -30,26 +26,13 @@ import tornadovae.model.Vae;
 import tornadovae.model.VaeSpec;
 import tornadovae.report.LatentPictures;
 import tornadovae.report.LatentPlane;
+import tornadovae.trainer.CliRun.Result;
 
 /** eval, latent-pca, manifold, interpolate, encode and the run report, on a small generated data set. */
 class EvalAndLatentTest {
     @TempDir static Path tmp;
     static Path data, run, ckpt;
 
-    record Result(int code, String out, String err) {}
-
-    static Result vae(String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        System.setOut(new PrintStream(out, true));
-        try {
-            int code = VaeCommand.execute(new PrintWriter(err, true), args);
-            return new Result(code, out.toString(), err.toString());
-        } finally {
-            System.setOut(old);
-        }
-    }
 
     @BeforeAll
     static void trainOnce() throws Exception {
