@@ -18,7 +18,7 @@ public final class PlanBuilder {
             throw new IllegalArgumentException("the activations of this batch need more than " + (Integer.MAX_VALUE - 8)
                     + " floats; use a smaller batch");
         Slice s = new Slice(Buf.ACTS, actsTop, n);
-        actsTop = Math.addExact(actsTop, n);   // a plan past 2^31 floats must fail here, not wrap into negative offsets
+        actsTop += n;   // cannot wrap: the check above keeps it below Integer.MAX_VALUE
         return s;
     }
 

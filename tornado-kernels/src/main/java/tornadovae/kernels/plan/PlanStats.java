@@ -14,7 +14,4 @@ public final class PlanStats {
         for (Op op : plan.ops()) sum += op.flops();
         return sum;
     }
-
-    /** Floating-point operations of one op. */
-    public static long flops(Op op) { return op.flops(); }
 }

@@ -6,13 +6,8 @@ import tornadovae.kernels.ActivationKind;
 public final class ActivationRef {
     private ActivationRef() {}
 
-    public static float apply(ActivationKind kind, float slope, float x) { return kind.apply(slope, x); }
-
-    /** d(activation)/d(input), from the output or the input as {@link ActivationKind#derivativeFrom()} says. */
-    public static float derivative(ActivationKind kind, float slope, float v) { return kind.derivative(slope, v); }
-
     public static void forward(ActivationKind kind, float slope, float[] out, int outOff, float[] inp, int inpOff, int n) {
-        for (int i = 0; i < n; i++) out[outOff + i] = apply(kind, slope, inp[inpOff + i]);
+        for (int i = 0; i < n; i++) out[outOff + i] = kind.apply(slope, inp[inpOff + i]);
     }
 
     /**

@@ -15,8 +15,8 @@ class PlanStatsTest {
     void sgemmCountsTwoFlopsPerTermAndTheAccumulatingAdd() {
         var plain = new Op.Sgemm(acts(0, 6), acts(6, 12), acts(18, 8), 3, 2, 4, false, false, false);
         var acc = new Op.Sgemm(acts(0, 6), acts(6, 12), acts(18, 8), 3, 2, 4, true, true, true);
-        assertEquals(2 * 3 * 2 * 4, PlanStats.flops(plain));
-        assertEquals(2 * 3 * 2 * 4 + 3 * 2, PlanStats.flops(acc));
+        assertEquals(2 * 3 * 2 * 4, plain.flops());
+        assertEquals(2 * 3 * 2 * 4 + 3 * 2, acc.flops());
     }
 
     @Test

@@ -85,11 +85,11 @@ class ActivationRefTest {
         // SiLU's and GELU's slopes dip below 0 and rise above 1 near the origin (to about -0.1 and 1.1)
         float lo = fromOutput ? 0f : -0.2f, hi = fromOutput ? 1f : 1.2f;
         for (float x : new float[] {100f, -100f, 1e4f, -1e4f, 1e-30f, -1e-30f, -1.5f, 1.5f}) {
-            float d = ActivationRef.derivative(kind, SLOPE, fromOutput ? ActivationRef.apply(kind, SLOPE, x) : x);
+            float d = kind.derivative(SLOPE, fromOutput ? kind.apply(SLOPE, x) : x);
             assertTrue(Float.isFinite(d) && d >= lo && d <= hi, kind + " f'(" + x + ") = " + d);
         }
         // Saturated sigmoid and tanh have (numerically) flat tails.
         if (kind == ActivationKind.SIGMOID || kind == ActivationKind.TANH)
-            assertEquals(0f, ActivationRef.derivative(kind, SLOPE, ActivationRef.apply(kind, SLOPE, 1e4f)), 1e-30f);
+            assertEquals(0f, kind.derivative(SLOPE, kind.apply(SLOPE, 1e4f)), 1e-30f);
     }
 }
