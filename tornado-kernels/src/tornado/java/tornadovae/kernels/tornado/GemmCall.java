@@ -1,0 +1,65 @@
+package tornadovae.kernels.tornado;
+
+/**
+ * One GEMM of the step, in the one form both kernel families ({@link GemmFamily}) implement: a batched,
+ * strided product with its epilogue. For z &lt; outputs, i &lt; m, j &lt; n:
+ * <pre>
+ *   C_z[i][j] = act( (accumulate ? C_z[i][j] : 0) + Σ_{b ∈ batches of z} Σ_{p &lt; k} A_b[i][p]·B_b[p][j] + bias )
+ *   A_b[i][p] = a[aOff + b·sAb + i·sAi + p·sAp]
+ *   B_b[p][j] = b[bOff + b·sBb + p·sBp + j·sBj]
+ *   C_z[i][j] = c[cOff + z·sCz + i·ldc + j]
+ * </pre>
+ * The batches of output z are {@code z·inner .. z·inner + inner − 1}: with {@code inner = 1} it is the
+ * ordinary strided-batched GEMM (a convolution's forward and input gradient, one image a batch); with
+ * {@code outputs = 1} and {@code inner = N} one C is summed over all N images (a convolution's weight
+ * gradient), a family may then split the batches over work-groups and reduce the parts in a fixed order.
+ * A plain SGEMM is {@code outputs = inner = 1}. bias: {@code biasMode} 0 none, 1 {@code bias[biasOff + i]}
+ * (a channel per row), 2 {@code bias[biasOff + j]} (a feature per column); act: a {@link TornadoActivations}
+ * code and slope, applied as C is stored. C must not overlap A or B.
+ */
+record GemmCall(float[] a, int aOff, int sAb, int sAi, int sAp,
+                float[] b, int bOff, int sBb, int sBp, int sBj,
+                float[] c, int cOff, int sCz, int ldc,
+                int m, int n, int k, int outputs, int inner, boolean accumulate,
+                float[] bias, int biasOff, int biasMode, int act, float slope) {
+
+    GemmCall {
+        if (m <= 0 || n <= 0 || k <= 0 || outputs <= 0 || inner <= 0)
+            throw new IllegalArgumentException("GEMM sizes must be positive: m=" + m + " n=" + n + " k=" + k
+                    + " outputs=" + outputs + " inner=" + inner);
+        if (biasMode < 0 || biasMode > 2) throw new IllegalArgumentException("biasMode " + biasMode + " (0, 1 or 2)");
+        if (biasMode != 0 && bias == null) throw new IllegalArgumentException("biasMode " + biasMode + " without a bias array");
+        if (ldc < n) throw new IllegalArgumentException("ldc " + ldc + " < n " + n);
+    }
+
+    /** A plain C[m×n] = op(A)·op(B) (+ C) over row-major operands, as {@code MatmulRef.sgemm} stores them. */
+    static GemmCall plain(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k,
+                          boolean transA, boolean transB, boolean accumulate) {
+        return new GemmCall(a, aOff, 0, transA ? 1 : k, transA ? m : 1, b, bOff, 0, transB ? 1 : n, transB ? k : 1,
+                c, cOff, 0, n, m, n, k, 1, 1, accumulate, null, 0, 0, TornadoActivations.ACT_IDENTITY, 0f);
+    }
+
+    /** Multiply-adds of the whole call. */
+    long fmas() { return (long) m * n * k * outputs * inner; }
+
+    /** The call's bias array, or a stand-in when it has none (a kernel argument cannot be null). */
+    float[] biasOrDummy(float[] dummy) { return bias != null ? bias : dummy; }
+
+    /** The same call computed by plain loops on the host: what every kernel family is validated against. */
+    void reference() {
+        for (int z = 0; z < outputs; z++)
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) {
+                    int ci = cOff + z * sCz + i * ldc + j;
+                    float acc = accumulate ? c[ci] : 0f;
+                    for (int t = 0; t < inner; t++) {
+                        int bb = z * inner + t;
+                        for (int p = 0; p < k; p++)
+                            acc += a[aOff + bb * sAb + i * sAi + p * sAp] * b[bOff + bb * sBb + p * sBp + j * sBj];
+                    }
+                    if (biasMode == 1) acc += bias[biasOff + i];
+                    else if (biasMode == 2) acc += bias[biasOff + j];
+                    c[ci] = TornadoActivations.activate(act, slope, acc);
+                }
+    }
+}
