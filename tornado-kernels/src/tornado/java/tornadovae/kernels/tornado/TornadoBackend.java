@@ -188,7 +188,7 @@ public final class TornadoBackend implements Backend {
         TaskGraph upload = new TaskGraph(UPLOAD_GRAPH)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, resident)
                 .task("touch", TornadoKernels::touch, ws.params(), ws.grads(), ws.adamM(), ws.adamV(),
-                        ws.array(Buf.ACTS), ws.out(), scratch)
+                        ws.array(Buf.ACTS), ws.out(), gemmScratch, colScratch, scratch)
                 .persistOnDevice(resident);
         graphs.add(upload.snapshot());
 

@@ -45,8 +45,9 @@ final class TornadoTasks {
             return DeviceConv.gemmScratchFloats(gemm, op, ANY);
         }
 
-        /** Floats of im2col scratch the op needs. */
+        /** Floats of im2col scratch the op needs (the reconstruction loss's elements use it too). */
         long colScratchFloats(Op op) {
+            if (op instanceof Op.ReconLoss o) return (long) o.batch() * o.dim();
             if (gemm == null) return 0;
             return switch (op) {
                 case Op.Conv o -> DeviceConv.colFloats(o.g());
@@ -138,9 +139,13 @@ final class TornadoTasks {
         register(Op.KlBackwardFreeBits.class, 8, (c, id, o) -> c.tg().task(id, TornadoKernels::klBackwardFreeBits,
                 c.arr(o.muLogvar()), o.muLogvar().offset(), c.ws().scalars(), c.arr(o.dMuLogvar()), o.dMuLogvar().offset(),
                 o.freeBits(), o.batch(), o.latent()));
-        register(Op.ReconLoss.class, 10, (c, id, o) -> c.tg().task(id, TornadoKernels::reconLoss, c.arr(o.logits()),
-                o.logits().offset(), c.arr(o.target()), o.target().offset(), c.arr(o.perSample()), o.perSample().offset(),
-                o.wBce(), o.wMse(), o.batch(), o.dim()));
+        register(Op.ReconLoss.class, (k, o) -> 2, o -> 13, (c, id, o) -> {
+            // element-wise into the col scratch (sized for it, Choice.colScratchFloats), then a sum per sample
+            c.tg().task(id + "Elements", ReductionKernels::reconLossElements, c.arr(o.logits()), o.logits().offset(),
+                    c.arr(o.target()), o.target().offset(), c.colScratch(), o.batch() * o.dim(), o.wBce(), o.wMse());
+            c.tg().task(id, ReductionKernels::rowSums, c.colScratch(), o.batch(), o.dim(), c.arr(o.perSample()),
+                    o.perSample().offset());
+        });
         register(Op.ReconLossBackward.class, 9, (c, id, o) -> c.tg().task(id, TornadoKernels::reconLossBackward,
                 c.arr(o.logits()), o.logits().offset(), c.arr(o.target()), o.target().offset(), c.arr(o.dlogits()),
                 o.dlogits().offset(), o.wBce(), o.wMse(), o.batch() * o.dim()));
@@ -169,8 +174,12 @@ final class TornadoTasks {
 
     /** The norm is a reduction: partial sums into the scratch array, then one task combines them. */
     private static void globalNorm(Context c, String id, Op.GlobalNorm o) {
-        c.tg().task(id + "Partial", TornadoKernels::sumSquaresPartial, c.arr(o.x()), o.x().offset(), o.x().length(),
-                c.scratch(), 0, TornadoKernels.NORM_PARTS);
+        if (c.gemm() instanceof CpuGemm)
+            c.tg().task(id + "Partial", ReductionKernels::sumSquaresChunks, c.arr(o.x()), o.x().offset(), o.x().length(),
+                    c.scratch(), 0, TornadoKernels.NORM_PARTS);
+        else
+            c.tg().task(id + "Partial", TornadoKernels::sumSquaresPartial, c.arr(o.x()), o.x().offset(), o.x().length(),
+                    c.scratch(), 0, TornadoKernels.NORM_PARTS);
         c.tg().task(id, TornadoKernels::sqrtOfSum, c.scratch(), 0, TornadoKernels.NORM_PARTS, c.arr(o.out()), o.out().offset());
     }
 
