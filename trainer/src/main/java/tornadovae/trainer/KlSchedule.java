@@ -7,7 +7,7 @@ package tornadovae.trainer;
  * second), and free bits (Kingma et al., 2016): a latent dimension whose KL, averaged over the
  * batch, is below {@code freeBits} nats gets no KL gradient. Both are updated every step.
  */
-public record KlSchedule(int warmupEpochs, int cycles, float freeBits) {
+public record KlSchedule(int warmupEpochs, int cycles, float freeBits) implements tornadovae.engine.TrainingLoop.KlWeight {
     public static final KlSchedule NONE = new KlSchedule(0, 0, 0f);
 
     public KlSchedule {
@@ -23,7 +23,7 @@ public record KlSchedule(int warmupEpochs, int cycles, float freeBits) {
      * The factor in [0, 1] that multiplies β at 0-based step {@code step} of a run of
      * {@code totalSteps} steps with {@code stepsPerEpoch} steps per epoch.
      */
-    public double factor(long step, int stepsPerEpoch, long totalSteps) {
+    @Override public double factor(long step, int stepsPerEpoch, long totalSteps) {
         if (warmupEpochs > 0) return Math.min(1.0, step / ((double) warmupEpochs * stepsPerEpoch));
         if (cycles > 0) {
             double cycle = (double) totalSteps / cycles;
