@@ -17,6 +17,21 @@ public final class TrainingLoop {
     /** The factor in [0, 1] that multiplies β at a step (KL warm-up or cyclical annealing; 1 for none). */
     public interface KlWeight {
         double factor(long step, int stepsPerEpoch, long totalSteps);
+
+        /**
+         * A linear warm-up from 0 to 1 over the first {@code warmupEpochs} epochs, or {@code cycles} cycles of
+         * annealing over the run, each ramping from 0 to 1 over its first half and holding 1 for the second (Fu et
+         * al., 2019); 1 throughout when both are 0. One of them at most is non-zero.
+         */
+        static double schedule(int warmupEpochs, int cycles, long step, int stepsPerEpoch, long totalSteps) {
+            if (warmupEpochs > 0) return Math.min(1.0, step / ((double) warmupEpochs * stepsPerEpoch));
+            if (cycles > 0) {
+                double cycle = (double) totalSteps / cycles;
+                double tau = (step % cycle) / cycle;
+                return Math.min(1.0, tau / 0.5);
+            }
+            return 1.0;
+        }
     }
 
     /** Training rows by index: the loop asks for one batch at a time, in its shuffled order. */
