@@ -13,6 +13,7 @@ import tornadovae.engine.Datasets;
 import tornadovae.engine.MemoryBudget;
 import tornadovae.engine.Noise;
 import tornadovae.engine.ReconMetrics;
+import tornadovae.engine.Tables;
 import tornadovae.engine.TrainingLoop;
 import tornadovae.engine.VaeSession;
 import tornadovae.io.data.Dataset;
@@ -61,8 +62,17 @@ public final class Trainer {
     void poisonParametersAtStep(long step) { this.poisonStep = step; }
 
     public List<EpochMetrics> run() throws IOException {
-        Dataset train = head(Datasets.load(o.dataset(), o.dataDir(), true, o.imageFolder(), log::println), o.limit());
-        Dataset test = head(Datasets.load(o.dataset(), o.dataDir(), false, o.imageFolder(), log::println), o.testLimit());
+        Dataset train, test;
+        if (o.dataset().equals(Datasets.CSV)) {
+            // the scaler is fitted on the training rows and goes into every checkpoint, to be applied again at load
+            Tables.Split split = Tables.load(o.dataDir(), o.table(), o.scale(), log::println);
+            o = o.withScaler(split.scaler());
+            train = head(split.train(), o.limit());
+            test = head(split.test(), o.testLimit());
+        } else {
+            train = head(Datasets.load(o.dataset(), o.dataDir(), true, o.imageFolder(), log::println), o.limit());
+            test = head(Datasets.load(o.dataset(), o.dataDir(), false, o.imageFolder(), log::println), o.testLimit());
+        }
         // every reader refuses an empty file itself, naming it; this is the guard for a reader that does not
         for (Dataset d : new Dataset[]{train, test})
             if (d.count() == 0)
