@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.function.Function;
+import tornadovae.engine.AnomalyScore;
 import tornadovae.engine.Checkpoints;
 import tornadovae.engine.Noise;
 import tornadovae.engine.Scaler;
@@ -44,11 +45,15 @@ public final class VaeModel implements AutoCloseable {
     /** Inputs are run in batches of this many (a last, smaller batch, or a single input, is padded with zeros). */
     static final int CHUNK = 16;
 
-    /** One input's anomaly score (the negative ELBO at z = mu, in nats) and its two terms. */
+    /**
+     * One input's anomaly score ({@link #anomalyScore(float[])}), its reconstruction loss as training measures it
+     * (e.g. the sum of squared errors for mse) and its KL divergence from the prior; score = recon / β + kl.
+     */
     public record Score(double score, double recon, double kl) {}
 
     private final Checkpoints.Loaded checkpoint;
     private final Scaler scaler;
+    private final double beta;
     private final Path file;
     private final int dim, latent;
     private final Semaphore permits;
@@ -59,6 +64,11 @@ public final class VaeModel implements AutoCloseable {
         this.file = file;
         this.checkpoint = checkpoint;
         this.scaler = scaler;
+        try {
+            this.beta = AnomalyScore.beta(checkpoint.metadata());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + " " + e.getMessage(), e);
+        }
         this.dim = checkpoint.vae().inputDim();
         this.latent = checkpoint.vae().latent();
         this.permits = new Semaphore(maxWorkers);
@@ -179,10 +189,11 @@ public final class VaeModel implements AutoCloseable {
     }
 
     /**
-     * The negative evidence lower bound of one image, in nats: the training loss (reconstruction term, e.g. BCE
-     * summed over pixels, plus the KL divergence of q(z|x) from N(0, I), weight 1) with z = mu, i.e. with the
-     * reparameterisation noise fixed at zero so that the same input always gets the same score. Higher means
-     * less like the training data.
+     * The anomaly score of one input, in nats: the negative evidence lower bound of the model as trained, with z = mu,
+     * i.e. with the reparameterisation noise fixed at zero so that the same input always gets the same score. It is
+     * the reconstruction loss divided by the β the model was trained with, plus the KL divergence of q(z|x) from
+     * N(0, I) (see {@link AnomalyScore}); for a model trained with β = 1, the training loss itself. Higher means less
+     * like the training data.
      */
     public double anomalyScore(float[] image) { return anomalyScores(new float[][]{image})[0]; }
 
@@ -200,7 +211,7 @@ public final class VaeModel implements AutoCloseable {
         double[] r = new double[images.length];
         forEachChunk(images, eps, (s, from, n, b) -> {
             float[][] l = s.lastPerSampleLosses(b);
-            for (int i = 0; i < n; i++) r[from + i] = (double) l[0][i] + l[1][i];
+            for (int i = 0; i < n; i++) r[from + i] = AnomalyScore.of(l[0][i], l[1][i], beta);
         });
         return r;
     }
@@ -211,7 +222,7 @@ public final class VaeModel implements AutoCloseable {
         Score[] r = new Score[inputs.length];
         forEachChunk(inputs, null, (s, from, n, b) -> {
             float[][] l = s.lastPerSampleLosses(b);
-            for (int i = 0; i < n; i++) r[from + i] = new Score((double) l[0][i] + l[1][i], l[0][i], l[1][i]);
+            for (int i = 0; i < n; i++) r[from + i] = new Score(AnomalyScore.of(l[0][i], l[1][i], beta), l[0][i], l[1][i]);
         });
         return r;
     }

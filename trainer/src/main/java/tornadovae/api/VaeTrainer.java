@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import tornadovae.engine.AnomalyScore;
 import tornadovae.engine.Backends;
 import tornadovae.engine.ReconMetrics;
 import tornadovae.engine.Scaler;
+import tornadovae.engine.Tables;
 import tornadovae.engine.TrainingLoop;
 import tornadovae.engine.VaeSession;
 import tornadovae.kernels.ActivationKind;
@@ -43,8 +45,9 @@ public final class VaeTrainer {
 
     /**
      * One finished epoch, per row: the training loss (reconstruction + β·KL, with the sampled z of training) and its
-     * terms; the validation set's negative ELBO (KL weight 1, sampled z), its terms and the mean squared error of its
-     * reconstructions at z = mu (all NaN without a validation set); the last step's gradient norm.
+     * terms; the validation set's negative ELBO (recon / β + KL, as the model's anomaly score but with sampled z), its
+     * terms and the mean squared error of its reconstructions at z = mu (all NaN without a validation set); the last
+     * step's gradient norm.
      */
     public record Epoch(int epoch, long step, double trainLoss, double trainRecon, double trainKl, double validationLoss,
                         double validationRecon, double validationKl, double validationMse, double gradNorm, double seconds) {}
@@ -65,7 +68,8 @@ public final class VaeTrainer {
     private Loss loss;
     private Scaling scaling;
     private int epochs = 10, batchSize = 128, klWarmup, klCycles, mcSamples = 1;
-    private float lr = 1e-3f, beta = 1, freeBits, clip, weightDecay;
+    private float lr = 1e-3f, freeBits, clip, weightDecay;
+    private Float beta;   // null: Tables.DEFAULT_BETA for scaled rows, 1 for images
     private long seed = 1;
     private String backend = "jvm", device;
     private int threads = Runtime.getRuntime().availableProcessors();
@@ -149,7 +153,11 @@ public final class VaeTrainer {
     public VaeTrainer epochs(int n) { epochs = positive("epochs", n); return this; }
     public VaeTrainer batchSize(int n) { batchSize = positive("batchSize", n); return this; }
     public VaeTrainer learningRate(float lr) { this.lr = positiveFinite("learningRate", lr); return this; }
-    /** Weight of the KL term (β-VAE; default 1). */
+    /**
+     * Weight of the KL term (β-VAE). Default: 1 for images; {@value tornadovae.engine.Tables#DEFAULT_BETA} for scaled
+     * rows, whose values lie in [0, 1] (with β = 1 the mse loss is a Gaussian far wider than the data and the latent
+     * collapses). The model's anomaly score is recon / β + KL (see {@link VaeModel#anomalyScore(float[])}).
+     */
     public VaeTrainer beta(float beta) { this.beta = nonNegative("beta", beta); return this; }
     /** Raise the KL weight linearly from 0 to β over this many epochs (not with {@link #klCycles}). */
     public VaeTrainer klWarmup(int epochs) { klWarmup = nonNegative("klWarmup", epochs); return this; }
@@ -213,6 +221,7 @@ public final class VaeTrainer {
         int d = positive("the training data's columns()", data.columns()), n = positive("the training data's rows()", data.rows());
         Scaling sc = scaling != null ? scaling : image != null ? Scaling.NONE : Scaling.MINMAX;
         Loss l = loss != null ? loss : sc == Scaling.NONE ? Loss.BCE : Loss.MSE;
+        float beta = this.beta != null ? this.beta : sc == Scaling.NONE ? 1 : Tables.DEFAULT_BETA;
         if (sc == Scaling.STANDARD && l != Loss.MSE)
             throw new IllegalArgumentException("loss " + l.cliName + " needs values in [0, 1]; STANDARD scaling gives values outside it: use mse");
         Vae vae = spec(d, l).build();
@@ -245,7 +254,7 @@ public final class VaeTrainer {
             TrainingLoop.run(s, rows(data, d, scaler), val, valCount, settings, TrainingLoop.Start.FRESH, new TrainingLoop.Listener() {
                 @Override public boolean afterEpoch(VaeSession session, TrainingLoop.Epoch e, tornadovae.engine.Noise noise) {
                     lastEpoch[0] = e.epoch();
-                    return callback.onEpoch(epoch(e));
+                    return callback.onEpoch(epoch(e, beta));
                 }
 
                 @Override public RuntimeException diverged(int epoch, long step, String what) {
@@ -258,15 +267,15 @@ public final class VaeTrainer {
         } catch (IOException e) {
             throw new UncheckedIOException(e);   // nothing here writes files; the loop's signature allows it for the CLI
         }
-        return VaeModel.trained(vae, params, metadata(scaler, lastEpoch[0]), scaler);
+        return VaeModel.trained(vae, params, metadata(scaler, lastEpoch[0], beta), scaler);
     }
 
-    private Epoch epoch(TrainingLoop.Epoch e) {
+    private static Epoch epoch(TrainingLoop.Epoch e, float beta) {
         int n = e.trainCount();
         VaeSession.Losses t = e.test();
         ReconMetrics rm = e.testMetrics();
         return new Epoch(e.epoch(), e.step(), (e.trainRecon() + beta * e.trainKl()) / n, e.trainRecon() / n, e.trainKl() / n,
-                t == null ? Double.NaN : t.total(1) / t.count(), t == null ? Double.NaN : t.reconPerSample(),
+                t == null ? Double.NaN : AnomalyScore.of(t.recon(), t.kl(), beta) / t.count(), t == null ? Double.NaN : t.reconPerSample(),
                 t == null ? Double.NaN : t.klPerSample(), rm.mse(), e.gradNorm(), e.seconds());
     }
 
@@ -321,7 +330,7 @@ public final class VaeTrainer {
         return all;
     }
 
-    private Map<String, String> metadata(Scaler scaler, int epoch) {
+    private Map<String, String> metadata(Scaler scaler, int epoch, float beta) {
         Map<String, String> m = new LinkedHashMap<>();
         if (scaler != null) m.putAll(scaler.toMetadata());
         m.put("train.source", "VaeTrainer");
@@ -329,7 +338,7 @@ public final class VaeTrainer {
         m.put("train.epoch", Integer.toString(epoch));
         m.put("train.batch_size", Integer.toString(batchSize));
         m.put("train.lr", Float.toString(lr));
-        m.put("train.beta", Float.toString(beta));
+        m.put(AnomalyScore.BETA_KEY, Float.toString(beta));
         m.put("train.seed", Long.toString(seed));
         return m;
     }
