@@ -63,7 +63,8 @@ public final class Datasets {
                 yield Cifar10Reader.load(dir, train);
             }
             case "folder" -> ImageFolderReader.load(dir, train, folder, log);
-            case CSV -> throw new IllegalArgumentException("a CSV file is read through Tables, which also scales it");
+            // Tables reads and scales a CSV file; only train and score take one (--data-file)
+            case CSV -> throw new IllegalArgumentException("--dataset csv works with vae train and vae score (--data-file) only");
             default -> throw unknown(name);
         };
     }
