@@ -58,4 +58,14 @@ class TrainExampleTest {
             assertEquals(List.of(), files.toList(), "the example wrote files");
         }
     }
+
+    /** Where the README shows the example (a block after a train-example marker), it shows this file as it is. */
+    @Test
+    void theReadmeShowsTheExampleAsItIs() throws Exception {
+        Path readme = example().getParent().getParent().getParent().resolve("README.md");
+        Matcher m = Pattern.compile("<!-- train-example: docs/examples/TrainExample\\.java[^>]*-->\\s*```java\\n(.*?)```", Pattern.DOTALL)
+                .matcher(Files.readString(readme));
+        org.junit.jupiter.api.Assumptions.assumeTrue(m.find(), "the README does not show the training example yet");
+        assertEquals(Files.readString(example()), m.group(1), "README.md's copy of docs/examples/TrainExample.java differs from the file");
+    }
 }
