@@ -225,12 +225,17 @@ public final class VaeTrainer {
         if (sc == Scaling.STANDARD && l != Loss.MSE)
             throw new IllegalArgumentException("loss " + l.cliName + " needs values in [0, 1]; STANDARD scaling gives values outside it: use mse");
         Vae vae = spec(d, l).build();
-        float[] all = read(data, "the training data", d, sc == Scaling.NONE && l != Loss.MSE);
         List<String> names = new ArrayList<>();
         for (int j = 0; j < d; j++) names.add("x" + j);
-        Scaler scaler = sc == Scaling.NONE ? null
-                : Scaler.fit(sc == Scaling.MINMAX ? Scaler.Kind.MINMAX : Scaler.Kind.STANDARD, names, all, n);
-        all = null;   // held whole only to check and fit; training reads the source again batch by batch
+        // one pass to check every row and fit the scaler, a row at a time: a streamed source is never held whole
+        Scaler.Fit fit = new Scaler.Fit(d);
+        float[] row = new float[d];
+        for (int i = 0; i < n; i++) {
+            data.read(i, row, 0);
+            check(row, i, "the training data", sc == Scaling.NONE && l != Loss.MSE);
+            fit.add(row, 0);
+        }
+        Scaler scaler = sc == Scaling.NONE ? null : fit.result(sc == Scaling.MINMAX ? Scaler.Kind.MINMAX : Scaler.Kind.STANDARD, names);
         float[] val = new float[0];
         int valCount = 0;
         if (validation != null) {
@@ -311,23 +316,29 @@ public final class VaeTrainer {
         };
     }
 
-    /** Every row of a source, [rows][d], checked: finite, and in [0, 1] when {@code unit}. */
+    /** Every row of a source, [rows][d] (a validation set: held whole for the evaluation passes), checked. */
     private static float[] read(VaeData data, String what, int d, boolean unit) {
         long size = (long) data.rows() * d;
         if (size > Integer.MAX_VALUE - 8)
             throw new IllegalArgumentException(what + " has " + data.rows() + " rows of " + d + " values, more than one array holds");
-        float[] all = new float[(int) size];
+        float[] all = new float[(int) size], row = new float[d];
         for (int i = 0; i < data.rows(); i++) {
-            data.read(i, all, i * d);
-            for (int j = 0; j < d; j++) {
-                float v = all[i * d + j];
-                if (!Float.isFinite(v)) throw new IllegalArgumentException(what + " has " + v + " at row " + i + ", column " + j);
-                if (unit && (v < 0 || v > 1))
-                    throw new IllegalArgumentException(what + " has " + v + " at row " + i + ", column " + j
-                            + "; unscaled rows with a bce loss must be in [0, 1] (or use scaling MINMAX)");
-            }
+            data.read(i, row, 0);
+            check(row, i, what, unit);
+            System.arraycopy(row, 0, all, i * d, d);
         }
         return all;
+    }
+
+    /** A row's values must be finite, and in [0, 1] when {@code unit} (unscaled rows for a bce loss). */
+    private static void check(float[] row, int i, String what, boolean unit) {
+        for (int j = 0; j < row.length; j++) {
+            float v = row[j];
+            if (!Float.isFinite(v)) throw new IllegalArgumentException(what + " has " + v + " at row " + i + ", column " + j);
+            if (unit && (v < 0 || v > 1))
+                throw new IllegalArgumentException(what + " has " + v + " at row " + i + ", column " + j
+                        + "; unscaled rows with a bce loss must be in [0, 1] (or use scaling MINMAX)");
+        }
     }
 
     private Map<String, String> metadata(Scaler scaler, int epoch, float beta) {

@@ -54,32 +54,51 @@ public record Scaler(Kind kind, List<String> columns, double[] center, double[] 
 
     /** Fits a scaler to rows [count][columns.size()] (values finite). */
     public static Scaler fit(Kind kind, List<String> columns, float[] rows, int count) {
-        int d = columns.size();
-        if (count < 1) throw new IllegalArgumentException("a scaler needs at least one row to fit");
-        double[] c = new double[d], s = new double[d];
-        for (int j = 0; j < d; j++) {
-            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY, sum = 0;
-            for (int i = 0; i < count; i++) {
-                double x = rows[i * d + j];
-                lo = Math.min(lo, x);
-                hi = Math.max(hi, x);
-                sum += x;
-            }
-            if (kind == Kind.MINMAX) {
-                c[j] = lo;
-                s[j] = hi - lo;
-            } else {
-                double mean = sum / count, ss = 0;
-                for (int i = 0; i < count; i++) {
-                    double e = rows[i * d + j] - mean;
-                    ss += e * e;
-                }
-                c[j] = mean;
-                s[j] = STANDARD_SPREAD * Math.sqrt(ss / count);
-            }
-            if (!(s[j] > 0) || Double.isInfinite(s[j])) s[j] = 1;   // a constant column (or one too wide for a double)
+        Fit f = new Fit(columns.size());
+        for (int i = 0; i < count; i++) f.add(rows, i * columns.size());
+        return f.result(kind, columns);
+    }
+
+    /**
+     * Column statistics gathered one row at a time, so that a streamed source is never held whole: minimum, maximum,
+     * and the mean and variance by Welford's update (in double, stable where the sum of squares would cancel).
+     */
+    public static final class Fit {
+        private final double[] lo, hi, mean, m2;
+        private long count;
+
+        public Fit(int columns) {
+            lo = new double[columns];
+            hi = new double[columns];
+            mean = new double[columns];
+            m2 = new double[columns];
+            Arrays.fill(lo, Double.POSITIVE_INFINITY);
+            Arrays.fill(hi, Double.NEGATIVE_INFINITY);
         }
-        return new Scaler(kind, columns, c, s);
+
+        /** Adds the row at row[offset .. offset + columns) (values finite). */
+        public void add(float[] row, int offset) {
+            count++;
+            for (int j = 0; j < lo.length; j++) {
+                double x = row[offset + j], d = x - mean[j];
+                lo[j] = Math.min(lo[j], x);
+                hi[j] = Math.max(hi[j], x);
+                mean[j] += d / count;
+                m2[j] += d * (x - mean[j]);
+            }
+        }
+
+        public Scaler result(Kind kind, List<String> columns) {
+            if (count < 1) throw new IllegalArgumentException("a scaler needs at least one row to fit");
+            int d = lo.length;
+            double[] c = new double[d], s = new double[d];
+            for (int j = 0; j < d; j++) {
+                c[j] = kind == Kind.MINMAX ? lo[j] : mean[j];
+                s[j] = kind == Kind.MINMAX ? hi[j] - lo[j] : STANDARD_SPREAD * Math.sqrt(m2[j] / count);
+                if (!(s[j] > 0) || Double.isInfinite(s[j])) s[j] = 1;   // a constant column (or one too wide for a double)
+            }
+            return new Scaler(kind, columns, c, s);
+        }
     }
 
     private double shift() { return kind == Kind.STANDARD ? 0.5 : 0; }
