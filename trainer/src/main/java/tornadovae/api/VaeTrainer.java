@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import tornadovae.engine.AnomalyScore;
 import tornadovae.engine.Backends;
+import tornadovae.engine.MemoryBudget;
 import tornadovae.engine.ReconMetrics;
 import tornadovae.engine.Scaler;
 import tornadovae.engine.Tables;
@@ -252,8 +253,11 @@ public final class VaeTrainer {
         Optimizer opt = Optimizer.adam().withClip(clip).withWeightDecay(weightDecay);
         float[] params;
         int[] lastEpoch = {0};
-        try (VaeSession s = new VaeSession(vae, Backends.create(backend, device, threads), opt, VaeSession.batchSizes(n, b),
-                evalBatches, new int[0], mcSamples, freeBits)) {
+        // the memory check before the backend, whose worker threads a refused session would leave running
+        apiNames(() -> MemoryBudget.check(vae, Math.max(b, evalBatches.length > 0 ? evalBatches[0] : 1), mcSamples, 0));
+        var created = apiNames(() -> Backends.create(backend, device, threads));
+        try (VaeSession s = new VaeSession(vae, created, opt, VaeSession.batchSizes(n, b), evalBatches, new int[0],
+                mcSamples, freeBits)) {
             vae.initParams(s.workspace().params(), seed);
             s.prepare();
             TrainingLoop.run(s, rows(data, d, scaler), val, valCount, settings, TrainingLoop.Start.FRESH, new TrainingLoop.Listener() {
@@ -352,6 +356,23 @@ public final class VaeTrainer {
         m.put(AnomalyScore.BETA_KEY, Float.toString(beta));
         m.put("train.seed", Long.toString(seed));
         return m;
+    }
+
+    /** The engine's messages name the command line's options; a library caller knows them by these names. */
+    private static final Map<String, String> API_NAMES = Map.of("--batch-size", "batchSize", "--mc-samples", "mcSamples",
+            "--backend jvm", "backend(\"jvm\", null)", "--lr", "learningRate", "--clip-grad-norm", "clipGradNorm");
+
+    private static void apiNames(Runnable r) { apiNames(() -> { r.run(); return null; }); }
+
+    private static <T> T apiNames(java.util.function.Supplier<T> s) {
+        try {
+            return s.get();
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            for (var n : API_NAMES.entrySet()) m = m.replace(n.getKey(), n.getValue());
+            if (m.equals(e.getMessage())) throw e;
+            throw new IllegalArgumentException(m, e);
+        }
     }
 
     /** Rows of equal, non-zero length. */

@@ -45,6 +45,11 @@ class VaeTrainerTest {
                 assertThrows(IllegalArgumentException.class, () -> small().train(nan)).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> small().images(1, 2, 2).train(rows(10, 1)))
                 .getMessage().contains("have 4 values but the rows have 3"));
+        // the engine's memory check speaks of the command line's --batch-size; the trainer's caller reads batchSize
+        String tooBig = assertThrows(IllegalArgumentException.class, () -> small().mlp(65536).batchSize(20_000).train(rows(20_000, 1)))
+                .getMessage();
+        assertTrue(tooBig.startsWith("batches of 20000 need about ") && tooBig.contains("use a smaller batchSize"), tooBig);
+        assertFalse(tooBig.contains("--"), tooBig);
     }
 
     @Test
