@@ -18,7 +18,7 @@ public interface VaeData {
 
     /** Rows held in memory, [rows][columns]; the arrays are read in place, not copied. */
     static VaeData of(float[][] rows) {
-        VaeTrainer.checkRows(rows, "rows");
+        TrainerArgs.checkRows(rows, "rows");
         return new VaeData() {
             public int rows() { return rows.length; }
             public int columns() { return rows[0].length; }

@@ -1,5 +1,7 @@
 package tornadovae.api;
 
+import static tornadovae.api.TrainerArgs.*;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -74,6 +76,7 @@ public final class VaeTrainer {
     private long seed = 1;
     private String backend = "jvm", device;
     private int threads = Runtime.getRuntime().availableProcessors();
+    private List<String> columns;   // null: x0, x1, ...
     private VaeData validation;
     private EpochCallback callback = e -> true;
 
@@ -146,6 +149,20 @@ public final class VaeTrainer {
     public VaeTrainer scaling(Scaling s) {
         if (s == null) throw new IllegalArgumentException("scaling must not be null");
         scaling = s;
+        return this;
+    }
+
+    /**
+     * The columns' names, kept with the scaler in the model: a saved model then scores a CSV file with these columns
+     * ({@code vae score --data-file}). Default: x0, x1, …
+     */
+    public VaeTrainer columns(String... names) {
+        if (names.length == 0) throw new IllegalArgumentException("columns needs at least one name");
+        if (java.util.Arrays.stream(names).anyMatch(n -> n == null || n.isBlank()))
+            throw new IllegalArgumentException("columns must not be null or blank");
+        if (new java.util.HashSet<>(List.of(names)).size() != names.length)
+            throw new IllegalArgumentException("columns names a column twice: " + String.join(",", names));
+        columns = List.of(names);
         return this;
     }
 
@@ -226,8 +243,10 @@ public final class VaeTrainer {
         if (sc == Scaling.STANDARD && l != Loss.MSE)
             throw new IllegalArgumentException("loss " + l.cliName + " needs values in [0, 1]; STANDARD scaling gives values outside it: use mse");
         Vae vae = spec(d, l).build();
+        if (columns != null && columns.size() != d)
+            throw new IllegalArgumentException("columns names " + columns.size() + " columns but the rows have " + d);
         List<String> names = new ArrayList<>();
-        for (int j = 0; j < d; j++) names.add("x" + j);
+        for (int j = 0; j < d; j++) names.add(columns != null ? columns.get(j) : "x" + j);
         // one pass to check every row and fit the scaler, a row at a time: a streamed source is never held whole
         Scaler.Fit fit = new Scaler.Fit(d);
         float[] row = new float[d];
@@ -334,17 +353,6 @@ public final class VaeTrainer {
         return all;
     }
 
-    /** A row's values must be finite, and in [0, 1] when {@code unit} (unscaled rows for a bce loss). */
-    private static void check(float[] row, int i, String what, boolean unit) {
-        for (int j = 0; j < row.length; j++) {
-            float v = row[j];
-            if (!Float.isFinite(v)) throw new IllegalArgumentException(what + " has " + v + " at row " + i + ", column " + j);
-            if (unit && (v < 0 || v > 1))
-                throw new IllegalArgumentException(what + " has " + v + " at row " + i + ", column " + j
-                        + "; unscaled rows with a bce loss must be in [0, 1] (or use scaling MINMAX)");
-        }
-    }
-
     private Map<String, String> metadata(Scaler scaler, int epoch, float beta) {
         Map<String, String> m = new LinkedHashMap<>();
         if (scaler != null) m.putAll(scaler.toMetadata());
@@ -356,53 +364,5 @@ public final class VaeTrainer {
         m.put(AnomalyScore.BETA_KEY, Float.toString(beta));
         m.put("train.seed", Long.toString(seed));
         return m;
-    }
-
-    /** The engine's messages name the command line's options; a library caller knows them by these names. */
-    private static final Map<String, String> API_NAMES = Map.of("--batch-size", "batchSize", "--mc-samples", "mcSamples",
-            "--backend jvm", "backend(\"jvm\", null)", "--lr", "learningRate", "--clip-grad-norm", "clipGradNorm");
-
-    private static void apiNames(Runnable r) { apiNames(() -> { r.run(); return null; }); }
-
-    private static <T> T apiNames(java.util.function.Supplier<T> s) {
-        try {
-            return s.get();
-        } catch (IllegalArgumentException e) {
-            String m = e.getMessage();
-            for (var n : API_NAMES.entrySet()) m = m.replace(n.getKey(), n.getValue());
-            if (m.equals(e.getMessage())) throw e;
-            throw new IllegalArgumentException(m, e);
-        }
-    }
-
-    /** Rows of equal, non-zero length. */
-    static void checkRows(float[][] rows, String what) {
-        if (rows == null) throw new IllegalArgumentException(what + " must not be null");
-        if (rows.length == 0) throw new IllegalArgumentException(what + " must hold at least one row");
-        for (int i = 0; i < rows.length; i++) {
-            if (rows[i] == null) throw new IllegalArgumentException(what + "[" + i + "] is null");
-            if (rows[i].length == 0 || rows[i].length != rows[0].length)
-                throw new IllegalArgumentException(what + "[" + i + "] has " + rows[i].length + " values but " + what + "[0] has " + rows[0].length);
-        }
-    }
-
-    private static int positive(String name, int v) {
-        if (v < 1) throw new IllegalArgumentException(name + " must be at least 1, got " + v);
-        return v;
-    }
-
-    private static int nonNegative(String name, int v) {
-        if (v < 0) throw new IllegalArgumentException(name + " must be ≥ 0, got " + v);
-        return v;
-    }
-
-    private static float nonNegative(String name, float v) {
-        if (!(v >= 0) || Float.isInfinite(v)) throw new IllegalArgumentException(name + " must be a number ≥ 0, got " + v);
-        return v;
-    }
-
-    private static float positiveFinite(String name, float v) {
-        if (!(v > 0) || Float.isInfinite(v)) throw new IllegalArgumentException(name + " must be a positive number, got " + v);
-        return v;
     }
 }

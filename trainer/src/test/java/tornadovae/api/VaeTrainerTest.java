@@ -111,6 +111,30 @@ class VaeTrainerTest {
     }
 
     @Test
+    void aModelTrainedWithColumnNamesScoresACsvFileThroughTheCommandLine() throws Exception {
+        float[][] data = rows(300, 4), probe = rows(5, 7);
+        Path file = tmp.resolve("m.safetensors"), csv = tmp.resolve("new.csv"), out = tmp.resolve("scores.csv");
+        StringBuilder b = new StringBuilder("note,c,a,b\n");   // another order, and a column the model does not use
+        for (float[] p : probe) b.append("x,").append(p[2]).append(',').append(p[0]).append(',').append(p[1]).append('\n');
+        Files.writeString(csv, b.toString());
+        try (VaeModel m = small().columns("a", "b", "c").train(data)) {
+            assertEquals(List.of("a", "b", "c"), m.scaler().orElseThrow().columns());
+            m.save(file);
+            var r = tornadovae.trainer.CliRun.vae("score", "--checkpoint", file.toString(), "--data-file", csv.toString(),
+                    "--out", out.toString(), "--threads", "1");
+            assertEquals(0, r.code(), r.err());
+            List<String> lines = Files.readAllLines(out);
+            VaeModel.Score[] s = m.scoreRaw(probe);
+            for (int i = 0; i < probe.length; i++) {
+                double cli = Double.parseDouble(lines.get(i + 1).split(",")[2]);
+                assertEquals(s[i].score(), cli, 1e-4 * Math.abs(cli), "row " + i);
+            }
+        }
+        assertEquals("columns names 2 columns but the rows have 3",
+                assertThrows(IllegalArgumentException.class, () -> small().columns("a", "b").train(data)).getMessage());
+    }
+
+    @Test
     void imagesAreUnscaledAndMustBePixels() {
         float[][] px = new float[40][4];
         for (int i = 0; i < px.length; i++) px[i] = new float[]{i % 2, 0.5f, 1 - i % 2, 0.25f};
