@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tornadovae.engine.Noise;
+import tornadovae.engine.Scaler;
+import tornadovae.io.data.CsvTable;
 import tornadovae.io.data.ImageFolderOptions;
 import tornadovae.model.Optimizer;
 import tornadovae.model.VaeSpec;
@@ -41,6 +43,8 @@ public final class CheckpointMetadata {
     /** Bounds on what {@link #classNames(Map)} accepts: the metadata may come from anyone. */
     public static final int MAX_CLASSES = 100_000, MAX_CLASS_NAME_CHARS = 1_000;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The metadata key of --label-column: the column `vae score` carries through (absent: none). */
+    public static final String LABEL_COLUMN = "train.label_column";
 
     /**
      * {@code meta} with the data set's class names added under {@link #CLASS_NAMES}, when it has names that
@@ -109,6 +113,14 @@ public final class CheckpointMetadata {
         if (o.device() != null) s.put("train.device", o.device());
         // The image-folder settings only for a folder of images: for another data set they would list options that
         // did nothing (in the report too). A checkpoint without them reads back as the defaults (folderOptions).
+        if (o.dataset().equals(tornadovae.engine.Datasets.CSV)) {
+            var t = o.table();
+            if (!t.columns().isEmpty()) s.put("train.columns", String.join(",", t.columns()));
+            if (t.labelColumn() != null) s.put(LABEL_COLUMN, t.labelColumn());
+            s.put("train.skip_bad_rows", Boolean.toString(t.skipBadRows()));
+            s.put("train.scale", o.scale().cliName());
+        }
+        if (o.scaler() != null) s.putAll(o.scaler().toMetadata());
         if (o.dataset().equals("folder")) {
             var f = o.imageFolder();
             s.put("train.image_size", Integer.toString(f.imageSize()));
@@ -159,7 +171,19 @@ public final class CheckpointMetadata {
                         Integer.parseInt(m.getOrDefault("train.kl_cycles", "0")),
                         Float.parseFloat(m.getOrDefault("train.free_bits", "0"))),
                 Integer.parseInt(m.getOrDefault("train.mc_samples", "1")))
-                .withLimits(Integer.parseInt(m.getOrDefault("train.limit", "0")), Integer.parseInt(m.getOrDefault("train.test_limit", "0")));
+                .withLimits(Integer.parseInt(m.getOrDefault("train.limit", "0")), Integer.parseInt(m.getOrDefault("train.test_limit", "0")))
+                .withTable(tableOptions(m), Scaler.Kind.parse(m.getOrDefault("train.scale", "minmax"), "its 'train.scale'"));
+    }
+
+    /**
+     * The CSV settings of a run ({@code --columns}, {@code --label-column}, {@code --skip-bad-rows}); no columns when
+     * they were chosen automatically (the scaler's metadata names them).
+     */
+    public static CsvTable.Options tableOptions(Map<String, String> m) {
+        List<String> cols = List.of();
+        String given = m.get("train.columns");
+        if (given != null) cols = List.of(given.split(",", -1));
+        return new CsvTable.Options(cols, m.get(LABEL_COLUMN), Boolean.parseBoolean(m.getOrDefault("train.skip_bad_rows", "false")));
     }
 
     /** A resume checkpoint's position, checked to be one a run can continue from. */
