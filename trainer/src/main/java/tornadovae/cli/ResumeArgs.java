@@ -48,6 +48,9 @@ final class ResumeArgs {
         fixed("--test-limit", c -> Integer.toString(c.testLimit), o -> Integer.toString(o.testLimit()));
         fixed("--image-size", c -> String.valueOf(c.images.imageSize), o -> Integer.toString(o.imageFolder().imageSize()));
         fixed("--image-channels", c -> String.valueOf(c.images.channels), o -> Integer.toString(o.imageFolder().channels()));
+        fixed("--image-cache", c -> c.imageCache, o -> o.imageFolder().storage().cliName());
+        fixed("--augment", c -> tornadovae.engine.Augmentation.parseAugment(c.augment) ? "hflip" : "none", o -> o.augment().augmentName());
+        fixed("--crop", c -> tornadovae.engine.Augmentation.parseCrop(c.crop, false).cropName(), o -> o.augment().cropName());
         fixed("--test-fraction", c -> String.valueOf(c.images.testFraction), o -> Double.toString(o.imageFolder().testFraction()));
     }
 
@@ -90,7 +93,8 @@ final class ResumeArgs {
                 parsed.hasMatchedOption("--epochs") ? c.epochs : o.epochs(), o.batchSize(), o.lr(), o.beta(), o.optimizer(),
                 o.seed(), parsed.hasMatchedOption("--backend") ? c.backend : o.backend(),
                 parsed.hasMatchedOption("--device") || parsed.hasMatchedOption("--backend") ? c.device : o.device(),
-                threads, o.out(), c.quiet, o.imageFolder(), o.kl(), o.mcSamples(), checkpointEvery(c, parsed, r), o.limit(), o.testLimit());
+                threads, o.out(), c.quiet, o.imageFolder(), o.kl(), o.mcSamples(), checkpointEvery(c, parsed, r), o.limit(), o.testLimit(),
+                o.augment());
         new Trainer(o, System.out).resumeFrom(r).run();
     }
 }

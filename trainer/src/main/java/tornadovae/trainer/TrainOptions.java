@@ -1,6 +1,7 @@
 package tornadovae.trainer;
 
 import java.nio.file.Path;
+import tornadovae.engine.Augmentation;
 import tornadovae.io.data.ImageFolderOptions;
 import tornadovae.model.Optimizer;
 import tornadovae.model.VaeSpec;
@@ -9,8 +10,9 @@ import tornadovae.model.VaeSpec;
 public record TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epochs, int batchSize, float lr,
                            float beta, Optimizer optimizer, long seed, String backend, String device, int threads,
                            Path out, boolean quiet, ImageFolderOptions imageFolder, KlSchedule kl, int mcSamples,
-                           int checkpointEvery, int limit, int testLimit) {
+                           int checkpointEvery, int limit, int testLimit, Augmentation augment) {
     public TrainOptions {
+        if (augment == null) augment = Augmentation.NONE;
         if (limit < 0) throw new IllegalArgumentException("--limit must be ≥ 0 (0 = all training images), got " + limit);
         if (testLimit < 0) throw new IllegalArgumentException("--test-limit must be ≥ 0 (0 = all test images), got " + testLimit);
         if (checkpointEvery < 0)
@@ -26,6 +28,14 @@ public record TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epoch
         if (kl == null) kl = KlSchedule.NONE;
     }
 
+    /** No augmentation. */
+    public TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epochs, int batchSize, float lr, float beta,
+                        Optimizer optimizer, long seed, String backend, String device, int threads, Path out, boolean quiet,
+                        ImageFolderOptions imageFolder, KlSchedule kl, int mcSamples, int checkpointEvery, int limit, int testLimit) {
+        this(dataset, dataDir, spec, epochs, batchSize, lr, beta, optimizer, seed, backend, device, threads, out, quiet,
+                imageFolder, kl, mcSamples, checkpointEvery, limit, testLimit, Augmentation.NONE);
+    }
+
     /** Resume checkpoints at epoch ends only. */
     public TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epochs, int batchSize, float lr, float beta,
                         Optimizer optimizer, long seed, String backend, String device, int threads, Path out, boolean quiet,
@@ -37,13 +47,19 @@ public record TrainOptions(String dataset, Path dataDir, VaeSpec spec, int epoch
     /** These options, writing resume.safetensors every {@code steps} training steps too (0: at epoch ends only). */
     public TrainOptions withCheckpointEvery(int steps) {
         return new TrainOptions(dataset, dataDir, spec, epochs, batchSize, lr, beta, optimizer, seed, backend, device, threads,
-                out, quiet, imageFolder, kl, mcSamples, steps, limit, testLimit);
+                out, quiet, imageFolder, kl, mcSamples, steps, limit, testLimit, augment);
     }
 
     /** These options, training on the first {@code limit} training and testing on the first {@code testLimit} test images (0: all). */
     public TrainOptions withLimits(int limit, int testLimit) {
         return new TrainOptions(dataset, dataDir, spec, epochs, batchSize, lr, beta, optimizer, seed, backend, device, threads,
-                out, quiet, imageFolder, kl, mcSamples, checkpointEvery, limit, testLimit);
+                out, quiet, imageFolder, kl, mcSamples, checkpointEvery, limit, testLimit, augment);
+    }
+
+    /** These options, with random flips and crops of the training images as {@code a} says. */
+    public TrainOptions withAugmentation(Augmentation a) {
+        return new TrainOptions(dataset, dataDir, spec, epochs, batchSize, lr, beta, optimizer, seed, backend, device, threads,
+                out, quiet, imageFolder, kl, mcSamples, checkpointEvery, limit, testLimit, a);
     }
 
     /** Default image-folder options (they matter only for {@code --dataset folder}), no KL schedule. */

@@ -41,7 +41,9 @@ import tornadovae.io.DataFormatException;
  * <p><b>Memory.</b> Images are held as floats, {@code 4 · channels · size²} bytes each: 196 KB for 128×128 RGB, so
  * 20,000 such images need about 4 GB of heap (Java's default is a quarter of the machine's memory; raise it with
  * {@code JAVA_TOOL_OPTIONS=-Xmx…}). One split can hold at most 2^31 floats (about 43,000 images of 128×128 RGB).
- * Both limits are checked before decoding, with a message saying what to change.
+ * Both limits are checked before decoding, with a message saying what to change. With {@code --image-cache memory}
+ * or {@code file} ({@link ImageFolderOptions.Storage}) the pixels are held as 8-bit values instead, a quarter of that,
+ * or in a memory-mapped file beside the images ({@link ImageCache}), which needs no heap at all.
  */
 public final class ImageFolderReader {
     /** One image file and its label (-1 without labels). */
@@ -64,7 +66,9 @@ public final class ImageFolderReader {
         log.accept("reading " + entries.size() + " " + split + " images from " + root + " as " + o.channels() + "×"
                 + o.imageSize() + "×" + o.imageSize() + "...");
         long t0 = System.nanoTime();
-        Dataset d = decode(root.getFileName() + "-" + split, entries, listing.classes(), o, log);
+        String name = root.getFileName() + "-" + split;
+        Dataset d = o.storage() == ImageFolderOptions.Storage.OFF ? decode(name, entries, listing.classes(), o, log)
+                : ImageFolderPixels.load(name, listing, split, entries, o, log);
         log.accept(String.format("read %d %s images in %.1f s", d.count(), split, (System.nanoTime() - t0) / 1e9));
         return d;
     }
