@@ -131,6 +131,23 @@ class AugmentResumeTest {
     }
 
     @Test
+    void theOtherCommandsReadACropModelsImagesCentreCropped() throws Exception {
+        PrintStream old = System.err;
+        ByteArrayOutputStream said = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(said, true));   // where the folder reader says what it reads
+        CliRun.Result r;
+        try {
+            r = CliRun.vae("eval", "--checkpoint", reference.resolve("last.safetensors").toString(), "--dataset", "folder",
+                    "--data-dir", data.toString(), "--k", "2", "--threads", "1");
+        } finally {
+            System.setErr(old);
+        }
+        assertEquals(0, r.code(), r.err());
+        // the model sees 12×12 crops of the 16×16 images: the stored image size, not the input's, decides the decoding
+        assertTrue(said.toString().contains("as 3×16×16"), said.toString());
+    }
+
+    @Test
     void aResumeThatContradictsTheRunsAugmentationIsRefused() throws Exception {
         Path run = tmp.resolve("contradicted");
         train(options(run, Storage.FILE, AUG, 1));
