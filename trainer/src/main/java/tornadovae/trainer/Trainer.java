@@ -271,7 +271,7 @@ public final class Trainer {
         if (in.size() != shape.size())
             throw new IllegalArgumentException((resume != null ? "the checkpoint " + resume.file() + " is for another "
                     + "image size: " : "") + "the model expects inputs of " + in + " = " + in.size() + " values but "
-                    + d.name() + " images are " + shape + " = " + shape.size() + (o.augment().crop() != Augmentation.Crop.NONE
+                    + d.name() + " images are " + shape.toString().replace('×', 'x') + " = " + shape.size() + (o.augment().crop() != Augmentation.Crop.NONE
                     ? " (--crop " + o.augment().cropName() + ")" : ""));
     }
 
