@@ -29,6 +29,12 @@ final class ImageFolderPixels {
                         ImageFolderOptions o, Consumer<String> log) throws IOException {
         List<String> classes = listing.classes();
         if (o.storage() == ImageFolderOptions.Storage.MEMORY) {
+            long bytes = (long) entries.size() * (o.channels() * o.imageSize() * o.imageSize() + 24), heap = Runtime.getRuntime().maxMemory();
+            if (bytes > heap * 0.9)   // checked before decoding, as the float reader does
+                throw new DataFormatException(listing.root(), String.format(Locale.ROOT, "needs %.1f GB for %d images of "
+                        + "%d×%d×%d 8-bit pixels but Java may use only %.1f GB; use --image-cache file (a memory-mapped file), "
+                        + "raise the heap (JAVA_TOOL_OPTIONS=-Xmx…) or use a smaller --image-size", bytes / 1e9, entries.size(),
+                        o.channels(), o.imageSize(), o.imageSize(), heap / 1e9));
             List<byte[]> kept = new ArrayList<>(entries.size());
             List<Integer> labels = new ArrayList<>(entries.size());
             decode(entries, o, log, (i, pixels) -> {

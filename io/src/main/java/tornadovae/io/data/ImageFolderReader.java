@@ -322,11 +322,12 @@ public final class ImageFolderReader {
         Path where = entries.getFirst().file().getParent();
         if (n * dim > IdxReader.MAX_VALUES)
             throw new DataFormatException(where, "holds " + n + " images, and " + n + " × " + channels + "×" + size + "×"
-                    + size + " floats are more than one Java array holds; use a smaller --image-size or fewer images");
+                    + size + " floats are more than one Java array holds; use --image-cache memory or file, a smaller --image-size or fewer images");
         long bytes = n * dim * Float.BYTES, heap = Runtime.getRuntime().maxMemory();
         if (bytes > heap * 0.9)
             throw new DataFormatException(where, String.format("needs %.1f GB for %d images of %d×%d×%d floats but Java "
-                    + "may use only %.1f GB; raise it (JAVA_TOOL_OPTIONS=-Xmx…) or use a smaller --image-size",
+                    + "may use only %.1f GB; use --image-cache file (8-bit pixels in a memory-mapped file), raise the heap "
+                    + "(JAVA_TOOL_OPTIONS=-Xmx…) or use a smaller --image-size",
                     bytes / 1e9, n, channels, size, size, heap / 1e9));
         float[] images = new float[(int) (n * dim)];
         DataFormatException[] errors = new DataFormatException[n];
