@@ -145,6 +145,13 @@ class AugmentResumeTest {
         assertEquals(0, r.code(), r.err());
         // the model sees 12×12 crops of the 16×16 images: the stored image size, not the input's, decides the decoding
         assertTrue(said.toString().contains("as 3×16×16"), said.toString());
+
+        Path png = tmp.resolve("recon.png");
+        r = CliRun.vae("reconstruct", "--checkpoint", reference.resolve("last.safetensors").toString(), "--dataset", "folder",
+                "--data-dir", data.toString(), "--count", "4", "--out", png.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("as 3×16×16"), r.out());
+        assertTrue(Files.size(png) > 0);
     }
 
     @Test
