@@ -87,7 +87,7 @@ public final class ImageCache {
         return sha.digest();
     }
 
-    /** Writes the footer-less part's trailer: labels, CRCs, footer. {@code pixels} has been written already. */
+    /** Writes what follows the pixels (already written): the labels, the CRCs and the footer with its checksum. */
     static void writeTrailer(DataOutputStream out, int[] labels, int[] crcs, int count, int channels, int size,
                              boolean labelled, byte[] manifest) throws IOException {
         ByteBuffer t = ByteBuffer.allocate(Math.multiplyExact(8, count) + FOOTER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
