@@ -52,6 +52,9 @@ final class ResumeArgs {
         fixed("--columns", c -> String.join(",", c.table.columns), o -> String.join(",", o.table().columns()));
         fixed("--label-column", c -> c.table.labelColumn, o -> String.valueOf(o.table().labelColumn()));
         fixed("--scale", c -> c.table.kind().cliName(), o -> o.scale().cliName());
+        fixed("--image-cache", c -> c.imageCache, o -> o.imageFolder().storage().cliName());
+        fixed("--augment", c -> tornadovae.engine.Augmentation.parseAugment(c.augment) ? "hflip" : "none", o -> o.augment().augmentName());
+        fixed("--crop", c -> tornadovae.engine.Augmentation.parseCrop(c.crop, false).cropName(), o -> o.augment().cropName());
         fixed("--test-fraction", c -> String.valueOf(c.images.testFraction), o -> Double.toString(o.imageFolder().testFraction()));
     }
 
@@ -96,7 +99,7 @@ final class ResumeArgs {
                 o.seed(), parsed.hasMatchedOption("--backend") ? c.backend : o.backend(),
                 parsed.hasMatchedOption("--device") || parsed.hasMatchedOption("--backend") ? c.device : o.device(),
                 threads, o.out(), c.quiet, o.imageFolder(), o.kl(), o.mcSamples(), checkpointEvery(c, parsed, r), o.limit(), o.testLimit())
-                .withTable(o.table(), o.scale());
+                .withTable(o.table(), o.scale()).withAugmentation(o.augment());
         new Trainer(o, System.out).resumeFrom(r).run();
     }
 }

@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import tornadovae.engine.Augmentation;
 import tornadovae.engine.Datasets;
 import tornadovae.io.data.ImageFolderOptions;
 import tornadovae.kernels.ActivationKind;
@@ -60,6 +61,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--test-limit", defaultValue = "0", paramLabel = "N",
             description = "evaluate on the first N test images only; 0 = all (default: ${DEFAULT-VALUE})")
     int testLimit;
+    @Option(names = "--image-cache", defaultValue = "off", paramLabel = "MODE",
+            description = "--dataset folder: how decoded images are kept: off (floats in memory), memory (8-bit pixels in memory, 4x less) "
+                    + "or file (8-bit pixels in a cache file beside the images, built once, memory-mapped: for folders larger than memory) (default: ${DEFAULT-VALUE})")
+    String imageCache;
+    @Option(names = "--augment", defaultValue = "none", description = "random changes to training images: none or hflip (random horizontal flips) (default: ${DEFAULT-VALUE})")
+    String augment;
+    @Option(names = "--crop", defaultValue = "none", paramLabel = "KIND:SIZE",
+            description = "crop images to SIZE×SIZE, the model's input size: center:SIZE, or random:SIZE (training images at a random place each time, test images centred) (default: ${DEFAULT-VALUE})")
+    String crop;
     @Option(names = "--epochs", defaultValue = "10", description = "passes over the training images (default: ${DEFAULT-VALUE})")
     int epochs;
     @Option(names = "--batch-size", defaultValue = "128", description = "images per training step (default: ${DEFAULT-VALUE})")
@@ -137,15 +147,27 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The options of one run into {@code outDir}, from the fields as they are now; the model's shapes are checked here. */
     TrainOptions options(Path outDir) {
-        ImageFolderOptions folder = images.options(dataset, null);
-        VaeSpec spec = spec(Datasets.inputShape(dataset, folder));
+        ImageFolderOptions.Storage storage = ImageFolderOptions.Storage.parse(imageCache);
+        if (storage != ImageFolderOptions.Storage.OFF && !dataset.equals("folder"))
+            throw new IllegalArgumentException("--image-cache applies only to --dataset folder, not " + dataset);
+        ImageFolderOptions folder = images.options(dataset, null).withStorage(storage);
+        Augmentation aug = Augmentation.parseCrop(crop, Augmentation.parseAugment(augment));
+        Shape in = Datasets.inputShape(dataset, folder);
+        if (aug.crop() != Augmentation.Crop.NONE) {   // the crop is the model's input
+            if (aug.cropSize() > in.dim(1) || aug.cropSize() > in.dim(2))
+                throw new IllegalArgumentException("--crop " + aug.cropName() + " does not fit in the " + in.dim(1) + "x" + in.dim(2)
+                        + " images of " + dataset + (dataset.equals("folder") ? " (see --image-size)" : ""));
+            in = Shape.of(in.dim(0), aug.cropSize(), aug.cropSize());
+        }
+        VaeSpec spec = spec(in);
         spec.build(); // the shapes are checked before any data is read
         Path data = dataset.equals(Datasets.CSV) ? table.dataFile : dataDir != null ? dataDir : Datasets.defaultDir(dataset);
         return new TrainOptions(dataset, data, spec, epochs,
                 batchSize, lr, beta, Optimizer.adam().withClip(clip).withWeightDecay(weightDecay), seed, backend, device,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(), outDir, quiet, folder,
                 new KlSchedule(klWarmup, klCycles, freeBits), mcSamples).withLimits(limit, testLimit)
-                .withTable(table.options(), dataset.equals(Datasets.CSV) ? table.kind() : null);
+                .withTable(table.options(), dataset.equals(Datasets.CSV) ? table.kind() : null)
+                .withAugmentation(aug);
     }
 
     /** The architecture for inputs of {@code in} (presets have their own fixed input shapes). */

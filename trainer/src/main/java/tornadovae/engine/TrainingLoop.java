@@ -41,6 +41,30 @@ public final class TrainingLoop {
         /** Copies rows order[from..from+n) into dst, one row after another. */
         void copy(int[] order, int from, int n, float[] dst);
 
+        /**
+         * One training step on rows order[from..from+n): copies them into {@code batch} and steps. Images override it
+         * to convert and augment their pixels inside the session (drawing from {@code noise}).
+         */
+        default VaeSession.Losses step(VaeSession session, int[] order, int from, int n, float lr, float klWeight, Noise noise,
+                                       float[] batch) {
+            copy(order, from, n, batch);
+            return session.trainStep(batch, null, 0, n, lr, klWeight, noise);
+        }
+
+        /** A data set's images, turned into floats (and flipped or cropped as {@code aug} says) batch by batch. */
+        static Rows of(tornadovae.io.data.Images images, Augmentation aug) {
+            return new Rows() {
+                public int count() { return images.count(); }
+                public void copy(int[] order, int from, int n, float[] dst) {
+                    for (int i = 0; i < n; i++) images.copyTo(order[from + i], dst, i * images.dim());
+                }
+                @Override public VaeSession.Losses step(VaeSession session, int[] order, int from, int n, float lr, float klWeight,
+                                                         Noise noise, float[] batch) {
+                    return session.trainStep(images, order, from, n, lr, klWeight, noise, aug);
+                }
+            };
+        }
+
         /** Rows held in one flat array, [count][dim]. */
         static Rows of(float[] data, int count, int dim) {
             return new Rows() {
@@ -68,7 +92,7 @@ public final class TrainingLoop {
      * losses (null when there is none), its reconstruction metrics at z = mu, and its [mu | logvar] codes.
      */
     public record Epoch(int epoch, long step, double trainRecon, double trainKl, int trainCount, VaeSession.Losses test,
-                        ReconMetrics testMetrics, float[] testCodes, float gradNorm, double seconds) {}
+                        ReconMetrics testMetrics, float[] testCodes, float gradNorm, double seconds, double loadSeconds) {}
 
     /** What a caller adds around the steps: checkpoints, logging, early stopping. */
     public interface Listener {
@@ -96,7 +120,18 @@ public final class TrainingLoop {
      */
     public static int run(VaeSession session, Rows train, float[] test, int testCount, Settings s, Start start,
                           Listener listener) throws IOException {
+        int dim = session.vae().inputDim();
+        return run(session, train, testCount > 0 ? tornadovae.io.data.Images.ofFloats(test, testCount, 1, 1, dim) : null,
+                s, start, listener);
+    }
+
+    /** {@link #run(VaeSession, Rows, float[], int, Settings, Start, Listener)} with the held-out images as {@code Images} (null for none). */
+    public static int run(VaeSession session, Rows train, tornadovae.io.data.Images test, Settings s, Start start,
+                          Listener listener) throws IOException {
+        int testCount = test == null ? 0 : test.count();
         int dim = session.vae().inputDim(), latent = session.vae().latent(), b = s.batchSize(), count = train.count();
+        if (test != null && test.dim() != dim)
+            throw new IllegalArgumentException("test images have " + test.dim() + " values, the model takes " + dim);
         Noise noise = new Noise(s.seed());
         if (start.epochRng() != null) noise.restoreState(start.epochRng());
         int[] order = new int[count];
@@ -114,14 +149,13 @@ public final class TrainingLoop {
                 recon = start.reconSum();
                 kl = start.klSum();
             }
-            long t0 = System.nanoTime();
+            long t0 = System.nanoTime(), load0 = session.loadNanos();
             try (Progress progress = Progress.start("epoch " + epoch + "/" + s.epochs(), steps, firstBatch, s.quiet())) {
                 for (int step = firstBatch; step < steps; step++) {
                     int from = step * b, n = Math.min(b, count - from);
                     listener.beforeStep(session);
                     float klWeight = (float) (s.beta() * s.kl().factor(session.step(), steps, totalSteps));
-                    train.copy(order, from, n, batch);
-                    VaeSession.Losses l = session.trainStep(batch, null, 0, n, s.lr(), klWeight, noise);
+                    VaeSession.Losses l = train.step(session, order, from, n, s.lr(), klWeight, noise, batch);
                     if (!Double.isFinite(l.recon()) || !Double.isFinite(l.kl()) || !Float.isFinite(session.lastGradNorm()))
                         throw listener.diverged(epoch, session.step(), "the loss became " + (Double.isFinite(l.recon() + l.kl())
                                 ? "finite but the gradient norm is " + session.lastGradNorm() : l.recon() + l.kl()));
@@ -131,7 +165,7 @@ public final class TrainingLoop {
                     listener.afterStep(session, epoch, step, steps, epochRng, noise, recon, kl);
                 }
             }
-            double seconds = (System.nanoTime() - t0) / 1e9;
+            double seconds = (System.nanoTime() - t0) / 1e9, loading = (session.loadNanos() - load0) / 1e9;
             VaeSession.Losses t = null;
             ReconMetrics rm = ReconMetrics.NONE;
             float[] codes = new float[testCount * 2 * latent];
@@ -140,7 +174,7 @@ public final class TrainingLoop {
                 // loss-independent numbers (z = mu), so runs with different losses or β compare on one scale
                 rm = ReconMetrics.run(session, test, testCount, b);
             }
-            Epoch e = new Epoch(epoch, session.step(), recon, kl, count, t, rm, codes, session.lastGradNorm(), seconds);
+            Epoch e = new Epoch(epoch, session.step(), recon, kl, count, t, rm, codes, session.lastGradNorm(), seconds, loading);
             if (!listener.afterEpoch(session, e, noise)) return epoch;
         }
         return s.epochs();

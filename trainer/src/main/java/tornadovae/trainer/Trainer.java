@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import tornadovae.engine.Augmentation;
 import tornadovae.engine.Backends;
 import tornadovae.engine.Datasets;
 import tornadovae.engine.MemoryBudget;
@@ -78,12 +79,21 @@ public final class Trainer {
             if (d.count() == 0)
                 throw new IllegalArgumentException("the " + (d == train ? "training" : "test") + " split of " + d.name()
                         + " in " + o.dataDir() + " has no images");
+        // a crop decides the model's image size; the test images get the centred crop, the training images theirs
+        Augmentation aug = o.augment();
+        if (aug.crop() != Augmentation.Crop.NONE) {
+            if (aug.cropSize() > train.height() || aug.cropSize() > train.width())
+                throw new IllegalArgumentException("--crop " + aug.cropName() + " does not fit in the " + train.height() + "×"
+                        + train.width() + " images of " + train.name() + (o.dataset().equals("folder") ? " (see --image-size)" : ""));
+            test = test.centerCrop(aug.cropSize());
+            if (aug.crop() == Augmentation.Crop.CENTER) train = train.centerCrop(aug.cropSize());
+        }
+        // the data set (or the crop) decides the image shape; a preset whose fixed sizes do not fit stops here, naming the layer
+        Shape shape = Shape.of(test.channels(), test.height(), test.width());
         if (resume != null) {
-            checkInputShape(train);   // a checkpoint's model is fixed: the data must fit it
+            checkInputShape(train, shape);   // a checkpoint's model is fixed: the data must fit it
             checkResumable(train);
         }
-        // the data set decides the image shape; a preset whose fixed sizes do not fit stops here, naming the layer
-        Shape shape = Shape.of(train.channels(), train.height(), train.width());
         Vae vae;
         try {
             vae = o.spec().withInput(shape).build();
@@ -115,17 +125,18 @@ public final class Trainer {
 
     /** The session and the epochs, inside the run folder's lock. */
     private void runSession(Vae vae, Dataset train, Dataset test, Path out) throws IOException {
-        log.printf("%s: %,d training and %,d test images of %dx%dx%d%n", o.dataset(), train.count(), test.count(),
-                train.channels(), train.height(), train.width());
+        log.printf("%s: %,d training and %,d test images of %dx%dx%d%s%n", o.dataset(), train.count(), test.count(),
+                test.channels(), test.height(), test.width(), augmentationNote(train));
         log.print(vae.layerTable());
 
         int b = o.batchSize();
         int[] trainBatches = VaeSession.batchSizes(train.count(), b);
         int[] evalBatches = concat(VaeSession.batchSizes(test.count(), b), Math.min(Pictures.RECON_COUNT, test.count()));
-        // the data is in memory already: the workspace must fit beside it (and the test set's codes, kept each epoch)
+        // the data is in memory already (as floats, 8-bit pixels, or mapped outside the heap): the workspace must fit
+        // beside it, and beside the test set's codes, kept each epoch
         int maxBatch = Math.max(Pictures.SAMPLE_COUNT, Math.max(trainBatches[0], evalBatches[0]));  // VaeSession's largest plan
-        MemoryBudget.check(vae, maxBatch, o.mcSamples(),
-                MemoryBudget.dataBytes(train.count(), train.dim()) + MemoryBudget.dataBytes(test.count(), train.dim() + 2 * vae.latent()));
+        MemoryBudget.check(vae, maxBatch, o.mcSamples(), train.pixels().heapBytes() + test.pixels().heapBytes()
+                + MemoryBudget.dataBytes(test.count(), 2 * vae.latent()));
         Backend backend = Backends.create(o.backend(), o.device(), o.threads());
         try (VaeSession session = new VaeSession(vae, backend, o.optimizer(), trainBatches, evalBatches,
                 new int[]{Pictures.SAMPLE_COUNT}, o.mcSamples(), o.kl().freeBits())) {
@@ -146,6 +157,9 @@ public final class Trainer {
     }
 
     private void loop(VaeSession session, Dataset train, Dataset test, Path out) throws IOException {
+        // a centre crop was applied to the data already; a random one is drawn step by step
+        Augmentation stepAug = o.augment().crop() == Augmentation.Crop.CENTER
+                ? new Augmentation(o.augment().hflip(), Augmentation.Crop.NONE, 0) : o.augment();
         float[] sampleZ = new float[Pictures.SAMPLE_COUNT * session.vae().latent()];
         new Noise(o.seed() ^ 0x5A5A_5A5AL).gaussian(sampleZ, 0, sampleZ.length);
         int steps = (train.count() + o.batchSize() - 1) / o.batchSize();
@@ -164,7 +178,7 @@ public final class Trainer {
         }
         RunReport report = new RunReport(out, reportSettings(session, train), session.vae().latent());
         var settings = new TrainingLoop.Settings(o.epochs(), o.batchSize(), o.lr(), o.beta(), o.kl(), o.seed(), o.quiet());
-        TrainingLoop.run(session, TrainingLoop.Rows.of(train.images(), train.count(), train.dim()), test.images(), test.count(),
+        TrainingLoop.run(session, TrainingLoop.Rows.of(train.pixels(), stepAug), test.pixels(),
                 settings, start, new TrainingLoop.Listener() {
             @Override public void beforeStep(VaeSession s) {
                 if (s.step() + 1 == poisonStep) {
@@ -217,6 +231,9 @@ public final class Trainer {
         log.printf("epoch %d/%d  train %.2f  test %.2f (recon %.2f + KL %.2f)  PSNR %.2f dB  %d/%d dims active  %,.0f img/s  %.1f s%n",
                 e.epoch(), o.epochs(), m.trainLoss(), m.testLoss(), m.testRecon(), m.testKl(), m.testPsnr(), latents.active(),
                 session.vae().latent(), m.imagesPerSecond(), e.seconds());
+        // the data pipeline's share: reading and converting (and augmenting) the batches, inside the steps' time
+        log.printf("epoch %d/%d  making batches took %.2f s of the %.1f s (%.1f%%)%n", e.epoch(), o.epochs(), e.loadSeconds(),
+                e.seconds(), 100 * e.loadSeconds() / e.seconds());
         session.backend().pullState();
         files.writePictures(session, test, sampleZ, e.epoch());
         files.writeMetrics(history);
@@ -236,12 +253,24 @@ public final class Trainer {
                     + " (is it the same data set?)");
     }
 
-    private void checkInputShape(Dataset d) {
+    private void checkInputShape(Dataset d, Shape shape) {
         var in = o.spec().input();
-        if (in.size() != d.dim())
+        if (in.size() != shape.size())
             throw new IllegalArgumentException((resume != null ? "the checkpoint " + resume.file() + " is for another "
                     + "image size: " : "") + "the model expects inputs of " + in + " = " + in.size() + " values but "
-                    + d.name() + " images are " + d.channels() + "x" + d.height() + "x" + d.width() + " = " + d.dim());
+                    + d.name() + " images are " + shape.toString().replace('×', 'x') + " = " + shape.size() + (o.augment().crop() != Augmentation.Crop.NONE
+                    ? " (--crop " + o.augment().cropName() + ")" : ""));
+    }
+
+    /** ", random crops of 112x112 from 128x128, random flips" or "", for the first line of a run. */
+    private String augmentationNote(Dataset train) {
+        Augmentation a = o.augment();
+        String s = switch (a.crop()) {
+            case NONE -> "";
+            case CENTER -> ", centre crops";
+            case RANDOM -> ", random crops from " + train.height() + "x" + train.width();
+        };
+        return s + (a.hflip() ? ", random horizontal flips" : "");
     }
 
     private static int[] concat(int[] a, int x) {
