@@ -164,6 +164,28 @@ public final class VaeModel implements AutoCloseable {
         return r;
     }
 
+    /**
+     * One input's encoding and its loss terms at z = mu: {@code recon} (the reconstruction term) and {@code kl} (the KL
+     * divergence from N(0, I)). {@link #anomalyScore()} is their sum, the value {@link #anomalyScore(float[])} gives.
+     */
+    public record Score(float[] mu, float[] logvar, double recon, double kl) {
+        public double anomalyScore() { return recon + kl; }
+    }
+
+    /** Encoding, reconstruction error and KL of each image at z = mu, from one pass (as {@link #anomalyScores}). */
+    public Score[] score(float[][] images) {
+        checkImages(images);
+        Score[] r = new Score[images.length];
+        forEachChunk(images, null, (s, from, n, b) -> {
+            float[] ml = s.lastMuLogvar(b);
+            float[][] l = s.lastPerSampleLosses(b);
+            for (int i = 0; i < n; i++)
+                r[from + i] = new Score(Arrays.copyOfRange(ml, 2 * i * latent, (2 * i + 1) * latent),
+                        Arrays.copyOfRange(ml, (2 * i + 1) * latent, (2 * i + 2) * latent), l[0][i], l[1][i]);
+        });
+        return r;
+    }
+
     @Override
     public void close() {
         closed = true;

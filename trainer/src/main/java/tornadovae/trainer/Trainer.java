@@ -14,6 +14,7 @@ import tornadovae.engine.MemoryBudget;
 import tornadovae.engine.Noise;
 import tornadovae.engine.ReconMetrics;
 import tornadovae.engine.Progress;
+import tornadovae.engine.StepRunner;
 import tornadovae.engine.VaeSession;
 import tornadovae.io.data.Dataset;
 import tornadovae.kernels.plan.Backend;
@@ -35,6 +36,7 @@ public final class Trainer {
     private final List<EpochMetrics> history = new ArrayList<>();
     private long poisonStep = -1;
     private ResumeCheckpoint.Loaded resume;
+    private StepRunner stepRunner = StepRunner.LOCAL;
     /** For tests in a child JVM that must be killed mid-epoch: called after every training step (slows a run down). */
     static volatile java.util.function.LongConsumer stepHookForTests = step -> {};
 
@@ -54,6 +56,12 @@ public final class Trainer {
     /** Continues the run of this resume checkpoint (its options must be the ones this trainer was given). */
     public Trainer resumeFrom(ResumeCheckpoint.Loaded r) {
         this.resume = r;
+        return this;
+    }
+
+    /** Makes each training step with this runner (default: on this machine's backend). */
+    public Trainer stepRunner(StepRunner runner) {
+        this.stepRunner = runner;
         return this;
     }
 
@@ -128,6 +136,7 @@ public final class Trainer {
                 System.arraycopy(resume.adamV(), 0, ws.adamV(), 0, ws.adamV().length);
                 session.setStep(resume.position().step());
             }
+            stepRunner.addPlans(session);
             log.printf("backend %s; compiling plans...%n", backend.name());
             session.prepare();
             if (resume != null) session.backend().pushState();
@@ -179,7 +188,7 @@ public final class Trainer {
                         session.backend().pushState();
                     }
                     float klWeight = (float) (o.beta() * o.kl().factor(session.step(), steps, totalSteps));
-                    VaeSession.Losses l = session.trainStep(train.images(), order, from, n, o.lr(), klWeight, trainNoise);
+                    VaeSession.Losses l = stepRunner.step(session, train.images(), order, from, n, o.lr(), klWeight, trainNoise);
                     if (!Double.isFinite(l.recon()) || !Double.isFinite(l.kl()) || !Float.isFinite(session.lastGradNorm()))
                         throw new TrainingDivergedException(epoch, session.step(),
                                 "the loss became " + (Double.isFinite(l.recon() + l.kl()) ? "finite but the gradient norm is " + session.lastGradNorm() : l.recon() + l.kl()),
