@@ -1,0 +1,138 @@
+package tornadovae.spark;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function;
+import org.apache.spark.broadcast.Broadcast;
+import tornadovae.engine.Noise;
+import tornadovae.engine.StepRunner;
+import tornadovae.engine.VaeSession;
+import tornadovae.model.Vae;
+import tornadovae.model.VaeSpec;
+
+/**
+ * Synchronous data parallelism: each step's batch is split into {@code partitions} contiguous shards, one Spark
+ * task each; a task computes its shard's gradient with the JVM backend, the driver sums the gradients in partition
+ * order and makes one Adam step. Because the loss is a sum over samples, the summed shard gradients are the whole
+ * batch's gradient, so the run is the single-machine run up to float rounding (bit for bit with one partition).
+ *
+ * <p>The driver draws the step's noise from the training loop's stream exactly as {@link VaeSession#trainStep}
+ * would, and cuts it with the rows: shard s of step t sees the rows and the noise the single-machine run uses for
+ * them. A task's inputs are fixed before the job starts, so a retried task computes the same gradient.
+ */
+public final class SparkStepRunner implements StepRunner, AutoCloseable {
+    private final JavaSparkContext sc;
+    private final int partitions;
+    private final String run = UUID.randomUUID().toString();
+    private final JavaRDD<Integer> shards;
+    private Broadcast<float[]> data;
+    private float[] dataSource;
+    private Map<String, String> spec;
+    private long failStep = -1;
+    private int failPartition = -1;
+
+    public SparkStepRunner(JavaSparkContext sc, int partitions) {
+        if (partitions < 1) throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
+        this.sc = sc;
+        this.partitions = partitions;
+        List<Integer> ids = new ArrayList<>();
+        for (int i = 0; i < partitions; i++) ids.add(i);
+        this.shards = sc.parallelize(ids, partitions);  // one element per partition: its shard number
+    }
+
+    /** For tests: the first attempt of this partition's task in this step (1-based) throws, as a lost executor would. */
+    SparkStepRunner failFirstAttempt(long step, int partition) {
+        this.failStep = step;
+        this.failPartition = partition;
+        return this;
+    }
+
+    @Override
+    public void addPlans(VaeSession session) {
+        session.addGradientPlans();   // the driver runs only the optimiser plan
+        spec = session.vae().spec().toMetadata();
+    }
+
+    @Override
+    public VaeSession.Losses step(VaeSession session, float[] images, int[] order, int from, int batch, float lr,
+                                  float klWeight, Noise noise) {
+        if (images != dataSource) {   // the training set is shipped once per run, not per step
+            if (data != null) data.destroy();
+            data = sc.broadcast(images);
+            dataSource = images;
+        }
+        int latent = session.vae().latent(), mc = session.mcSamples();
+        float[] eps = new float[mc * batch * latent];
+        noise.gaussian(eps, 0, eps.length);   // the draws trainStep makes, in its order: [mc][batch][latent]
+        Shard[] work = new Shard[partitions];
+        for (int s = 0; s < partitions; s++) {
+            int a = (int) ((long) s * batch / partitions), b = (int) ((long) (s + 1) * batch / partitions), n = b - a;
+            int[] rows = java.util.Arrays.copyOfRange(order, from + a, from + b);
+            float[] e = new float[mc * n * latent];
+            for (int k = 0; k < mc; k++) System.arraycopy(eps, (k * batch + a) * latent, e, k * n * latent, n * latent);
+            work[s] = new Shard(rows, e);
+        }
+        Broadcast<float[]> params = sc.broadcast(session.workspace().params().clone());
+        long step = session.step() + 1;
+        ShardTask task = new ShardTask(run, spec, mc, data, params, work, klWeight, step == failStep ? failPartition : -1);
+        List<Partial> parts;
+        try {
+            parts = shards.map(task).collect();   // in partition order: the sum below is the same every run
+        } finally {
+            params.destroy();
+        }
+        float[] grads = new float[session.workspace().grads().length];
+        double recon = 0, kl = 0;
+        for (Partial p : parts) {
+            if (p.grads() != null) for (int i = 0; i < grads.length; i++) grads[i] += p.grads()[i];
+            recon += p.recon();
+            kl += p.kl();
+        }
+        session.applyGradients(grads, lr);
+        return new VaeSession.Losses(recon, kl, batch);
+    }
+
+    @Override
+    public void close() {
+        if (data != null) data.destroy();
+        data = null;
+        dataSource = null;
+        ExecutorCache.forgetRun(run);   // only this JVM's copy; an executor's goes with the executor
+    }
+
+    /** One shard of a step: the training rows (indices into the broadcast images) and their noise, [mc][n][latent]. */
+    record Shard(int[] rows, float[] eps) implements Serializable {}
+
+    /** A shard's gradient (null for an empty shard) and loss sums. */
+    record Partial(float[] grads, double recon, double kl) implements Serializable {}
+
+    /** What every task of a step gets; it picks its shard by the element it is given (its partition number). */
+    record ShardTask(String run, Map<String, String> spec, int mc, Broadcast<float[]> data, Broadcast<float[]> params,
+                     Shard[] shards, float klWeight, int failPartition) implements Function<Integer, Partial> {
+        @Override
+        public Partial call(Integer s) {
+            TaskContext ctx = TaskContext.get();
+            if (s == failPartition && ctx != null && ctx.attemptNumber() == 0)
+                throw new IllegalStateException("fault injected into the first attempt of partition " + s);
+            Shard shard = shards[s];
+            int n = shard.rows().length;
+            if (n == 0) return new Partial(null, 0, 0);
+            Vae vae = VaeSpec.fromMetadata(spec).build();
+            VaeSession w = ExecutorCache.worker(run, vae, n, mc, 0f);
+            try {
+                float[] p = params.value();
+                System.arraycopy(p, 0, w.workspace().params(), 0, p.length);
+                VaeSession.Losses l = w.gradientStep(data.value(), shard.rows(), n, klWeight, shard.eps());
+                return new Partial(w.workspace().grads().clone(), l.recon(), l.kl());
+            } finally {
+                ExecutorCache.giveBack(run, n, w);
+            }
+        }
+    }
+}
