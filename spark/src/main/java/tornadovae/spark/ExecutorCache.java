@@ -52,11 +52,12 @@ final class ExecutorCache {
     }
 
     /** A training worker for shards of {@code batch} rows of this run: borrowed, then given back with {@link #giveBack}. */
-    static VaeSession worker(String run, Vae vae, int batch, int mcSamples, float freeBits) {
+    static VaeSession worker(String run, Vae vae, Optimizer opt, int batch, int mcSamples) {
         VaeSession s = WORKERS.computeIfAbsent(run + "/" + batch, k -> new ConcurrentLinkedQueue<>()).poll();
         if (s != null) return s;
         // one thread per task: Spark runs as many tasks at once as the executor has cores
-        s = new VaeSession(vae, backend(), Optimizer.adam(), new int[0], new int[]{batch}, new int[0], mcSamples, freeBits);
+        // no free bits: their gate is a statistic of the whole batch, which a shard does not have (the command refuses them)
+        s = new VaeSession(vae, backend(), opt, new int[0], new int[]{batch}, new int[0], mcSamples, 0f);
         s.addGradientPlans(batch);
         s.prepare();
         return s;

@@ -34,8 +34,13 @@ public final class SparkStepRunner implements StepRunner, AutoCloseable {
     private Broadcast<float[]> data;
     private float[] dataSource;
     private Map<String, String> spec;
+    private float[] optimizer;
+    private int averageEvery = 1;
+    private final List<LocalSgd.Step> pending = new ArrayList<>();
     private long failStep = -1;
     private int failPartition = -1;
+    /** Time per step, summed over steps: the Spark job, its slowest task's gradient, the driver's sum and Adam. */
+    private long steps, jobNanos, computeNanos, driverNanos;
 
     public SparkStepRunner(JavaSparkContext sc, int partitions) {
         if (partitions < 1) throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
@@ -53,10 +58,24 @@ public final class SparkStepRunner implements StepRunner, AutoCloseable {
         return this;
     }
 
+    /**
+     * Local SGD: every partition makes {@code h} Adam steps of its own, step j on its shard of global batch t + j,
+     * then the driver averages the parameters and Adam's moments (fixed order). h = 1 (the default) is synchronous
+     * gradient summing. Communication is once per h steps; the result is no longer the single-machine run (but is
+     * with one partition). A round also ends at an epoch's end, so evaluation and checkpoints see current parameters.
+     */
+    public SparkStepRunner averageEvery(int h) {
+        if (h < 1) throw new IllegalArgumentException("--average-every must be at least 1, got " + h);
+        this.averageEvery = h;
+        return this;
+    }
+
     @Override
     public void addPlans(VaeSession session) {
         session.addGradientPlans();   // the driver runs only the optimiser plan
         spec = session.vae().spec().toMetadata();
+        var o = session.optimizer();
+        optimizer = new float[]{o.beta1(), o.beta2(), o.eps(), o.weightDecay(), o.clipGradNorm()};
     }
 
     @Override
@@ -78,15 +97,23 @@ public final class SparkStepRunner implements StepRunner, AutoCloseable {
             for (int k = 0; k < mc; k++) System.arraycopy(eps, (k * batch + a) * latent, e, k * n * latent, n * latent);
             work[s] = new Shard(rows, e);
         }
+        if (averageEvery > 1) {
+            pending.add(new LocalSgd.Step(work, lr, klWeight));
+            session.setStep(session.step() + 1);   // the loop's KL schedule and step count go on as they would
+            if (pending.size() < averageEvery && from + batch < order.length) return new VaeSession.Losses(0, 0, batch);
+            return localRound(session, batch);
+        }
         Broadcast<float[]> params = sc.broadcast(session.workspace().params().clone());
         long step = session.step() + 1;
         ShardTask task = new ShardTask(run, spec, mc, data, params, work, klWeight, step == failStep ? failPartition : -1);
         List<Partial> parts;
+        long t0 = System.nanoTime();
         try {
             parts = shards.map(task).collect();   // in partition order: the sum below is the same every run
         } finally {
             params.destroy();
         }
+        long t1 = System.nanoTime();
         float[] grads = new float[session.workspace().grads().length];
         double recon = 0, kl = 0;
         for (Partial p : parts) {
@@ -95,7 +122,56 @@ public final class SparkStepRunner implements StepRunner, AutoCloseable {
             kl += p.kl();
         }
         session.applyGradients(grads, lr);
+        steps++;
+        jobNanos += t1 - t0;
+        computeNanos += parts.stream().mapToLong(Partial::nanos).max().orElse(0);
+        driverNanos += System.nanoTime() - t1;
         return new VaeSession.Losses(recon, kl, batch);
+    }
+
+    /** Runs the pending local steps on every partition, then averages parameters and moments into the session. */
+    private VaeSession.Losses localRound(VaeSession session, int batch) {
+        var ws = session.workspace();
+        Broadcast<float[][]> state = sc.broadcast(new float[][]{ws.params().clone(), ws.adamM().clone(), ws.adamV().clone()});
+        LocalSgd.Step[] round = pending.toArray(LocalSgd.Step[]::new);
+        pending.clear();
+        LocalSgd task = new LocalSgd(run, spec, session.mcSamples(), optimizer, data, state,
+                session.step() - round.length + 1, round);
+        List<LocalSgd.Result> parts;
+        long t0 = System.nanoTime();
+        try {
+            parts = shards.map(task).collect();
+        } finally {
+            state.destroy();
+        }
+        long t1 = System.nanoTime();
+        float[][] into = {ws.params(), ws.adamM(), ws.adamV()};
+        double recon = 0, kl = 0;
+        for (int k = 0; k < 3; k++) {
+            float[] dst = into[k];
+            java.util.Arrays.fill(dst, 0f);
+            for (LocalSgd.Result r : parts) for (int i = 0; i < dst.length; i++) dst[i] += r.state()[k][i];
+            float scale = 1f / parts.size();
+            for (int i = 0; i < dst.length; i++) dst[i] *= scale;
+        }
+        for (LocalSgd.Result r : parts) { recon += r.recon(); kl += r.kl(); }
+        steps += round.length;
+        jobNanos += t1 - t0;
+        computeNanos += parts.stream().mapToLong(LocalSgd.Result::nanos).max().orElse(0);
+        driverNanos += System.nanoTime() - t1;
+        return new VaeSession.Losses(recon, kl, batch);
+    }
+
+    /**
+     * Mean time per step so far, in ms: compute (the slowest task's gradient, the step's critical path), the rest of
+     * the Spark job (scheduling, shipping parameters and gradients: communication), and the driver's sum and Adam.
+     */
+    public String timing() {
+        if (steps == 0) return "no steps";
+        double job = jobNanos / 1e6 / steps, compute = computeNanos / 1e6 / steps, driver = driverNanos / 1e6 / steps;
+        return String.format("%d steps on %d partitions: %.1f ms a step = compute %.1f ms (slowest task) + communication "
+                + "%.1f ms (scheduling, parameters out, gradients back) + driver %.1f ms (sum and Adam)",
+                steps, partitions, job + driver, compute, job - compute, driver);
     }
 
     @Override
@@ -109,8 +185,8 @@ public final class SparkStepRunner implements StepRunner, AutoCloseable {
     /** One shard of a step: the training rows (indices into the broadcast images) and their noise, [mc][n][latent]. */
     record Shard(int[] rows, float[] eps) implements Serializable {}
 
-    /** A shard's gradient (null for an empty shard) and loss sums. */
-    record Partial(float[] grads, double recon, double kl) implements Serializable {}
+    /** A shard's gradient (null for an empty shard), loss sums and the time its computation took in the task. */
+    record Partial(float[] grads, double recon, double kl, long nanos) implements Serializable {}
 
     /** What every task of a step gets; it picks its shard by the element it is given (its partition number). */
     record ShardTask(String run, Map<String, String> spec, int mc, Broadcast<float[]> data, Broadcast<float[]> params,
@@ -122,14 +198,15 @@ public final class SparkStepRunner implements StepRunner, AutoCloseable {
                 throw new IllegalStateException("fault injected into the first attempt of partition " + s);
             Shard shard = shards[s];
             int n = shard.rows().length;
-            if (n == 0) return new Partial(null, 0, 0);
+            if (n == 0) return new Partial(null, 0, 0, 0);
+            long t0 = System.nanoTime();
             Vae vae = VaeSpec.fromMetadata(spec).build();
-            VaeSession w = ExecutorCache.worker(run, vae, n, mc, 0f);
+            VaeSession w = ExecutorCache.worker(run, vae, tornadovae.model.Optimizer.adam(), n, mc);  // its optimiser is not run
             try {
                 float[] p = params.value();
                 System.arraycopy(p, 0, w.workspace().params(), 0, p.length);
                 VaeSession.Losses l = w.gradientStep(data.value(), shard.rows(), n, klWeight, shard.eps());
-                return new Partial(w.workspace().grads().clone(), l.recon(), l.kl());
+                return new Partial(w.workspace().grads().clone(), l.recon(), l.kl(), System.nanoTime() - t0);
             } finally {
                 ExecutorCache.giveBack(run, n, w);
             }

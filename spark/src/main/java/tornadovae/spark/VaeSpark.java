@@ -132,6 +132,10 @@ public final class VaeSpark implements Runnable {
     static final class Train implements Callable<Integer> {
         @Option(names = "--master", description = "Spark master URL (default: spark-submit's, else local[*])") String master;
         @Option(names = "--partitions", description = "shards per step (default: Spark's default parallelism)") Integer partitions;
+        @Option(names = "--average-every", defaultValue = "1", paramLabel = "H",
+                description = "local SGD: each partition makes H Adam steps on its shards, then the driver averages parameters "
+                        + "and moments; 1 = sum the gradients every step, the single-machine run (default: ${DEFAULT-VALUE})")
+        int averageEvery;
         @CommandLine.Unmatched List<String> trainArgs = new ArrayList<>();
 
         @Override public Integer call() throws IOException {
@@ -140,11 +144,15 @@ public final class VaeSpark implements Runnable {
                 throw new IllegalArgumentException("--free-bits gates the KL by a batch statistic, which a split batch "
                         + "does not have; train without it on Spark");
             if (!o.backend().equals("jvm")) throw new IllegalArgumentException("vae spark train runs on the jvm backend only");
+            if (averageEvery > 1 && o.checkpointEvery() > 0)
+                throw new IllegalArgumentException("--checkpoint-every needs --average-every 1: within a round of local steps "
+                        + "the driver has no current parameters to save");
             boolean existed = existing();
             SparkSession spark = session(master);
             try (SparkStepRunner runner = new SparkStepRunner(JavaSparkContext.fromSparkContext(spark.sparkContext()),
-                    partitions != null ? partitions : spark.sparkContext().defaultParallelism())) {
+                    partitions != null ? partitions : spark.sparkContext().defaultParallelism()).averageEvery(averageEvery)) {
                 new Trainer(o, System.out).stepRunner(runner).run();
+                System.out.println("spark: " + runner.timing());
                 return 0;
             } finally {
                 stop(spark, existed);

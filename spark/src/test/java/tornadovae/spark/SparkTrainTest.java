@@ -106,6 +106,27 @@ class SparkTrainTest {
         assertArrayEquals(params(local), params(one));
     }
 
+    /** One partition's local SGD is the single-machine run: rounds of 3 and 2 steps (the epoch's end closes one). */
+    @Test
+    void localSgdOnOnePartitionIsTheSingleMachineRun() throws IOException {
+        Path one = dir.resolve("local-sgd-1");
+        TestSpark.Run r = TestSpark.cli(concat(new String[]{"train", "--partitions", "1", "--average-every", "3"}, trainArgs(one)));
+        assertEquals(0, r.code(), r.err());
+        assertArrayEquals(params(local), params(one));
+    }
+
+    /** Two partitions' local SGD is another algorithm: it trains, to other parameters than the synchronous run. */
+    @Test
+    void localSgdOnTwoPartitionsAveragesOtherParameters() throws IOException {
+        Path two = dir.resolve("local-sgd-2");
+        TestSpark.Run r = TestSpark.cli(concat(new String[]{"train", "--partitions", "2", "--average-every", "5"}, trainArgs(two)));
+        assertEquals(0, r.code(), r.err());
+        float[] p = params(two);
+        for (float x : p) assertTrue(Float.isFinite(x));
+        double rel = relativeDiff(p, params(spark));
+        assertTrue(rel > 1e-5, "local SGD gave the synchronous run's parameters: " + rel);
+    }
+
     @Test
     void aFailedTaskIsRetriedAndGivesTheSameParameters() throws IOException {
         AtomicInteger failed = new AtomicInteger();

@@ -177,6 +177,7 @@ public final class VaeSession implements AutoCloseable {
     }
 
     public int mcSamples() { return mcSamples; }
+    public Optimizer optimizer() { return opt; }
 
     /** Runs the eval plan on images[from..from+batch); reconstructions and [mu|logvar] stay in OUT. */
     public Losses evalBatch(float[] images, int from, int batch, Noise noise) { return runSampled("eval", images, from, batch, noise); }
