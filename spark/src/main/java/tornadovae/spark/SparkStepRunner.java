@@ -39,8 +39,9 @@ public final class SparkStepRunner implements StepRunner, AutoCloseable {
     private final List<LocalSgd.Step> pending = new ArrayList<>();
     private long failStep = -1;
     private int failPartition = -1;
-    /** Time per step, summed over steps: the Spark job, its slowest task's gradient, the driver's sum and Adam. */
-    private long steps, jobNanos, computeNanos, driverNanos;
+    /** Per job, ns per step: the job's compute (its slowest task), the rest of the job, the driver's sum and Adam. */
+    private final List<double[]> times = new ArrayList<>();
+    private long steps;
 
     public SparkStepRunner(JavaSparkContext sc, int partitions) {
         if (partitions < 1) throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
@@ -122,10 +123,7 @@ public final class SparkStepRunner implements StepRunner, AutoCloseable {
             kl += p.kl();
         }
         session.applyGradients(grads, lr);
-        steps++;
-        jobNanos += t1 - t0;
-        computeNanos += parts.stream().mapToLong(Partial::nanos).max().orElse(0);
-        driverNanos += System.nanoTime() - t1;
+        record(1, t1 - t0, parts.stream().mapToLong(Partial::nanos).max().orElse(0), System.nanoTime() - t1);
         return new VaeSession.Losses(recon, kl, batch);
     }
 
@@ -155,23 +153,31 @@ public final class SparkStepRunner implements StepRunner, AutoCloseable {
             for (int i = 0; i < dst.length; i++) dst[i] *= scale;
         }
         for (LocalSgd.Result r : parts) { recon += r.recon(); kl += r.kl(); }
-        steps += round.length;
-        jobNanos += t1 - t0;
-        computeNanos += parts.stream().mapToLong(LocalSgd.Result::nanos).max().orElse(0);
-        driverNanos += System.nanoTime() - t1;
+        record(round.length, t1 - t0, parts.stream().mapToLong(LocalSgd.Result::nanos).max().orElse(0), System.nanoTime() - t1);
         return new VaeSession.Losses(recon, kl, batch);
     }
 
+    private void record(int stepsInJob, long job, long compute, long driver) {
+        steps += stepsInJob;
+        times.add(new double[]{(double) compute / stepsInJob, (double) (job - compute) / stepsInJob, (double) driver / stepsInJob});
+    }
+
     /**
-     * Mean time per step so far, in ms: compute (the slowest task's gradient, the step's critical path), the rest of
-     * the Spark job (scheduling, shipping parameters and gradients: communication), and the driver's sum and Adam.
+     * Time per step so far, in ms, as medians over the jobs (robust to the JIT's first steps and to a busy machine):
+     * compute (the slowest task's gradients, the step's critical path), communication (the rest of the Spark job:
+     * scheduling, parameters out, results back) and the driver's sum and Adam (or averaging).
      */
     public String timing() {
-        if (steps == 0) return "no steps";
-        double job = jobNanos / 1e6 / steps, compute = computeNanos / 1e6 / steps, driver = driverNanos / 1e6 / steps;
-        return String.format("%d steps on %d partitions: %.1f ms a step = compute %.1f ms (slowest task) + communication "
-                + "%.1f ms (scheduling, parameters out, gradients back) + driver %.1f ms (sum and Adam)",
-                steps, partitions, job + driver, compute, job - compute, driver);
+        if (times.isEmpty()) return "no steps";
+        double[] m = new double[3];
+        for (int k = 0; k < 3; k++) {
+            int kk = k;
+            double[] v = times.stream().mapToDouble(t -> t[kk]).sorted().toArray();
+            m[k] = (v[(v.length - 1) / 2] + v[v.length / 2]) / 2 / 1e6;
+        }
+        return String.format("%d steps on %d partitions, medians per step: compute %.1f ms (slowest task) + communication "
+                + "%.1f ms (scheduling, parameters out, results back) + driver %.1f ms (sum and Adam, or averaging) = %.1f ms",
+                steps, partitions, m[0], m[1], m[2], m[0] + m[1] + m[2]);
     }
 
     @Override

@@ -115,12 +115,35 @@ public final class VaeSpark implements Runnable {
                     case "csv" -> s.score(s.readCsv(input, key), key, "image");
                     default -> s.score(s.readParquet(input), key, column);
                 };
-                rows.write().parquet(out);
+                write(rows, out);
                 System.out.printf("scored %s with %s into %s%n", input, checkpoint, out);
                 return 0;
             } finally {
                 stop(spark, existed);
             }
+        }
+    }
+
+    /**
+     * Parquet into a local folder appears whole or not at all: Spark creates the folder before its tasks run and
+     * leaves it behind when one fails (a bad row), so it writes a hidden sibling that is renamed at the end.
+     * A URL (hdfs://, s3a://) is left to Spark's own commit protocol.
+     */
+    static void write(Dataset<Row> rows, String out) throws IOException {
+        if (out.contains("://")) {
+            rows.write().parquet(out);
+            return;
+        }
+        Path target = Path.of(out).toAbsolutePath();
+        Path tmp = target.resolveSibling("." + target.getFileName() + ".partial-" + java.util.UUID.randomUUID());
+        try {
+            rows.write().parquet(tmp.toString());
+            java.nio.file.Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            if (java.nio.file.Files.exists(tmp))
+                try (var files = java.nio.file.Files.walk(tmp)) {
+                    for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.deleteIfExists(f);
+                }
         }
     }
 

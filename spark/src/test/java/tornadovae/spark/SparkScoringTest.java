@@ -166,7 +166,16 @@ class SparkScoringTest {
                 "--out", out.toString());
         assertEquals(1, wrongType.code());
         assertTrue(wrongType.err().contains("array<double>"), wrongType.err());
-        for (TestSpark.Run run : List.of(missing, unreadable, wrongType))
+        // a bad row is found inside a task: the sentence still reaches the user, naming the row, out of Spark's wrappers
+        Path shortRow = dir.resolve("short.parquet");
+        spark.createDataFrame(List.of(RowFactory.create(42L, List.of(0.5f, 0.5f, 0.5f))),
+                new StructType().add("id", DataTypes.LongType).add("image", DataTypes.createArrayType(DataTypes.FloatType)))
+                .write().parquet(shortRow.toString());
+        TestSpark.Run wrongLength = TestSpark.cli("score", "--checkpoint", checkpoint.toString(), "--input", shortRow.toString(),
+                "--out", out.toString());
+        assertEquals(1, wrongLength.code());
+        assertTrue(wrongLength.err().startsWith("vae: the row id 42 has 3 values but the model takes 64"), wrongLength.err());
+        for (TestSpark.Run run : List.of(missing, unreadable, wrongType, wrongLength))
             assertEquals(1, run.err().strip().lines().count(), run.err());
         assertFalse(Files.exists(out));
     }
