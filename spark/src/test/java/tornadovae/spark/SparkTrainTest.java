@@ -84,6 +84,23 @@ class SparkTrainTest {
         assertTrue(rel <= 1e-5, "relative difference " + rel);
     }
 
+    /** With 2 latent draws a sample the noise is [draw][row][latent]: each shard must get its rows of every draw. */
+    @Test
+    void twoPartitionsWithTwoLatentDrawsGiveTheSingleMachineParameters() throws IOException {
+        Path localMc = dir.resolve("local-mc"), sparkMc = dir.resolve("spark-mc");
+        PrintStream out = System.out;
+        try {
+            System.setOut(new PrintStream(java.io.OutputStream.nullOutputStream()));
+            assertEquals(0, VaeCommand.execute(concat(new String[]{"train"}, concat(trainArgs(localMc), "--mc-samples", "2"))));
+        } finally {
+            System.setOut(out);
+        }
+        TestSpark.Run r = TestSpark.cli(concat(new String[]{"train", "--partitions", "2"}, concat(trainArgs(sparkMc), "--mc-samples", "2")));
+        assertEquals(0, r.code(), r.err());
+        double rel = relativeDiff(params(sparkMc), params(localMc));
+        assertTrue(rel <= 1e-5, "relative difference " + rel);
+    }
+
     @Test
     void theRunFolderHasWhatVaeTrainWrites() throws IOException {
         assertEquals(files(local), files(spark));
