@@ -50,7 +50,22 @@ public final class VaeModel implements AutoCloseable {
      * its reconstruction loss as training measures it (e.g. the sum of squared errors for mse) and its KL divergence
      * from the prior; score = recon / β + kl.
      */
-    public record Score(float[] mu, float[] logvar, double score, double recon, double kl) {}
+    public record Score(float[] mu, float[] logvar, double score, double recon, double kl) {
+        /** Equal when every number is: the encodings by their contents, not as array references. */
+        @Override public boolean equals(Object o) {
+            return o instanceof Score s && Arrays.equals(mu, s.mu) && Arrays.equals(logvar, s.logvar)
+                    && Double.compare(score, s.score) == 0 && Double.compare(recon, s.recon) == 0 && Double.compare(kl, s.kl) == 0;
+        }
+
+        @Override public int hashCode() {
+            return java.util.Objects.hash(Arrays.hashCode(mu), Arrays.hashCode(logvar), score, recon, kl);
+        }
+
+        @Override public String toString() {
+            return "Score[mu=" + Arrays.toString(mu) + ", logvar=" + Arrays.toString(logvar) + ", score=" + score
+                    + ", recon=" + recon + ", kl=" + kl + "]";
+        }
+    }
 
     private final Checkpoints.Loaded checkpoint;
     private final Scaler scaler;
