@@ -82,6 +82,67 @@ public final class ConvGemmKernels {
         }
     }
 
+    /** {@link #im2colRows} with one work-item per element, for GPUs (neighbours write neighbours); total = images·K·P. */
+    public static void im2col(float[] x, int xOff, float[] col, int colOff, int total, int xDims, int yDims, int kps,
+                              int transposed) {
+        for (@Parallel int e = 0; e < total; e++) {
+            int cx = xDims >> 20, hx = (xDims >> 10) & 1023, wx = xDims & 1023;
+            int hy = (yDims >> 10) & 1023, wy = yDims & 1023;
+            int k = kps & 255, s = (kps >> 8) & 255, p = kps >> 16;
+            int taps = cx * k * k, pixels = hy * wy;
+            int q, r, b;
+            if (transposed != 0) {
+                r = e % taps;
+                q = (e / taps) % pixels;
+            } else {
+                q = e % pixels;
+                r = (e / pixels) % taps;
+            }
+            b = e / (taps * pixels);
+            int j = r % k, i = (r / k) % k, c = r / (k * k);
+            int iy = (q / wy) * s - p + i, ix = (q % wy) * s - p + j;
+            boolean inside = iy >= 0 && iy < hx && ix >= 0 && ix < wx;
+            // clamp first, then mask: no load outside X even where the compiler speculates it
+            int src = xOff + ((b * cx + c) * hx + (inside ? iy : 0)) * wx + (inside ? ix : 0);
+            float v = x[src];
+            col[colOff + e] = inside ? v : 0f;
+        }
+    }
+
+    /**
+     * {@link #col2imRows} with one work-item per element of X, for GPUs: a decoder's last layer (one channel of
+     * 28×28 at batch 128) has 3,584 rows but 100,352 elements; total = images·Cx·Hx·Wx.
+     */
+    public static void col2im(float[] col, int colOff, float[] aux, int auxOff, float[] x, int xOff, int total, int xDims,
+                              int yDims, int kps, int mode, int act, float slope) {
+        for (@Parallel int e = 0; e < total; e++) {
+            int cx = xDims >> 20, hx = (xDims >> 10) & 1023, wx = xDims & 1023;
+            int hy = (yDims >> 10) & 1023, wy = yDims & 1023;
+            int k = kps & 255, s = (kps >> 8) & 255, p = kps >> 16;
+            int v = e % wx, u = (e / wx) % hx, c = (e / (wx * hx)) % cx, b = e / (wx * hx * cx);
+            int pixels = hy * wy;
+            int base = colOff + (b * cx + c) * k * k * pixels;
+            float acc = 0f;
+            for (int i = 0; i < k; i++) {
+                int ty = u + p - i;
+                int y = ty / s;
+                if (ty >= 0 && ty % s == 0 && y < hy) {
+                    for (int j = 0; j < k; j++) {
+                        int tx = v + p - j;
+                        int xx = tx / s;
+                        if (tx >= 0 && tx % s == 0 && xx < wy) acc += col[base + (i * k + j) * pixels + y * wy + xx];
+                    }
+                }
+            }
+            if (mode == 1) {
+                acc = activate(act, slope, acc + aux[auxOff + c]);
+            } else if (mode == 2) {
+                acc = acc * derivative(act, slope, aux[auxOff + e]);
+            }
+            x[xOff + e] = acc;
+        }
+    }
+
     /**
      * The split-K parts summed in order: C[i][j] = act((accumulate ? C : 0) + Σ_s parts[s·m·n + i·n + j] + bias),
      * {@code mode} as {@link CpuGemmKernels#mode} (its transpose bits unused); total = m·n.

@@ -143,8 +143,7 @@ final class DeviceConv {
         for (int b0 = 0, part = 0; b0 < g.batch(); b0 += grp, part++) {
             int images = Math.min(grp, g.batch() - b0);
             String gid = part == 0 ? id : id + part;
-            c.tg().task(gid + "Im2colT", ConvGemmKernels::im2colRows, c.arr(x), x.offset() + b0 * xImage, c.colScratch(), 0,
-                    images * taps(g) * d[4], packX(g), packY(g), kps(g), 1);
+            im2col(c, gid + "Im2colT", g, c.arr(x), x.offset() + b0 * xImage, images, 1);
             c.gemm().add(c, gid, weightGrad(g, c.arr(y), y.offset() + b0 * yImage, c.colScratch(), c.arr(o.dWeight()),
                     o.dWeight().offset(), images, b0 > 0), c.gemmScratch());
         }
@@ -158,8 +157,7 @@ final class DeviceConv {
         for (int b0 = 0, part = 0; b0 < g.batch(); b0 += grp, part++) {
             int images = Math.min(grp, g.batch() - b0);
             String gid = part == 0 ? id : id + part;
-            c.tg().task(gid + "Im2col", ConvGemmKernels::im2colRows, c.arr(x), x.offset() + b0 * xImage, c.colScratch(), 0,
-                    images * taps(g) * d[4], packX(g), packY(g), kps(g), 0);
+            im2col(c, gid + "Im2col", g, c.arr(x), x.offset() + b0 * xImage, images, 0);
             c.gemm().add(c, gid, yFromX(g, c.arr(w), w.offset(), c.colScratch(), c.arr(y), y.offset() + b0 * yImage, images,
                     bias, biasOff, biasMode, act, slope), c.gemmScratch());
         }
@@ -176,9 +174,26 @@ final class DeviceConv {
             c.gemm().add(c, gid + "Gemm", colFromY(g, c.arr(w), w.offset(), c.arr(y), y.offset() + b0 * yImage, c.colScratch(),
                     images), c.gemmScratch());
             int auxAt = mode == 2 ? auxOff + b0 * xImage : auxOff;
-            c.tg().task(gid, ConvGemmKernels::col2imRows, c.colScratch(), 0, aux, auxAt, c.arr(x), x.offset() + b0 * xImage,
-                    images * d[0] * d[1], packX(g), packY(g), kps(g), mode, act, slope);
+            if (c.gemm() instanceof CpuGemm)
+                c.tg().task(gid, ConvGemmKernels::col2imRows, c.colScratch(), 0, aux, auxAt, c.arr(x), x.offset() + b0 * xImage,
+                        images * d[0] * d[1], packX(g), packY(g), kps(g), mode, act, slope);
+            else
+                c.tg().task(gid, ConvGemmKernels::col2im, c.colScratch(), 0, aux, auxAt, c.arr(x), x.offset() + b0 * xImage,
+                        images * xImage, packX(g), packY(g), kps(g), mode, act, slope);
         }
+    }
+
+    /**
+     * im2col of a group's images into the col scratch: a row of pixels a work-item on a CPU device (the index
+     * arithmetic once a row), an element a work-item elsewhere (a GPU wants many work-items writing neighbours).
+     */
+    private static void im2col(TornadoTasks.Context c, String id, ConvGeometry g, float[] x, int xOff, int images, int transposed) {
+        if (c.gemm() instanceof CpuGemm)
+            c.tg().task(id, ConvGemmKernels::im2colRows, x, xOff, c.colScratch(), 0, images * taps(g) * xy(g)[4], packX(g),
+                    packY(g), kps(g), transposed);
+        else
+            c.tg().task(id, ConvGemmKernels::im2col, x, xOff, c.colScratch(), 0, images * taps(g) * pixels(g), packX(g),
+                    packY(g), kps(g), transposed);
     }
 
     private static int packX(ConvGeometry g) { int[] d = xy(g); return check(g, TornadoConvKernels.packDims(d[0], d[1], d[2])); }
