@@ -23,6 +23,7 @@ public final class TrainArgs {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
         if (c.resume != null) throw new IllegalArgumentException("--resume is not supported here; start a new run");
+        c.defaultLossAndBeta();
         Sweep sweep = new Sweep(c);
         if (sweep.size() > 1)
             throw new IllegalArgumentException("one run at a time here: give --loss, --beta, --latent and --lr one value each");

@@ -116,11 +116,16 @@ final class TrainCommand implements Callable<Integer> {
     float lr, beta;
     String loss;
 
-    @Override
-    public Integer call() throws Exception {
+    /** --loss and --beta where not given: they depend on the data set, so picocli cannot default them. */
+    void defaultLossAndBeta() {
         // a CSV row's scaled values are no pixel probabilities (standard scaling leaves [0, 1]): the Gaussian loss fits them
         if (lossList == null) lossList = List.of(dataset.equals(Datasets.CSV) ? "mse" : "bce");
         if (betaList == null) betaList = List.of(dataset.equals(Datasets.CSV) ? TableMixin.CSV_BETA : 1f);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        defaultLossAndBeta();
         if (resume == null) table.checkFor(dataset, dataDir);
         if (dataset.equals(Datasets.CSV) && !model.equals("mlp"))
             throw new IllegalArgumentException("--model " + model + " needs images; the rows of --dataset csv need --model mlp");
