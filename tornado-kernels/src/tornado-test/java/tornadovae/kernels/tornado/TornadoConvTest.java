@@ -1,5 +1,7 @@
 package tornadovae.kernels.tornado;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import static tornadovae.kernels.tornado.Harness.assertMatchesReference;
 
 import java.util.List;
@@ -18,14 +20,20 @@ class TornadoConvTest {
     private static final int SIZE = 12007;
     private static final double TOL = 1e-4;
 
-    @ParameterizedTest(name = "N={0} C={1} {2}x{3} O={4} k={5} s={6} p={7} op={8}")
+    /** Kernel choices: 2 = legacy direct convolutions, 4 = im2col + the CPU GEMM family. */
+    @ParameterizedTest(name = "kernels {9}: N={0} C={1} {2}x{3} O={4} k={5} s={6} p={7} op={8}")
     @CsvSource({
-            "2, 3, 7, 6, 4, 3, 2, 1, 1",
-            "3, 2, 5, 8, 3, 4, 2, 1, 0",
-            "2, 2, 6, 5, 3, 3, 1, 0, 0",
-            "1, 4, 4, 4, 2, 4, 2, 1, 1",
+            "2, 3, 7, 6, 4, 3, 2, 1, 1, 2",
+            "3, 2, 5, 8, 3, 4, 2, 1, 0, 2",
+            "2, 2, 6, 5, 3, 3, 1, 0, 0, 2",
+            "1, 4, 4, 4, 2, 4, 2, 1, 1, 2",
+            "2, 3, 7, 6, 4, 3, 2, 1, 1, 4",
+            "3, 2, 5, 8, 3, 4, 2, 1, 0, 4",
+            "2, 2, 6, 5, 3, 3, 1, 0, 0, 4",
+            "1, 4, 4, 4, 2, 4, 2, 1, 1, 4",
+            "3, 9, 5, 5, 7, 4, 2, 1, 0, 4",
     })
-    void convAndTransposedConv(int batch, int inC, int h, int w, int outC, int k, int s, int p, int op) {
+    void convAndTransposedConv(int batch, int inC, int h, int w, int outC, int k, int s, int p, int op, int variant) {
         var a = new Harness.Alloc(batch * 31 + h);
         ConvGeometry c = ConvGeometry.conv2d(batch, inC, h, w, outC, k, s, p);
         ConvGeometry t = ConvGeometry.convTranspose2d(batch, inC, h, w, outC, k, s, p, op);
@@ -43,13 +51,14 @@ class TornadoConvTest {
                 new Op.ConvInputGrad(a.take(Buf.ACTS, t.inSize()), a.take(Buf.ACTS, t.outSize()),
                         a.take(Buf.PARAMS, t.weightSize()), col, t),
                 new Op.ConvWeightGrad(a.take(Buf.GRADS, t.weightSize()), a.take(Buf.ACTS, t.outSize()),
-                        a.take(Buf.ACTS, t.inSize()), col, t)), 2, TOL);
+                        a.take(Buf.ACTS, t.inSize()), col, t)), variant, TOL);
     }
 
     /** Convolutions with a fused activation (Epilogue): the kernels store f(acc) or acc·f'(actOut). */
-    @ParameterizedTest(name = "{0}")
-    @CsvSource({"RELU", "LEAKY_RELU", "SIGMOID", "TANH", "SILU", "GELU"})
-    void convolutionsWithEpilogues(ActivationKind kind) {
+    @ParameterizedTest(name = "{0}, kernels {1}")
+    @CsvSource({"RELU, 2", "LEAKY_RELU, 2", "SIGMOID, 2", "TANH, 2", "SILU, 2", "GELU, 2",
+            "RELU, 4", "LEAKY_RELU, 4", "SIGMOID, 4", "TANH, 4", "SILU, 4", "GELU, 4"})
+    void convolutionsWithEpilogues(ActivationKind kind, int variant) {
         var a = new Harness.Alloc(17);
         ConvGeometry c = ConvGeometry.conv2d(2, 3, 7, 6, 4, 3, 2, 1);
         ConvGeometry t = ConvGeometry.convTranspose2d(2, 3, 5, 4, 2, 3, 2, 1, 1);
@@ -63,7 +72,36 @@ class TornadoConvTest {
                         a.take(Buf.PARAMS, t.weightSize()), a.take(Buf.PARAMS, t.outC()), col, t, Epilogue.activation(kind, 0.1f)),
                 new Op.ConvInputGrad(a.take(Buf.ACTS, t.inSize()), a.take(Buf.ACTS, t.outSize()),
                         a.take(Buf.PARAMS, t.weightSize()), col, t, Epilogue.derivative(kind, 0.1f, a.take(Buf.ACTS, t.inSize())))),
-                2, TOL);
+                variant, TOL);
+    }
+
+    /** A batch whose col does not fit the scratch limit is lowered a group of images at a time (here 2 + 2 + 1). */
+    @org.junit.jupiter.api.Test
+    void lowersLargeBatchesInGroups() {
+        long saved = DeviceConv.maxColFloats;
+        ConvGeometry c = ConvGeometry.conv2d(5, 3, 7, 6, 4, 3, 2, 1);
+        ConvGeometry t = ConvGeometry.convTranspose2d(5, 3, 5, 4, 2, 3, 2, 1, 1);
+        DeviceConv.maxColFloats = 2L * Math.max(DeviceConv.taps(c) * DeviceConv.pixels(c), DeviceConv.taps(t) * DeviceConv.pixels(t));
+        try {
+            assertEquals(3, DeviceConv.groups(c));
+            var a = new Harness.Alloc(23);
+            Slice col = a.take(Buf.ACTS, 1);
+            assertMatchesReference("groups", Harness.randomWorkspace(SIZE, 5), List.of(
+                    new Op.Conv(a.take(Buf.ACTS, c.outSize()), a.take(Buf.ACTS, c.inSize()), a.take(Buf.PARAMS, c.weightSize()),
+                            a.take(Buf.PARAMS, c.outC()), col, c, Epilogue.activation(ActivationKind.TANH, 0f)),
+                    new Op.ConvInputGrad(a.take(Buf.ACTS, c.inSize()), a.take(Buf.ACTS, c.outSize()),
+                            a.take(Buf.PARAMS, c.weightSize()), col, c, Epilogue.derivative(ActivationKind.RELU, 0f, a.take(Buf.ACTS, c.inSize()))),
+                    new Op.ConvWeightGrad(a.take(Buf.GRADS, c.weightSize()), a.take(Buf.ACTS, c.outSize()),
+                            a.take(Buf.ACTS, c.inSize()), col, c),
+                    new Op.Conv(a.take(Buf.ACTS, t.outSize()), a.take(Buf.ACTS, t.inSize()),
+                            a.take(Buf.PARAMS, t.weightSize()), a.take(Buf.PARAMS, t.outC()), col, t, Epilogue.activation(ActivationKind.SIGMOID, 0f)),
+                    new Op.ConvInputGrad(a.take(Buf.ACTS, t.inSize()), a.take(Buf.ACTS, t.outSize()),
+                            a.take(Buf.PARAMS, t.weightSize()), col, t, Epilogue.derivative(ActivationKind.TANH, 0f, a.take(Buf.ACTS, t.inSize()))),
+                    new Op.ConvWeightGrad(a.take(Buf.GRADS, t.weightSize()), a.take(Buf.ACTS, t.outSize()),
+                            a.take(Buf.ACTS, t.inSize()), col, t)), 4, TOL);
+        } finally {
+            DeviceConv.maxColFloats = saved;
+        }
     }
 
     @Test

@@ -39,6 +39,20 @@ record GemmCall(float[] a, int aOff, int sAb, int sAi, int sAp,
                 c, cOff, 0, n, m, n, k, 1, 1, accumulate, null, 0, 0, TornadoActivations.ACT_IDENTITY, 0f);
     }
 
+    /** Whether op(A) = Aᵀ: the kernels take row-major operands, A [m×k] (sAi = k, sAp = 1) or stored [k×m] (sAi = 1, sAp = m). */
+    boolean transA() {
+        if (sAi == k && sAp == 1) return false;
+        if (sAi == 1 && sAp == m) return true;
+        throw new IllegalArgumentException("A's strides (" + sAi + ", " + sAp + ") are not those of a row-major " + m + "×" + k + " matrix or its transpose");
+    }
+
+    /** Whether op(B) = Bᵀ: B [k×n] (sBp = n, sBj = 1) or stored [n×k] (sBp = 1, sBj = k). */
+    boolean transB() {
+        if (sBp == n && sBj == 1) return false;
+        if (sBp == 1 && sBj == k) return true;
+        throw new IllegalArgumentException("B's strides (" + sBp + ", " + sBj + ") are not those of a row-major " + k + "×" + n + " matrix or its transpose");
+    }
+
     /** Multiply-adds of the whole call. */
     long fmas() { return (long) m * n * k * outputs * inner; }
 

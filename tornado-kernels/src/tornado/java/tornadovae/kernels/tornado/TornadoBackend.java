@@ -65,8 +65,16 @@ public final class TornadoBackend implements Backend {
         if (System.getProperty(key) == null) System.setProperty(key, value);
     }
 
-    /** System property choosing the SGEMM kernel: 1 = simple @Parallel, 2 = tiled local memory, 3 = row blocks. */
+    /**
+     * System property choosing the kernels: 4 = the CPU-class GEMM family, 5 = the GPU-class family (every GEMM and
+     * convolution through it); 1, 2, 3 = the legacy SGEMM variants (simple @Parallel, tiled local memory, row
+     * blocks) with direct convolutions, kept as baselines.
+     */
     public static final String SGEMM_VARIANT_PROPERTY = "tornadovae.tornado.sgemm";
+    /** System property forcing a GEMM family onto any device: "cpu" or "gpu" (else chosen by the device's type). */
+    public static final String FAMILY_PROPERTY = "tornadovae.tornado.family";
+    /** The kernel choices {@link #sgemmVariant()} can take beyond the legacy 1-3. */
+    public static final int CPU_FAMILY = 4, GPU_FAMILY = 5;
     /** System property: "true" turns TornadoVM's profiler on (compile times in {@link #timings()}). */
     public static final String PROFILE_PROPERTY = "tornadovae.tornado.profile";
 
@@ -85,11 +93,14 @@ public final class TornadoBackend implements Backend {
     private final String deviceSpec;
     private final TornadoDevice device;
     private final int sgemmVariant;
+    private final TornadoTasks.Choice kernels;
     private final boolean profile;
     private final int maxTasksPerGraph;
 
     private Workspace ws;
     private float[] scratch;
+    private float[] gemmScratch; // split-K parts of the GEMM family
+    private float[] colScratch;  // im2col of the device convolutions
     private TornadoExecutionPlan executionPlan;
     private TornadoExecutionResult last;
     private final Map<String, int[]> graphsOfPlan = new LinkedHashMap<>();
@@ -109,19 +120,20 @@ public final class TornadoBackend implements Backend {
     }
 
     /**
-     * @param sgemmVariant 1 = simple @Parallel, 2 = tiled in local memory (GPUs), 3 = row blocks in registers (CPU OpenCL);
-     *                     0 = 3 on a CPU device, 2 elsewhere
+     * @param sgemmVariant 4 = CPU-class GEMM family, 5 = GPU-class; legacy SGEMMs with direct convolutions: 1 = simple
+     *                     @Parallel, 2 = tiled in local memory, 3 = row blocks; 0 = {@value #FAMILY_PROPERTY} if set, else
+     *                     by device type (4 on a CPU device)
      * @param profile turn TornadoVM's profiler on (kernel compile times in {@link #timings()}; costs a little per step)
      * @param maxTasksPerGraph split plans into graphs of at most this many tasks; 0 = as many as the bytecode buffer holds
      */
     public TornadoBackend(String device, int sgemmVariant, boolean profile, int maxTasksPerGraph) {
-        if (sgemmVariant < 0 || sgemmVariant > 3)
-            throw new IllegalArgumentException("SGEMM variant " + sgemmVariant
-                    + " does not exist (1 = simple, 2 = tiled, 3 = row blocks, 0 = chosen by device type)");
+        if (sgemmVariant < 0 || sgemmVariant > 5)
+            throw new IllegalArgumentException("kernel choice " + sgemmVariant + " does not exist (4 = CPU GEMM family, "
+                    + "5 = GPU family, 1-3 = legacy SGEMM variants, 0 = chosen by device type)");
         this.deviceSpec = device;
         this.device = device == null ? null : TornadoDevices.resolve(device);
-        this.sgemmVariant = sgemmVariant != 0 ? sgemmVariant
-                : targetDevice().getDeviceType() == TornadoDeviceType.CPU ? 3 : 2;
+        this.sgemmVariant = sgemmVariant != 0 ? sgemmVariant : chooseFamily(targetDevice());
+        this.kernels = new TornadoTasks.Choice(GemmFamilies.of(this.sgemmVariant));
         this.profile = profile;
         this.maxTasksPerGraph = maxTasksPerGraph <= 0 ? Integer.MAX_VALUE : maxTasksPerGraph;
     }
@@ -130,9 +142,24 @@ public final class TornadoBackend implements Backend {
         return device != null ? device : TornadoRuntimeProvider.getTornadoRuntime().getDefaultDevice();
     }
 
-    /** The SGEMM kernel this backend uses (1, 2 or 3). */
+    /** The kernel choice: {@value #CPU_FAMILY} or {@value #GPU_FAMILY}, or a legacy SGEMM variant (1, 2 or 3). */
     public int sgemmVariant() {
         return sgemmVariant;
+    }
+
+    /** "cpu" or "gpu": the GEMM family of this backend's kernels, or "legacy N". */
+    public String family() {
+        return kernels.gemm() != null ? kernels.gemm().name() : "legacy " + sgemmVariant;
+    }
+
+    /** {@value #FAMILY_PROPERTY} if set, else the family for the device's type: CPU-class kernels on a CPU. */
+    private static int chooseFamily(TornadoDevice device) {
+        String forced = System.getProperty(FAMILY_PROPERTY, "").trim();
+        if (forced.equals("cpu")) return CPU_FAMILY;
+        if (forced.equals("gpu")) return GPU_FAMILY;
+        if (!forced.isEmpty())
+            throw new IllegalArgumentException(FAMILY_PROPERTY + " is '" + forced + "'; expected cpu or gpu");
+        return device.getDeviceType() == TornadoDeviceType.CPU ? CPU_FAMILY : GemmFamilies.DEFAULT_NON_CPU;
     }
 
     /** One line per TornadoVM device: "0:0 OpenCL / Portable Computing Language / cpu-haswell-... (CPU)". */
@@ -153,6 +180,7 @@ public final class TornadoBackend implements Backend {
         }
         this.ws = ws;
         this.scratch = new float[TornadoKernels.NORM_PARTS];
+        allocateScratch(plans);
         Object[] resident = resident();
 
         List<ImmutableTaskGraph> graphs = new ArrayList<>();
@@ -160,7 +188,7 @@ public final class TornadoBackend implements Backend {
         TaskGraph upload = new TaskGraph(UPLOAD_GRAPH)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, resident)
                 .task("touch", TornadoKernels::touch, ws.params(), ws.grads(), ws.adamM(), ws.adamV(),
-                        ws.array(Buf.ACTS), ws.out(), scratch)
+                        ws.array(Buf.ACTS), ws.out(), gemmScratch, colScratch, scratch)
                 .persistOnDevice(resident);
         graphs.add(upload.snapshot());
 
@@ -169,7 +197,7 @@ public final class TornadoBackend implements Backend {
         for (StepPlan plan : plans) {
             List<Op> ops = Fusion.fuse(plan.ops(), FUSION);
             opsOfPlan.put(plan.name(), ops);
-            List<List<Integer>> parts = split(ops, budget, maxTasksPerGraph);
+            List<List<Integer>> parts = split(kernels, ops, budget, maxTasksPerGraph);
             int[] indices = new int[parts.size()];
             String base = graphName(plan.name());
             int tasks = 0;
@@ -181,7 +209,8 @@ public final class TornadoBackend implements Backend {
                 Object[] streams = streamsOf(ops, parts.get(part));
                 if (streams.length > 0) tg.transferToDevice(DataTransferMode.EVERY_EXECUTION, streams);
                 for (Object a : streams) bytesIn += 4L * ((float[]) a).length;
-                TornadoTasks.Context context = new TornadoTasks.Context(tg, gname, ws, scratch, sgemmVariant, grids);
+                TornadoTasks.Context context = new TornadoTasks.Context(tg, gname, ws, scratch, sgemmVariant, grids,
+                        kernels.gemm(), gemmScratch, colScratch);
                 for (int opIndex : parts.get(part))
                     tasks += TornadoTasks.add(context, plan.name() + "." + opIndex + ".", ops.get(opIndex));
                 if (part == parts.size() - 1) {
@@ -210,7 +239,22 @@ public final class TornadoBackend implements Backend {
     }
 
     private Object[] resident() {
-        return new Object[] {ws.params(), ws.grads(), ws.adamM(), ws.adamV(), ws.array(Buf.ACTS), ws.out(), scratch};
+        return new Object[] {ws.params(), ws.grads(), ws.adamM(), ws.adamV(), ws.array(Buf.ACTS), ws.out(), scratch,
+                gemmScratch, colScratch};
+    }
+
+    /** The GEMM family's scratch arrays, sized for the largest need of any op of any plan (device memory only). */
+    private void allocateScratch(List<StepPlan> plans) {
+        long gemm = 1, col = 1;
+        for (StepPlan p : plans)
+            for (Op op : Fusion.fuse(p.ops(), FUSION)) {
+                gemm = Math.max(gemm, kernels.gemmScratchFloats(op));
+                col = Math.max(col, kernels.colScratchFloats(op));
+            }
+        if (gemm > Integer.MAX_VALUE - 8 || col > Integer.MAX_VALUE - 8)
+            throw new IllegalArgumentException("the TornadoVM kernels would need " + Math.max(gemm, col) + " floats of scratch");
+        gemmScratch = new float[(int) gemm];
+        colScratch = new float[(int) col];
     }
 
     @Override
@@ -365,14 +409,14 @@ public final class TornadoBackend implements Backend {
         return size - 1024;
     }
 
-    private static List<List<Integer>> split(List<Op> ops, int budget, int maxTasks) {
+    private static List<List<Integer>> split(TornadoTasks.Choice kernels, List<Op> ops, int budget, int maxTasks) {
         List<List<Integer>> parts = new ArrayList<>();
         List<Integer> cur = new ArrayList<>();
         int used = 0, tasks = 0;
         for (int i = 0; i < ops.size(); i++) {
             Op op = ops.get(i);
-            int cost = TornadoTasks.bytes(op);
-            int n = TornadoTasks.tasks(op);
+            int cost = TornadoTasks.bytes(kernels, op);
+            int n = TornadoTasks.tasks(kernels, op);
             if (!cur.isEmpty() && (used + cost > budget || tasks + n > maxTasks)) {
                 parts.add(cur);
                 cur = new ArrayList<>();
@@ -389,6 +433,6 @@ public final class TornadoBackend implements Backend {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "%s, sgemm variant %d", name(), sgemmVariant);
+        return String.format(Locale.ROOT, "%s, %s kernels", name(), family());
     }
 }

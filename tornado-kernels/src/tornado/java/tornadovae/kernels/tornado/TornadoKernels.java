@@ -240,8 +240,11 @@ public final class TornadoKernels {
      * Reads one element of each resident array, so that the upload graph allocates (and the
      * later graphs can consume) every one of them: an array no task touches gets no device buffer.
      */
-    public static void touch(float[] p, float[] g, float[] m, float[] v, float[] acts, float[] out, float[] scratch) {
+    public static void touch(float[] p, float[] g, float[] m, float[] v, float[] acts, float[] out, float[] gemmScratch,
+                             float[] colScratch, float[] scratch) {
         for (@Parallel int t = 0; t < 1; t++) {
+            scratch[6] = gemmScratch[0];
+            scratch[7] = colScratch[0];
             scratch[0] = p[0];
             scratch[1] = g[0];
             scratch[2] = m[0];

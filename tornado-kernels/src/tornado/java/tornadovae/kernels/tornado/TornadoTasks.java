@@ -25,9 +25,47 @@ import uk.ac.manchester.tornado.api.WorkerGrid2D;
 final class TornadoTasks {
     private TornadoTasks() {}
 
-    /** Where a task goes and what it may use: the graph, the workspace's arrays, the norm's scratch, the grids. */
-    record Context(TaskGraph tg, String graph, Workspace ws, float[] scratch, int sgemmVariant, GridScheduler grids) {
+    /**
+     * Where a task goes and what it may use: the graph, the workspace's arrays, the norm's scratch, the grids, and
+     * the kernels: a GEMM family (null: the legacy SGEMM variant and direct convolutions) with its scratch arrays.
+     */
+    record Context(TaskGraph tg, String graph, Workspace ws, float[] scratch, int sgemmVariant, GridScheduler grids,
+                   GemmFamily gemm, float[] gemmScratch, float[] colScratch) {
         float[] arr(Slice s) { return ws.array(s.buf()); }
+    }
+
+    /** The kernels chosen for a backend: a GEMM family, or (null) the legacy SGEMM variant with direct convolutions. */
+    record Choice(GemmFamily gemm) {
+        private static final float[] ANY = new float[1];
+
+        /** Floats of GEMM scratch (split-K parts) the op needs. */
+        long gemmScratchFloats(Op op) {
+            if (gemm == null) return 0;
+            if (op instanceof Op.Sgemm o) return gemm.scratchFloats(plain(o, ANY));
+            return DeviceConv.gemmScratchFloats(gemm, op, ANY);
+        }
+
+        /** Floats of im2col scratch the op needs (the reconstruction loss's elements use it too). */
+        long colScratchFloats(Op op) {
+            if (op instanceof Op.ReconLoss o) return (long) o.batch() * o.dim();
+            if (gemm == null) return 0;
+            return switch (op) {
+                case Op.Conv o -> DeviceConv.colFloats(o.g());
+                case Op.ConvInputGrad o -> DeviceConv.colFloats(o.g());
+                case Op.ConvWeightGrad o -> DeviceConv.colFloats(o.g());
+                default -> 0;
+            };
+        }
+    }
+
+    private static GemmCall plain(Op.Sgemm o, float[] any) {
+        return GemmCall.plain(any, 0, any, 0, any, 0, o.m(), o.n(), o.k(), o.transA(), o.transB(), o.accumulate());
+    }
+
+    /** An op type's task count for a choice of kernels. */
+    @FunctionalInterface
+    interface Count<O extends Op> {
+        int of(Choice k, O op);
     }
 
     @FunctionalInterface
@@ -36,15 +74,15 @@ final class TornadoTasks {
     }
 
     /** One op type's tasks: their count, their arguments (all tasks together) and how to add them. */
-    private record Entry<O extends Op>(ToIntFunction<O> tasks, ToIntFunction<O> args, Builder<O> builder) {}
+    private record Entry<O extends Op>(Count<O> tasks, ToIntFunction<O> args, Builder<O> builder) {}
 
     private static final Map<Class<?>, Entry<?>> REGISTRY = new HashMap<>();
 
     private static <O extends Op> void register(Class<O> type, int args, Builder<O> builder) {
-        REGISTRY.put(type, new Entry<>(o -> 1, o -> args, builder));
+        REGISTRY.put(type, new Entry<>((k, o) -> 1, o -> args, builder));
     }
 
-    private static <O extends Op> void register(Class<O> type, ToIntFunction<O> tasks, ToIntFunction<O> args, Builder<O> builder) {
+    private static <O extends Op> void register(Class<O> type, Count<O> tasks, ToIntFunction<O> args, Builder<O> builder) {
         REGISTRY.put(type, new Entry<>(tasks, args, builder));
     }
 
@@ -58,26 +96,26 @@ final class TornadoTasks {
         return e;
     }
 
-    /** Tasks the op adds. */
-    static int tasks(Op op) { return entry(op).tasks().applyAsInt(op); }
+    /** Tasks the op adds with these kernels. */
+    static int tasks(Choice k, Op op) { return entry(op).tasks().of(k, op); }
 
-    /** Bytes of TornadoVM bytecode its tasks cost: 33 a launch, 5 an argument, 20 a task's dependency edges. */
-    static int bytes(Op op) {
-        int tasks = tasks(op);
-        return tasks * 33 + entry(op).args().applyAsInt(op) * 5 + tasks * 20;
+    /** Bytes of TornadoVM bytecode its tasks cost: 33 a launch, 5 an argument (at most 20 a task), 20 a task's dependency edges. */
+    static int bytes(Choice k, Op op) {
+        int tasks = tasks(k, op);
+        return tasks * 33 + Math.max(entry(op).args().applyAsInt(op), 20 * tasks) * 5 + tasks * 20;
     }
 
     /** Adds the op's task(s), named {@code <prefix><op>} ("train.3.sgemm"); returns how many. */
     static int add(Context c, String prefix, Op op) {
         String s = op.getClass().getSimpleName();
         entry(op).builder().add(c, prefix + Character.toLowerCase(s.charAt(0)) + s.substring(1), op);
-        return tasks(op);
+        return tasks(new Choice(c.gemm()), op);
     }
 
     static {
         register(Op.Fill.class, 4, (c, id, o) -> c.tg().task(id, TornadoKernels::fill, c.arr(o.dst()), o.dst().offset(),
                 o.dst().length(), o.value()));
-        register(Op.Sgemm.class, 15, TornadoTasks::sgemm);
+        register(Op.Sgemm.class, (k, o) -> k.gemm() == null ? 1 : k.gemm().tasks(plain(o, Choice.ANY)), o -> 15, TornadoTasks::sgemm);
         register(Op.BiasAdd.class, 6, (c, id, o) -> c.tg().task(id, TornadoKernels::biasAdd, c.arr(o.bias()), o.bias().offset(),
                 c.arr(o.out()), o.out().offset(), o.cols(), o.rows() * o.cols()));
         register(Op.BiasGrad.class, 6, (c, id, o) -> c.tg().task(id, TornadoKernels::biasGrad, c.arr(o.dout()), o.dout().offset(),
@@ -101,19 +139,29 @@ final class TornadoTasks {
         register(Op.KlBackwardFreeBits.class, 8, (c, id, o) -> c.tg().task(id, TornadoKernels::klBackwardFreeBits,
                 c.arr(o.muLogvar()), o.muLogvar().offset(), c.ws().scalars(), c.arr(o.dMuLogvar()), o.dMuLogvar().offset(),
                 o.freeBits(), o.batch(), o.latent()));
-        register(Op.ReconLoss.class, 10, (c, id, o) -> c.tg().task(id, TornadoKernels::reconLoss, c.arr(o.logits()),
-                o.logits().offset(), c.arr(o.target()), o.target().offset(), c.arr(o.perSample()), o.perSample().offset(),
-                o.wBce(), o.wMse(), o.batch(), o.dim()));
+        register(Op.ReconLoss.class, (k, o) -> 2, o -> 13, (c, id, o) -> {
+            // element-wise into the col scratch (sized for it, Choice.colScratchFloats), then a sum per sample
+            c.tg().task(id + "Elements", ReductionKernels::reconLossElements, c.arr(o.logits()), o.logits().offset(),
+                    c.arr(o.target()), o.target().offset(), c.colScratch(), o.batch() * o.dim(), o.wBce(), o.wMse());
+            c.tg().task(id, ReductionKernels::rowSums, c.colScratch(), o.batch(), o.dim(), c.arr(o.perSample()),
+                    o.perSample().offset());
+        });
         register(Op.ReconLossBackward.class, 9, (c, id, o) -> c.tg().task(id, TornadoKernels::reconLossBackward,
                 c.arr(o.logits()), o.logits().offset(), c.arr(o.target()), o.target().offset(), c.arr(o.dlogits()),
                 o.dlogits().offset(), o.wBce(), o.wMse(), o.batch() * o.dim()));
-        register(Op.GlobalNorm.class, o -> 2, o -> 11, TornadoTasks::globalNorm);
+        register(Op.GlobalNorm.class, (k, o) -> 2, o -> 11, TornadoTasks::globalNorm);
         register(Op.ClipByNorm.class, 6, (c, id, o) -> c.tg().task(id, TornadoKernels::clipByNorm, c.arr(o.norm()),
                 o.norm().offset(), c.arr(o.x()), o.x().offset(), o.x().length(), o.maxNorm()));
-        register(Op.Adam.class, o -> o.normOut() != null ? 3 : 1, o -> o.normOut() != null ? 25 : 14, TornadoTasks::adam);
-        register(Op.Conv.class, 15, TornadoTasks::conv);
-        register(Op.ConvInputGrad.class, 15, TornadoTasks::convInputGrad);
-        register(Op.ConvWeightGrad.class, 12, TornadoTasks::convWeightGrad);
+        register(Op.Adam.class, (k, o) -> o.normOut() != null ? 3 : 1, o -> o.normOut() != null ? 25 : 14, TornadoTasks::adam);
+        register(Op.Conv.class, TornadoTasks::convTasks, o -> 15, (c, id, o) -> {
+            if (c.gemm() != null) DeviceConv.conv(c, id, o); else conv(c, id, o);
+        });
+        register(Op.ConvInputGrad.class, TornadoTasks::convTasks, o -> 15, (c, id, o) -> {
+            if (c.gemm() != null) DeviceConv.inputGrad(c, id, o); else convInputGrad(c, id, o);
+        });
+        register(Op.ConvWeightGrad.class, TornadoTasks::convTasks, o -> 12, (c, id, o) -> {
+            if (c.gemm() != null) DeviceConv.weightGrad(c, id, o); else convWeightGrad(c, id, o);
+        });
         register(Op.ChannelBiasGrad.class, 7, (c, id, o) -> c.tg().task(id, TornadoKernels::channelBiasGrad, c.arr(o.dout()),
                 o.dout().offset(), c.arr(o.dbias()), o.dbias().offset(), o.batch(), o.channels(), o.plane()));
         register(Op.Replicate.class, 6, (c, id, o) -> c.tg().task(id, TornadoKernels::replicate, c.arr(o.in()), o.in().offset(),
@@ -122,10 +170,16 @@ final class TornadoTasks {
                 c.arr(o.out()), o.out().offset(), o.out().length(), o.copies(), o.scale()));
     }
 
+    private static int convTasks(Choice k, Op op) { return k.gemm() == null ? 1 : DeviceConv.tasks(k.gemm(), op, Choice.ANY); }
+
     /** The norm is a reduction: partial sums into the scratch array, then one task combines them. */
     private static void globalNorm(Context c, String id, Op.GlobalNorm o) {
-        c.tg().task(id + "Partial", TornadoKernels::sumSquaresPartial, c.arr(o.x()), o.x().offset(), o.x().length(),
-                c.scratch(), 0, TornadoKernels.NORM_PARTS);
+        if (c.gemm() instanceof CpuGemm)
+            c.tg().task(id + "Partial", ReductionKernels::sumSquaresChunks, c.arr(o.x()), o.x().offset(), o.x().length(),
+                    c.scratch(), 0, TornadoKernels.NORM_PARTS);
+        else
+            c.tg().task(id + "Partial", TornadoKernels::sumSquaresPartial, c.arr(o.x()), o.x().offset(), o.x().length(),
+                    c.scratch(), 0, TornadoKernels.NORM_PARTS);
         c.tg().task(id, TornadoKernels::sqrtOfSum, c.scratch(), 0, TornadoKernels.NORM_PARTS, c.arr(o.out()), o.out().offset());
     }
 
@@ -196,6 +250,11 @@ final class TornadoTasks {
 
     private static void sgemm(Context c, String id, Op.Sgemm o) {
         int[] s = TornadoSgemmKernels.strides(o.m(), o.n(), o.k(), o.transA(), o.transB());
+        if (c.gemm() != null) {
+            c.gemm().add(c, id, GemmCall.plain(c.arr(o.a()), o.a().offset(), c.arr(o.b()), o.b().offset(), c.arr(o.c()),
+                    o.c().offset(), o.m(), o.n(), o.k(), o.transA(), o.transB(), o.accumulate()), c.gemmScratch());
+            return;
+        }
         int acc = o.accumulate() ? 1 : 0;
         TaskGraph tg = c.tg();
         if (c.sgemmVariant() == 1) {
