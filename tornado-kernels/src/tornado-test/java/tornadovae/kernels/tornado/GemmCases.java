@@ -95,20 +95,28 @@ final class GemmCases {
 
     /**
      * VaeSpec "mnist-conv": 1×28×28, conv 32 k3 s2 p1 → 14×14, conv 64 → 7×7, dense 3136 → 256 → 40 (mu|logvar),
-     * decoder 20 → 256 → 3136, ConvTranspose 64 → 32 (14×14), 32 → 1 (28×28). ConvTranspose2d(inC → outC) is
-     * the GEMMs of Conv2d(outC → inC) on its output's pixels.
+     * decoder 20 → 256 → 3136, ConvTranspose 64 → 32 (14×14), 32 → 1 (28×28): each distinct GEMM shape once
+     * (ConvTranspose2d(inC → outC) is the GEMMs of Conv2d(outC → inC), see {@link #mnistConvs}).
      */
     List<GemmCall> mnistConv(int images) {
-        List<GemmCall> l = new ArrayList<>();
+        List<GemmCall> l = mnistConvs(images);
         int relu = TornadoActivations.ACT_LEAKY_RELU;
-        conv(l, images, 1, 32, 3, 14, 14, relu);
-        conv(l, images, 32, 64, 3, 7, 7, relu);
         linear(l, images, 3136, 256, relu);
         linear(l, images, 256, 40, TornadoActivations.ACT_IDENTITY);
         linear(l, images, 20, 256, relu);
         linear(l, images, 256, 3136, relu);
-        conv(l, images, 32, 64, 3, 7, 7, relu);       // ConvTranspose 64 → 32: 7×7 → 14×14
-        conv(l, images, 1, 32, 3, 14, 14, relu);      // ConvTranspose 32 → 1: 14×14 → 28×28
+        return l;
+    }
+
+    /**
+     * mnist-conv's convolutions alone: conv 1 → 32 (14×14 out), conv 32 → 64 (7×7 out). Its ConvTranspose 64 → 32
+     * and 32 → 1 are the same three GEMM shapes with forward and input gradient swapped.
+     */
+    List<GemmCall> mnistConvs(int images) {
+        List<GemmCall> l = new ArrayList<>();
+        int relu = TornadoActivations.ACT_LEAKY_RELU;
+        conv(l, images, 1, 32, 3, 14, 14, relu);
+        conv(l, images, 32, 64, 3, 7, 7, relu);
         return l;
     }
 

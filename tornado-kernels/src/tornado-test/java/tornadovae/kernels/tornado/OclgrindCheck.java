@@ -20,7 +20,8 @@ final class OclgrindCheck {
     private OclgrindCheck() {}
 
     /** The groups of checks, each small enough for Oclgrind (it runs work-items one by one). */
-    static final List<String> GROUPS = List.of("gemm-edges", "gemm-mlp", "gemm-mnist-conv", "gemm-rgb128-conv");
+    static final List<String> GROUPS = List.of("gemm-edges", "gemm-mlp", "gemm-mnist-conv", "gemm-rgb128-conv",
+            "step-mlp", "convs-mnist-conv", "convs-rgb128-conv");
 
     public static void main(String[] args) {
         try {
@@ -56,19 +57,28 @@ final class OclgrindCheck {
                 return null;
             }
             case "gemm-mlp" -> { return GemmRunner.check(new GpuGemm(0), cases.mlp(2), device, 1e-4); }
-            case "gemm-mnist-conv" -> { return GemmRunner.check(new GpuGemm(0), cases.mnistConv(1), device, 1e-4); }
+            // the convolutions' GEMMs (its dense layers are the MLP's kind, and 3136 wide: minutes on Oclgrind)
+            case "gemm-mnist-conv" -> { return GemmRunner.check(new GpuGemm(0), cases.mnistConvs(2), device, 1e-4); }
             case "gemm-rgb128-conv" -> { return GemmRunner.check(new GpuGemm(0), cases.rgb128Conv(1, 32, 8, 16), device, 1e-4); }
+            // through the backend with the GPU family: a step of the MLP; each conv model's layers, forward and back
+            case "step-mlp" -> OclgrindSteps.mlpStep(oclgrindSpec());
+            case "convs-mnist-conv" -> OclgrindSteps.convLayers(oclgrindSpec(), 1, new int[] {1, 32, 64}, 28, 3, new int[] {1, 1});
+            case "convs-rgb128-conv" -> OclgrindSteps.convLayers(oclgrindSpec(), 1, new int[] {3, 4, 8, 16}, 32, 4, new int[] {0, 0, 0});
             default -> throw new IllegalArgumentException("no check group '" + group + "'; the groups are " + GROUPS);
         }
+        return null;   // the step groups fail by throwing
     }
 
     /** The device whose platform or name says Oclgrind; fails rather than fall back to another. */
-    static TornadoDevice oclgrind() {
+    static TornadoDevice oclgrind() { return TornadoDevices.resolve(oclgrindSpec()); }
+
+    /** Its "backend:device", as TornadoBackend takes it. */
+    static String oclgrindSpec() {
         TornadoRuntime rt = TornadoRuntimeProvider.getTornadoRuntime();
         for (int b = 0; b < rt.getNumBackends(); b++)
             for (int d = 0; d < rt.getBackend(b).getNumDevices(); d++) {
                 TornadoDevice dev = rt.getBackend(b).getDevice(d);
-                if ((dev.getPlatformName() + " " + TornadoDevices.name(dev)).toLowerCase().contains("oclgrind")) return dev;
+                if ((dev.getPlatformName() + " " + TornadoDevices.name(dev)).toLowerCase().contains("oclgrind")) return b + ":" + d;
             }
         throw new IllegalStateException("no Oclgrind device; TornadoVM sees " + TornadoDevices.list()
                 + " (source ../shared/tools/oclgrind/setup.sh's variables: OCL_ICD_VENDORS and LD_PRELOAD)");

@@ -47,7 +47,17 @@ class OclgrindTest {
             "(?i)(invalid (read|write)|data race|uninitiali[sz]ed|divergence|runtime error|errors generated"
                     + "|^\\s+Kernel: |^\\s+Entity: )");
 
-    static List<String> groups() { return OclgrindCheck.GROUPS; }
+    /** System property: a comma-separated subset of the groups to run (all by default). */
+    static final String ONLY_PROPERTY = "oclgrind.only";
+
+    static List<String> groups() {
+        String only = System.getProperty(ONLY_PROPERTY, "").trim();
+        if (only.isEmpty()) return OclgrindCheck.GROUPS;
+        List<String> l = List.of(only.split(","));
+        for (String g : l)
+            if (!OclgrindCheck.GROUPS.contains(g)) throw new IllegalArgumentException(ONLY_PROPERTY + ": no group " + g);
+        return l;
+    }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("groups")

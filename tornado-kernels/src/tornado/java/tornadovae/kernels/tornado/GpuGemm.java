@@ -11,9 +11,10 @@ import uk.ac.manchester.tornado.api.WorkerGrid3D;
  *
  * <p>Per call it picks a variant and a number of parts ({@link #plan}). The rule it serves: a kernel of a step
  * launches at least {@value #MIN_WORK_ITEMS} work-items unless its whole work is under 1 MFLOP, so that a GPU
- * has enough work-groups in flight. The variant: the largest block whose grid alone reaches that (128×64, then
- * 64×64); if none does, 32×32 where C is thin (m or n ≤ 32: a conv weight gradient, a latent head), else 64×64;
- * then the batches and k-steps of each output are split into as many parts as it takes. A forced variant
+ * has enough work-groups in flight. The variant: of the blocks whose grid alone reaches that, the one that pads C
+ * least (128×64, 64×64 or 32×32; ties go to the larger block, which loads less per FMA); if none does, 32×32
+ * where C is thin (m or n ≤ 32: a conv weight gradient, a latent head), else 64×64; then the batches and k-steps
+ * of each output are split into as many parts as it takes (and 32×32 tried when even that falls short). A forced variant
  * ({@value #VARIANT_PROPERTY} = 1..4) is used for every call, to compare them side by side; the split still applies.
  *
  * <p>Chosen without a GPU to measure on: the thresholds follow from work-item counts and the loads per FMA,
@@ -57,8 +58,16 @@ final class GpuGemm implements GemmFamily {
     Launch plan(GemmCall call) {
         int v = forced;
         if (v == 0) {
-            for (int candidate : new int[] {3, 1}) {
-                if (unsplit(call, candidate).workItems() >= MIN_WORK_ITEMS) { v = candidate; break; }
+            // of the blocks whose grid alone reaches MIN_WORK_ITEMS, the one that pads C least (ties: the larger)
+            long best = Long.MAX_VALUE;
+            for (int candidate : new int[] {3, 1, 4}) {
+                Launch u = unsplit(call, candidate);
+                long padded = (long) u.groupsX() * TornadoGpuGemmKernels.SHAPES[candidate][1]
+                        * u.groupsY() * TornadoGpuGemmKernels.SHAPES[candidate][0];
+                if (u.workItems() >= MIN_WORK_ITEMS && padded < best) {
+                    v = candidate;
+                    best = padded;
+                }
             }
             if (v == 0) v = call.m() <= 32 || call.n() <= 32 ? 4 : 1;
         }
