@@ -11,8 +11,8 @@
 # `./mvnw -B dependency:go-offline package -DskipTests` once on a machine that can download).
 # Environment: STEPS (timed steps, default 20); WARMUP_MLP, WARMUP_MNIST, WARMUP_RGB (untimed steps first: the JVM
 # backend needs ~100 before C2 has compiled its kernels; rgb128-conv's JVM steps take seconds, so fewer there, and
-# its JVM row is then a little pessimistic); FAMILY=cpu|gpu forces TornadoVM's GEMM family (default: by device type,
-# a GPU gets the GPU class).
+# its JVM row is then a little pessimistic); KERNELS, TornadoVM's GEMM families to bench, one row each (vae bench
+# --kernels; default gpu,cpu: the GPU class, and the CPU class on the same device for comparison).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-bench/gpu-run-$(date -u +%Y%m%dT%H%M%SZ)}
@@ -45,7 +45,6 @@ grep -qi "nvidia\|gpu" "$out/machine.txt" || echo "gpu-run: warning: TornadoVM l
 ./mvnw -B -o -q -DskipTests package >"$out/build.log" 2>&1 \
   || { echo "gpu-run: the build failed (offline: is ~/.m2 complete?), see $out/build.log" >&2; exit 1; }
 
-if [ -n "${FAMILY:-}" ]; then export JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:-} -Dtornadovae.tornado.family=$FAMILY"; fi
 steps=${STEPS:-20}
 status=0
 for model in mlp mnist-conv rgb128-conv; do
@@ -56,7 +55,8 @@ for model in mlp mnist-conv rgb128-conv; do
   esac
   echo "gpu-run: $model ($steps steps after $warmup warm-up)" >&2
   # each model on its own: one that fails (device memory, a kernel) does not lose the others' tables
-  if ! ./vae bench --model "$model" --steps "$steps" --warmup "$warmup" --profile --csv "$out/$model.csv" \
+  if ! ./vae bench --model "$model" --kernels "${KERNELS:-gpu,cpu}" --steps "$steps" --warmup "$warmup" --profile \
+      --csv "$out/$model.csv" \
       >"$out/$model.md" 2>"$out/$model.err"; then
     echo "gpu-run: $model failed, see $out/$model.err" >&2
     status=1

@@ -3,16 +3,23 @@ package tornadovae.api;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.function.Function;
+import tornadovae.engine.AnomalyScore;
 import tornadovae.engine.Checkpoints;
 import tornadovae.engine.Noise;
+import tornadovae.engine.Scaler;
+import tornadovae.io.DataFormatException;
 import tornadovae.engine.VaeSession;
 import tornadovae.kernels.jvm.JvmKernels;
 import tornadovae.kernels.plan.Backend;
 import tornadovae.kernels.plan.HostBackend;
 import tornadovae.model.Optimizer;
+import tornadovae.model.Vae;
 import tornadovae.model.VaeSpec;
 
 /**
@@ -38,16 +45,30 @@ public final class VaeModel implements AutoCloseable {
     /** Inputs are run in batches of this many (a last, smaller batch, or a single input, is padded with zeros). */
     static final int CHUNK = 16;
 
+    /**
+     * One input's anomaly score ({@link #anomalyScore(float[])}), its reconstruction loss as training measures it
+     * (e.g. the sum of squared errors for mse) and its KL divergence from the prior; score = recon / β + kl.
+     */
+    public record Score(double score, double recon, double kl) {}
+
     private final Checkpoints.Loaded checkpoint;
+    private final Scaler scaler;
+    private final double beta;
     private final Path file;
     private final int dim, latent;
     private final Semaphore permits;
     private final ConcurrentLinkedQueue<VaeSession> idle = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
-    private VaeModel(Path file, Checkpoints.Loaded checkpoint, int maxWorkers) {
+    private VaeModel(Path file, Checkpoints.Loaded checkpoint, Scaler scaler, int maxWorkers) {
         this.file = file;
         this.checkpoint = checkpoint;
+        this.scaler = scaler;
+        try {
+            this.beta = AnomalyScore.beta(checkpoint.metadata());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + " " + e.getMessage(), e);
+        }
         this.dim = checkpoint.vae().inputDim();
         this.latent = checkpoint.vae().latent();
         this.permits = new Semaphore(maxWorkers);
@@ -65,8 +86,38 @@ public final class VaeModel implements AutoCloseable {
      */
     public static VaeModel load(Path checkpoint, int maxWorkers) throws IOException {
         if (maxWorkers < 1) throw new IllegalArgumentException("maxWorkers must be at least 1, got " + maxWorkers);
-        return new VaeModel(checkpoint, Checkpoints.load(checkpoint), maxWorkers);
+        Checkpoints.Loaded c = Checkpoints.load(checkpoint);
+        Scaler scaler;
+        try {
+            scaler = Scaler.fromMetadata(c.metadata(), c.vae().inputDim());
+        } catch (IllegalArgumentException e) {
+            throw new DataFormatException(checkpoint, "has an unusable scaler: " + e.getMessage());
+        }
+        return new VaeModel(checkpoint, c, scaler, maxWorkers);
     }
+
+    /** A model trained in this JVM ({@link VaeTrainer}): its parameters (not copied) and the metadata a save writes. */
+    static VaeModel trained(Vae vae, float[] params, Map<String, String> metadata, Scaler scaler) {
+        return new VaeModel(Path.of("(trained in memory)"), new Checkpoints.Loaded(vae.spec(), vae, params, Map.copyOf(metadata)),
+                scaler, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Writes this model as a checkpoint that {@link #load} and every {@code vae} command read (atomically: a crash
+     * leaves the file as it was). The scaler, when the model has one, is stored with it.
+     */
+    public void save(Path file) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>(checkpoint.metadata());
+        meta.remove(Checkpoints.CHECKSUM_KEY);   // a loaded checkpoint's; save computes the new one
+        Checkpoints.save(file, checkpoint.vae(), checkpoint.params(), meta);
+    }
+
+    /**
+     * The per-column scaling of tabular inputs ({@code vae train --dataset csv}, or {@link VaeTrainer} on rows): the
+     * model's inputs are scaled rows, so raw rows go through {@link Scaler#apply} first (or use {@link #scoreRaw}).
+     * Empty for a model of images, whose inputs are pixels in [0, 1].
+     */
+    public Optional<Scaler> scaler() { return Optional.ofNullable(scaler); }
 
     /** Values per input image: channels × height × width. */
     public int inputSize() { return dim; }
@@ -138,10 +189,11 @@ public final class VaeModel implements AutoCloseable {
     }
 
     /**
-     * The negative evidence lower bound of one image, in nats: the training loss (reconstruction term, e.g. BCE
-     * summed over pixels, plus the KL divergence of q(z|x) from N(0, I), weight 1) with z = mu, i.e. with the
-     * reparameterisation noise fixed at zero so that the same input always gets the same score. Higher means
-     * less like the training data.
+     * The anomaly score of one input, in nats: the negative evidence lower bound of the model as trained, with z = mu,
+     * i.e. with the reparameterisation noise fixed at zero so that the same input always gets the same score. It is
+     * the reconstruction loss divided by the β the model was trained with, plus the KL divergence of q(z|x) from
+     * N(0, I) (see {@link AnomalyScore}); for a model trained with β = 1, the training loss itself. Higher means less
+     * like the training data.
      */
     public double anomalyScore(float[] image) { return anomalyScores(new float[][]{image})[0]; }
 
@@ -159,9 +211,29 @@ public final class VaeModel implements AutoCloseable {
         double[] r = new double[images.length];
         forEachChunk(images, eps, (s, from, n, b) -> {
             float[][] l = s.lastPerSampleLosses(b);
-            for (int i = 0; i < n; i++) r[from + i] = (double) l[0][i] + l[1][i];
+            for (int i = 0; i < n; i++) r[from + i] = AnomalyScore.of(l[0][i], l[1][i], beta);
         });
         return r;
+    }
+
+    /** The score and its terms for each input (scaled rows for a model with a {@link #scaler()}). */
+    public Score[] scores(float[][] inputs) {
+        checkImages(inputs);
+        Score[] r = new Score[inputs.length];
+        forEachChunk(inputs, null, (s, from, n, b) -> {
+            float[][] l = s.lastPerSampleLosses(b);
+            for (int i = 0; i < n; i++) r[from + i] = new Score(AnomalyScore.of(l[0][i], l[1][i], beta), l[0][i], l[1][i]);
+        });
+        return r;
+    }
+
+    /** {@link #scores} of raw rows: each is scaled by the model's {@link #scaler()} first (as it was in training). */
+    public Score[] scoreRaw(float[][] rows) {
+        if (scaler == null) return scores(rows);
+        check(rows, dim, "row", false);
+        float[][] scaled = new float[rows.length][];
+        for (int i = 0; i < rows.length; i++) scaled[i] = scaler.apply(rows[i]);
+        return scores(scaled);
     }
 
     @Override
@@ -231,7 +303,11 @@ public final class VaeModel implements AutoCloseable {
 
     // ---- input checks -------------------------------------------------------------------------
 
-    private void checkImages(float[][] images) { check(images, dim, "image", true); }
+    /** Pixels must be in [0, 1]; scaled rows may leave the training range (that is what an anomaly looks like). */
+    private void checkImages(float[][] images) {
+        if (scaler == null) check(images, dim, "image", true);
+        else check(images, dim, "row", false);
+    }
 
     private void check(float[][] inputs, int size, String what, boolean pixels) {
         if (inputs == null) throw new IllegalArgumentException("the " + what + "s are null");

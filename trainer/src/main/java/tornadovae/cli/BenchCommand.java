@@ -29,8 +29,8 @@ import tornadovae.model.VaeSpec;
 final class BenchCommand implements Callable<Integer> {
     /** Losses further than this from the JVM backend's (relative, any step) are flagged. */
     static final double LOSS_TOLERANCE = 1e-3;
-    /** TornadoBackend.SGEMM_VARIANT_PROPERTY, which this module cannot name: it is compiled only with an SDK. */
-    static final String SGEMM_PROPERTY = "tornadovae.tornado.sgemm";
+    /** TornadoBackend.FAMILY_PROPERTY, which this module cannot name: it is compiled only with an SDK. */
+    static final String FAMILY_PROPERTY = "tornadovae.tornado.family";
 
     @Option(names = "--model", defaultValue = "mlp,mnist-conv", split = ",",
             description = "architectures, as for train, one table row group each (default: ${DEFAULT-VALUE})")
@@ -59,6 +59,10 @@ final class BenchCommand implements Callable<Integer> {
     Path csv;
     @Option(names = "--jvm-only", description = "skip the TornadoVM devices")
     boolean jvmOnly;
+    @Option(names = "--kernels", defaultValue = "auto", split = ",", paramLabel = "FAMILY",
+            description = "TornadoVM kernel families to run on every device: auto (cpu on a CPU device, gpu elsewhere), "
+                    + "cpu (barrier-free vector kernels), gpu (local-memory tiles); several give one row each (default: ${DEFAULT-VALUE})")
+    List<String> kernels;
     @Option(names = "--profile", description = "then run --steps more steps timing each op (TornadoVM: on the device, "
             + "by its profiler) and print each backend's time per op type")
     boolean profile;
@@ -81,6 +85,9 @@ final class BenchCommand implements Callable<Integer> {
             else if (dataDir != null && !spec(model).input().equals(Shape.of(1, 28, 28)))
                 throw new IllegalArgumentException("--data-dir holds MNIST's 1×28×28 images, but " + model + " takes "
                         + spec(model).input() + " images: leave --data-dir out to bench it on synthetic images");
+        for (String k : kernels)
+            if (!List.of("auto", "cpu", "gpu").contains(k))
+                throw new IllegalArgumentException("--kernels " + k + " is not one of auto, cpu, gpu");
         String why = jvmOnly ? "--jvm-only" : Backends.tornadoUnavailableReason();
         List<String> devices = why != null ? List.of() : Backends.tornadoDevices();
 
@@ -88,7 +95,7 @@ final class BenchCommand implements Callable<Integer> {
         List<Row> rows = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         if (why != null) notes.add("TornadoVM is not listed: " + why + ".");
-        Map<String, String> sgemm = new LinkedHashMap<>(); // TornadoVM device → its SGEMM kernel
+        Map<String, String> families = new LinkedHashMap<>(); // TornadoVM device (and forced family) → its kernels
         for (String model : models) {
             VaeSpec spec = spec(model);
             batchSize = batchSizeOption != null ? batchSizeOption : model.equals("rgb128-conv") ? 64 : 128;
@@ -101,16 +108,24 @@ final class BenchCommand implements Callable<Integer> {
                     dataDir != null ? "MNIST from " + dataDir : "synthetic " + spec.input() + " images", bench.flopsPerStep() / 1e9);
             Result jvm = bench.run(Backends.create("jvm", null, threadCount), "jvm", threadCount + " threads");
             rows.add(new Row(model, jvm, jvm));
-            for (String line : devices) {
-                String id = line.split(" ", 2)[0];
-                try {
-                    Backend backend = Backends.create("tornado", id, threadCount);
-                    sgemm.put("tornado " + id, Backends.tornadoSgemmKernel(backend));
-                    rows.add(new Row(model, bench.run(backend, "tornado " + id, line.split(" ", 2)[1]), jvm));
-                } catch (RuntimeException e) {
-                    notes.add("TornadoVM device " + line + " failed on " + model + ": " + e.getMessage());
+            for (String line : devices)
+                for (String family : kernels) {
+                    String id = line.split(" ", 2)[0];
+                    String label = "tornado " + id + (family.equals("auto") ? "" : " " + family);
+                    String saved = System.getProperty(FAMILY_PROPERTY);
+                    try {
+                        if (family.equals("auto")) System.clearProperty(FAMILY_PROPERTY);
+                        else System.setProperty(FAMILY_PROPERTY, family);
+                        Backend backend = Backends.create("tornado", id, threadCount);
+                        families.put(label, Backends.tornadoKernels(backend));
+                        rows.add(new Row(model, bench.run(backend, label, line.split(" ", 2)[1]), jvm));
+                    } catch (RuntimeException e) {
+                        notes.add("TornadoVM device " + line + " failed on " + model + " with " + family + " kernels: " + e.getMessage());
+                    } finally {
+                        if (saved == null) System.clearProperty(FAMILY_PROPERTY);
+                        else System.setProperty(FAMILY_PROPERTY, saved);
+                    }
                 }
-            }
         }
         out.println();
 
@@ -128,8 +143,8 @@ final class BenchCommand implements Callable<Integer> {
                         + LOSS_TOLERANCE + " (relative); its speed is not comparable.");
         }
         out.println();
-        for (var e : sgemm.entrySet())
-            out.println(e.getKey() + " runs SGEMM kernel " + e.getValue() + " (by default 3 on a CPU device, 2 elsewhere; -D" + SGEMM_PROPERTY + "=1, 2 or 3 picks one).");
+        for (var e : families.entrySet())
+            out.println(e.getKey() + " runs the " + e.getValue() + " kernels (by default cpu on a CPU device, gpu elsewhere; --kernels picks).");
         for (String n : notes) out.println(n);
         out.println("Setup = building the plans plus the warm-up steps (TornadoVM compiles its kernels there). "
                 + "Bytes are what each step copies between host and device; the JVM backend copies nothing.");

@@ -3,6 +3,7 @@ package tornadovae.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import tornadovae.engine.Augmentation;
 import tornadovae.engine.Backends;
 import tornadovae.engine.Checkpoints;
 import tornadovae.engine.Datasets;
@@ -26,8 +27,17 @@ public record CheckpointData(Path checkpointFile, Checkpoints.Loaded checkpoint,
         } catch (IllegalArgumentException e) {   // a garbled train.* entry
             throw new tornadovae.io.DataFormatException(checkpointFile, "has unusable image-folder settings: " + e.getMessage());
         }
+        Augmentation crop;
+        try {
+            crop = CheckpointMetadata.augmentation(ckpt.metadata());
+        } catch (IllegalArgumentException e) {
+            throw new tornadovae.io.DataFormatException(checkpointFile, "has an unusable crop setting: " + e.getMessage());
+        }
         Dataset data = Datasets.load(dataset, dataDir != null ? dataDir : Datasets.defaultDir(dataset),
                 split.equals("train"), folder, System.err::println);
+        // a model trained on crops reads the centred crop, as its test images were in training
+        if (crop.crop() != Augmentation.Crop.NONE && crop.cropSize() <= Math.min(data.height(), data.width()))
+            data = data.centerCrop(crop.cropSize());
         if (data.dim() != ckpt.vae().inputDim())
             throw new IllegalArgumentException(checkpointFile + " is a model of " + ckpt.spec().input().toString().replace('×', 'x') + " inputs but "
                     + dataset + " images are " + data.channels() + "x" + data.height() + "x" + data.width());
@@ -69,7 +79,9 @@ public record CheckpointData(Path checkpointFile, Checkpoints.Loaded checkpoint,
         var in = ckpt.spec().input();
         if (in.rank() != 3 || in.dim(1) != in.dim(2) || (in.dim(0) != 1 && in.dim(0) != 3)) return ImageFolderOptions.defaults();
         ImageFolderOptions stored = CheckpointMetadata.folderOptions(ckpt.metadata());
-        return new ImageFolderOptions(in.dim(1), in.dim(0), stored.testFraction(), stored.skipBadImages());
+        // with --crop the model's input is the crop, and the images were read at the stored size before it
+        int size = ckpt.metadata().containsKey(CheckpointMetadata.CROP) ? stored.imageSize() : in.dim(1);
+        return new ImageFolderOptions(size, in.dim(0), stored.testFraction(), stored.skipBadImages());
     }
 
     /** The first {@code limit} images (all when limit is 0), checked. */

@@ -5,13 +5,16 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import tornadovae.engine.Augmentation;
 import tornadovae.engine.Checkpoints;
 import tornadovae.engine.Datasets;
 import tornadovae.engine.Inference;
 import tornadovae.engine.Noise;
 import tornadovae.engine.VaeSession;
 import tornadovae.io.data.Dataset;
+import tornadovae.io.data.ImageFolderOptions;
 import tornadovae.report.Pictures;
+import tornadovae.trainer.CheckpointMetadata;
 
 @Command(name = "reconstruct", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Encode and decode images from a data set: originals above their reconstructions, as PNG.")
@@ -44,8 +47,21 @@ final class ReconstructCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--split must be train or test, got '" + split + "'");
         if (count < 1 || count > 256) throw new IllegalArgumentException("--count must be between 1 and 256, got " + count);
         Checkpoints.Loaded ckpt = Checkpoints.load(checkpoint);
+        ImageFolderOptions folder = images.options(dataset, ckpt.spec().input());
+        // a model trained with --crop sees centre crops of images read at the trained size (unless told another size)
+        Augmentation crop;
+        try {
+            crop = CheckpointMetadata.augmentation(ckpt.metadata());
+        } catch (IllegalArgumentException e) {
+            throw new tornadovae.io.DataFormatException(checkpoint, "has an unusable crop setting: " + e.getMessage());
+        }
+        boolean cropped = crop.crop() != Augmentation.Crop.NONE && dataset.equals("folder") && images.imageSize == null;
+        if (cropped)
+            folder = new ImageFolderOptions(CheckpointMetadata.folderOptions(ckpt.metadata()).imageSize(), folder.channels(),
+                    folder.testFraction(), folder.skipBadImages());
         Dataset data = Datasets.load(dataset, dataDir != null ? dataDir : Datasets.defaultDir(dataset),
-                split.equals("train"), images.options(dataset, ckpt.spec().input()), System.out::println);
+                split.equals("train"), folder, System.out::println);
+        if (cropped && crop.cropSize() <= Math.min(data.height(), data.width())) data = data.centerCrop(crop.cropSize());
         if (data.dim() != ckpt.vae().inputDim())
             throw new IllegalArgumentException(checkpoint + " is a model of " + ckpt.spec().input() + " inputs but "
                     + dataset + " images are " + data.channels() + "x" + data.height() + "x" + data.width());

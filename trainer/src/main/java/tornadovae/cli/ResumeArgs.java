@@ -1,5 +1,6 @@
 package tornadovae.cli;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -48,6 +49,12 @@ final class ResumeArgs {
         fixed("--test-limit", c -> Integer.toString(c.testLimit), o -> Integer.toString(o.testLimit()));
         fixed("--image-size", c -> String.valueOf(c.images.imageSize), o -> Integer.toString(o.imageFolder().imageSize()));
         fixed("--image-channels", c -> String.valueOf(c.images.channels), o -> Integer.toString(o.imageFolder().channels()));
+        fixed("--columns", c -> String.join(",", c.table.columns), o -> String.join(",", o.table().columns()));
+        fixed("--label-column", c -> c.table.labelColumn, o -> String.valueOf(o.table().labelColumn()));
+        fixed("--scale", c -> c.table.kind().cliName(), o -> o.scale().cliName());
+        fixed("--image-cache", c -> c.imageCache, o -> o.imageFolder().storage().cliName());
+        fixed("--augment", c -> tornadovae.engine.Augmentation.parseAugment(c.augment) ? "hflip" : "none", o -> o.augment().augmentName());
+        fixed("--crop", c -> tornadovae.engine.Augmentation.parseCrop(c.crop, false).cropName(), o -> o.augment().cropName());
         fixed("--test-fraction", c -> String.valueOf(c.images.testFraction), o -> Double.toString(o.imageFolder().testFraction()));
     }
 
@@ -83,14 +90,16 @@ final class ResumeArgs {
             String given = GIVEN.get(option).apply(c), stored = STORED.get(option).apply(o);
             if (!given.equals(stored))
                 throw new IllegalArgumentException(option + " " + given + " contradicts " + r.file() + ", which was trained with "
-                        + option + " " + stored + "; on --resume only --epochs, --data-dir, --threads, --backend, --device, "
-                        + "--checkpoint-every and --quiet may change");
+                        + option + " " + stored + "; on --resume only --epochs, --data-dir, --data-file, --threads, --backend, "
+                        + "--device, --checkpoint-every and --quiet may change");
         }
-        o = new TrainOptions(o.dataset(), parsed.hasMatchedOption("--data-dir") ? c.dataDir : o.dataDir(), o.spec(),
+        Path data = parsed.hasMatchedOption("--data-dir") ? c.dataDir : parsed.hasMatchedOption("--data-file") ? c.table.dataFile : o.dataDir();
+        o = new TrainOptions(o.dataset(), data, o.spec(),
                 parsed.hasMatchedOption("--epochs") ? c.epochs : o.epochs(), o.batchSize(), o.lr(), o.beta(), o.optimizer(),
                 o.seed(), parsed.hasMatchedOption("--backend") ? c.backend : o.backend(),
                 parsed.hasMatchedOption("--device") || parsed.hasMatchedOption("--backend") ? c.device : o.device(),
-                threads, o.out(), c.quiet, o.imageFolder(), o.kl(), o.mcSamples(), checkpointEvery(c, parsed, r), o.limit(), o.testLimit());
+                threads, o.out(), c.quiet, o.imageFolder(), o.kl(), o.mcSamples(), checkpointEvery(c, parsed, r), o.limit(), o.testLimit())
+                .withTable(o.table(), o.scale()).withAugmentation(o.augment());
         new Trainer(o, System.out).resumeFrom(r).run();
     }
 }

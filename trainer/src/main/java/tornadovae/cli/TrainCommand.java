@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import tornadovae.engine.Augmentation;
 import tornadovae.engine.Datasets;
 import tornadovae.io.data.ImageFolderOptions;
 import tornadovae.kernels.ActivationKind;
@@ -26,11 +27,12 @@ import tornadovae.trainer.Trainer;
                 "With no options: the pytorch/examples MLP VAE (784-400-20) on MNIST, 10 epochs, batch 128, Adam 1e-3, BCE; MNIST is fetched into data/mnist when missing.",
                 "Writes reconstructions and samples (PNG) each epoch, metrics.csv, loss.png, best and last checkpoints."})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--dataset", defaultValue = "mnist", description = "mnist, fashion-mnist, cifar10 or folder (a folder of images) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dataset", defaultValue = "mnist", description = "mnist, fashion-mnist, cifar10, folder (a folder of images) or csv (a CSV file of numeric columns) (default: ${DEFAULT-VALUE})")
     String dataset;
     @Option(names = "--data-dir", description = "folder of the data set's files (default: data/<dataset>; required for folder)")
     Path dataDir;
     @Mixin ImageFolderMixin images;
+    @Mixin TableMixin table;
     @Option(names = "--model", defaultValue = "mlp",
             description = "mlp, conv (from --channels/--kernel/--stride/--fc), or a preset: mnist-conv, mnist-conv4, rgb128-conv (default: ${DEFAULT-VALUE})")
     String model;
@@ -59,6 +61,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--test-limit", defaultValue = "0", paramLabel = "N",
             description = "evaluate on the first N test images only; 0 = all (default: ${DEFAULT-VALUE})")
     int testLimit;
+    @Option(names = "--image-cache", defaultValue = "off", paramLabel = "MODE",
+            description = "--dataset folder: how decoded images are kept: off (floats in memory), memory (8-bit pixels in memory, 4x less) "
+                    + "or file (8-bit pixels in a cache file beside the images, built once, memory-mapped: for folders larger than memory) (default: ${DEFAULT-VALUE})")
+    String imageCache;
+    @Option(names = "--augment", defaultValue = "none", description = "random changes to training images: none or hflip (random horizontal flips) (default: ${DEFAULT-VALUE})")
+    String augment;
+    @Option(names = "--crop", defaultValue = "none", paramLabel = "KIND:SIZE",
+            description = "crop images to SIZE×SIZE, the model's input size: center:SIZE, or random:SIZE (training images at a random place each time, test images centred) (default: ${DEFAULT-VALUE})")
+    String crop;
     @Option(names = "--epochs", defaultValue = "10", description = "passes over the training images (default: ${DEFAULT-VALUE})")
     int epochs;
     @Option(names = "--batch-size", defaultValue = "128", description = "images per training step (default: ${DEFAULT-VALUE})")
@@ -67,9 +78,10 @@ final class TrainCommand implements Callable<Integer> {
     List<Float> lrList;
     @Option(names = "--weight-decay", defaultValue = "0", description = "decoupled weight decay, AdamW (default: ${DEFAULT-VALUE})")
     float weightDecay;
-    @Option(names = "--loss", defaultValue = "bce", split = ",", description = "bce, mse or bce+mse (default: ${DEFAULT-VALUE}); a list, e.g. bce,mse,bce+mse, trains each")
+    @Option(names = "--loss", split = ",", description = "bce, mse or bce+mse (default: bce; mse for --dataset csv); a list, e.g. bce,mse,bce+mse, trains each")
     List<String> lossList;
-    @Option(names = "--beta", defaultValue = "1", split = ",", description = "weight of the KL term, β-VAE (default: ${DEFAULT-VALUE}); a list trains each")
+    @Option(names = "--beta", split = ",", description = "weight of the KL term, β-VAE (default: 1; "
+            + TableMixin.CSV_BETA + " for --dataset csv, see --scale); a list trains each")
     List<Float> betaList;
     @Option(names = "--kl-warmup", defaultValue = "0", description = "raise the KL weight linearly from 0 to β over N epochs, per step (default: ${DEFAULT-VALUE})")
     int klWarmup;
@@ -106,6 +118,14 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // a CSV row's scaled values are no pixel probabilities (standard scaling leaves [0, 1]): the Gaussian loss fits them
+        if (lossList == null) lossList = List.of(dataset.equals(Datasets.CSV) ? "mse" : "bce");
+        if (betaList == null) betaList = List.of(dataset.equals(Datasets.CSV) ? TableMixin.CSV_BETA : 1f);
+        if (resume == null) table.checkFor(dataset, dataDir);
+        if (dataset.equals(Datasets.CSV) && !model.equals("mlp"))
+            throw new IllegalArgumentException("--model " + model + " needs images; the rows of --dataset csv need --model mlp");
+        if (dataset.equals(Datasets.CSV) && table.kind() == tornadovae.engine.Scaler.Kind.STANDARD && !lossList.equals(List.of("mse")))
+            throw new IllegalArgumentException("--scale standard gives values outside [0, 1], which only --loss mse can fit");
         Sweep sweep = new Sweep(this);
         if (resume != null) {
             if (sweep.size() > 1)
@@ -127,13 +147,27 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The options of one run into {@code outDir}, from the fields as they are now; the model's shapes are checked here. */
     TrainOptions options(Path outDir) {
-        ImageFolderOptions folder = images.options(dataset, null);
-        VaeSpec spec = spec(Datasets.inputShape(dataset, folder));
+        ImageFolderOptions.Storage storage = ImageFolderOptions.Storage.parse(imageCache);
+        if (storage != ImageFolderOptions.Storage.OFF && !dataset.equals("folder"))
+            throw new IllegalArgumentException("--image-cache applies only to --dataset folder, not " + dataset);
+        ImageFolderOptions folder = images.options(dataset, null).withStorage(storage);
+        Augmentation aug = Augmentation.parseCrop(crop, Augmentation.parseAugment(augment));
+        Shape in = Datasets.inputShape(dataset, folder);
+        if (aug.crop() != Augmentation.Crop.NONE) {   // the crop is the model's input
+            if (aug.cropSize() > in.dim(1) || aug.cropSize() > in.dim(2))
+                throw new IllegalArgumentException("--crop " + aug.cropName() + " does not fit in the " + in.dim(1) + "x" + in.dim(2)
+                        + " images of " + dataset + (dataset.equals("folder") ? " (see --image-size)" : ""));
+            in = Shape.of(in.dim(0), aug.cropSize(), aug.cropSize());
+        }
+        VaeSpec spec = spec(in);
         spec.build(); // the shapes are checked before any data is read
-        return new TrainOptions(dataset, dataDir != null ? dataDir : Datasets.defaultDir(dataset), spec, epochs,
+        Path data = dataset.equals(Datasets.CSV) ? table.dataFile : dataDir != null ? dataDir : Datasets.defaultDir(dataset);
+        return new TrainOptions(dataset, data, spec, epochs,
                 batchSize, lr, beta, Optimizer.adam().withClip(clip).withWeightDecay(weightDecay), seed, backend, device,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(), outDir, quiet, folder,
-                new KlSchedule(klWarmup, klCycles, freeBits), mcSamples).withLimits(limit, testLimit);
+                new KlSchedule(klWarmup, klCycles, freeBits), mcSamples).withLimits(limit, testLimit)
+                .withTable(table.options(), dataset.equals(Datasets.CSV) ? table.kind() : null)
+                .withAugmentation(aug);
     }
 
     /** The architecture for inputs of {@code in} (presets have their own fixed input shapes). */

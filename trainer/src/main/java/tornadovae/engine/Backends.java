@@ -90,21 +90,16 @@ public final class Backends {
     }
 
     /**
-     * The SGEMM kernel a TornadoVM backend runs, e.g. "3, row blocks in registers"; it is chosen per device
-     * type unless the system property tornadovae.tornado.sgemm names one. Null for any other backend.
+     * The kernels a TornadoVM backend runs: "cpu" or "gpu" (its GEMM family, chosen per device type unless the
+     * system property tornadovae.tornado.family names one), or "legacy N" for an old SGEMM variant. Null for any
+     * other backend.
      */
-    public static String tornadoSgemmKernel(Backend backend) {
+    public static String tornadoKernels(Backend backend) {
         if (!backend.getClass().getName().equals(TORNADO_CLASS)) return null;
         try {
-            int variant = (int) backend.getClass().getMethod("sgemmVariant").invoke(backend);
-            return variant + switch (variant) {
-                case 1 -> ", simple @Parallel";
-                case 2 -> ", tiled in local memory";
-                case 3 -> ", row blocks in registers";
-                default -> "";
-            };
+            return (String) backend.getClass().getMethod("family").invoke(backend);
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("could not ask the TornadoVM backend for its SGEMM kernel: " + e, e);
+            throw new IllegalStateException("could not ask the TornadoVM backend for its kernels: " + e, e);
         }
     }
 }

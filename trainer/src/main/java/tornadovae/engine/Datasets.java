@@ -16,7 +16,9 @@ import tornadovae.model.Shape;
  * the user) and folder (a folder of images, {@link ImageFolderReader}).
  */
 public final class Datasets {
-    public static final String NAMES = "mnist, fashion-mnist, cifar10 or folder";
+    public static final String NAMES = "mnist, fashion-mnist, cifar10, folder or csv";
+    /** A CSV file of numeric columns ({@link Tables}); read by its own path, not {@link #load}. */
+    public static final String CSV = "csv";
 
     private Datasets() {}
 
@@ -25,6 +27,7 @@ public final class Datasets {
             case "fashion-mnist" -> MnistFetcher.DEFAULT_FASHION_DIR;
             case "cifar10" -> Cifar10Reader.DEFAULT_DIR;
             case "folder" -> throw new IllegalArgumentException("--dataset folder needs --data-dir, the folder of images");
+            case CSV -> throw new IllegalArgumentException("--dataset csv needs --data-file, the CSV file");
             default -> Path.of("data", name);
         };
     }
@@ -35,6 +38,7 @@ public final class Datasets {
             case "mnist", "fashion-mnist" -> Shape.of(1, 28, 28);
             case "cifar10" -> Shape.of(Cifar10Reader.CHANNELS, Cifar10Reader.SIDE, Cifar10Reader.SIDE);
             case "folder" -> Shape.of(folder.channels(), folder.imageSize(), folder.imageSize());
+            case CSV -> Shape.of(1, 1, 1);   // a row's width is known once the header is read; the trainer sets it then
             default -> throw unknown(name);
         };
     }
@@ -59,6 +63,8 @@ public final class Datasets {
                 yield Cifar10Reader.load(dir, train);
             }
             case "folder" -> ImageFolderReader.load(dir, train, folder, log);
+            // Tables reads and scales a CSV file; only train and score take one (--data-file)
+            case CSV -> throw new IllegalArgumentException("--dataset csv works with vae train and vae score (--data-file) only");
             default -> throw unknown(name);
         };
     }

@@ -29,6 +29,11 @@ public final class Noise {
         }
     }
 
+    /** Uniform in [0, bound). */
+    public int nextInt(int bound) { return rng.nextInt(bound); }
+
+    public boolean nextBoolean() { return rng.nextBoolean(); }
+
     public byte[] saveState() { return ((org.apache.commons.rng.core.RandomProviderDefaultState) rng.saveState()).getState(); }
 
     public void restoreState(byte[] state) { rng.restoreState(new org.apache.commons.rng.core.RandomProviderDefaultState(state)); }

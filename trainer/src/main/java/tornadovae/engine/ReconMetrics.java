@@ -71,4 +71,21 @@ public record ReconMetrics(double mse, double bce, double psnr, int count) {
         }
         return sum.result();
     }
+
+    /** As {@link #run(VaeSession, float[], int, int)}, reading {@code images} (the targets are each batch's input). */
+    public static ReconMetrics run(VaeSession s, tornadovae.io.data.Images images, int count, int batch) {
+        int d = s.vae().inputDim();
+        Sum sum = new Sum();
+        float[] x = new float[Math.min(batch, count) * d];
+        for (int from = 0; from < count; from += batch) {
+            int b = Math.min(batch, count - from);
+            s.evalBatch(images, from, b, (float[]) null);   // null noise: z = mu
+            float[] r = s.lastReconstructions(b);
+            for (int i = 0; i < b; i++) {
+                images.copyTo(from + i, x, i * d);
+                sum.add(x, i * d, r, i * d, d);
+            }
+        }
+        return sum.result();
+    }
 }

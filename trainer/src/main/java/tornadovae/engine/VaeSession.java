@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import tornadovae.io.data.Images;
 import tornadovae.kernels.plan.Backend;
 import tornadovae.kernels.plan.Scalars;
 import tornadovae.kernels.plan.Slice;
@@ -33,6 +34,7 @@ public final class VaeSession implements AutoCloseable {
     private final int maxBatch;
     private final int mcSamples;
     private long step;
+    private long loadNanos;
     private float gradNorm;
 
     /**
@@ -119,9 +121,47 @@ public final class VaeSession implements AutoCloseable {
         return new Losses(r, k, batch);
     }
 
+    /** Images [from, from + batch) (or order[...] of them) into INPUT, timed as data loading. */
+    private void loadBatch(Images images, int[] order, int from, int batch) {
+        long t0 = System.nanoTime();
+        int d = vae.inputDim();
+        if (images.dim() != d)
+            throw new IllegalArgumentException("images of " + images.channels() + "×" + images.height() + "×" + images.width()
+                    + " do not fit a model with " + d + " inputs");
+        for (int b = 0; b < batch; b++) images.copyTo(order == null ? from + b : order[from + b], ws.input(), b * d);
+        loadNanos += System.nanoTime() - t0;
+    }
+
+    /**
+     * Nanoseconds spent so far making batches from {@link Images} (reading, converting to floats, augmenting): the
+     * data pipeline's share of the steps, which the trainer reports per epoch.
+     */
+    public long loadNanos() { return loadNanos; }
+
     /** One Adam step on images[order[from..from+batch)]. Returns the batch's loss sums. */
     public Losses trainStep(float[] images, int[] order, int from, int batch, float lr, float klWeight, Noise noise) {
         loadBatch(images, order, from, batch);
+        return step(batch, lr, klWeight, noise);
+    }
+
+    /**
+     * One Adam step on images[order[from..from+batch)], each transformed by {@code aug} (whose random choices are
+     * drawn from {@code noise} before the step's Gaussian noise); the next batch's images are prefetched meanwhile.
+     */
+    public Losses trainStep(Images images, int[] order, int from, int batch, float lr, float klWeight, Noise noise,
+                            Augmentation aug) {
+        if (aug.random() || aug.crop() != Augmentation.Crop.NONE) {
+            long t0 = System.nanoTime();
+            aug.trainBatch(images, order, from, batch, noise, ws.input());
+            loadNanos += System.nanoTime() - t0;
+        } else {
+            loadBatch(images, order, from, batch);
+        }
+        if (order != null && from + batch < order.length) images.prefetch(order, from + batch, batch);
+        return step(batch, lr, klWeight, noise);
+    }
+
+    private Losses step(int batch, float lr, float klWeight, Noise noise) {
         noise.gaussian(ws.noise(), 0, mcSamples * batch * vae.latent());
         step++;
         float[] sc = ws.scalars();
@@ -140,6 +180,15 @@ public final class VaeSession implements AutoCloseable {
     /** Plan `kind` ("eval" or "loss") on images[from..from+batch) with fresh reparameterisation noise. */
     private Losses runSampled(String kind, float[] images, int from, int batch, Noise noise) {
         loadBatch(images, null, from, batch);
+        return runSampled(kind, batch, noise);
+    }
+
+    private Losses runSampled(String kind, Images images, int from, int batch, Noise noise) {
+        loadBatch(images, null, from, batch);
+        return runSampled(kind, batch, noise);
+    }
+
+    private Losses runSampled(String kind, int batch, Noise noise) {
         noise.gaussian(ws.noise(), 0, batch * vae.latent());
         backend.run(plan(kind, batch));
         return readLosses(batch);
@@ -151,6 +200,16 @@ public final class VaeSession implements AutoCloseable {
      */
     public Losses evalBatch(float[] images, int from, int batch, float[] eps) {
         loadBatch(images, null, from, batch);
+        return evalLoaded(batch, eps);
+    }
+
+    /** As {@link #evalBatch(float[], int, int, float[])}, reading {@code images}. */
+    public Losses evalBatch(Images images, int from, int batch, float[] eps) {
+        loadBatch(images, null, from, batch);
+        return evalLoaded(batch, eps);
+    }
+
+    private Losses evalLoaded(int batch, float[] eps) {
         int n = batch * vae.latent();
         if (eps == null) java.util.Arrays.fill(ws.noise(), 0, n, 0f);
         else System.arraycopy(eps, 0, ws.noise(), 0, n);
@@ -176,11 +235,22 @@ public final class VaeSession implements AutoCloseable {
 
     /** As {@link #evaluate(float[], int, int, Noise)}, also keeping every image's [mu | logvar] in muLogvar ([count][2L]) when not null. */
     public Losses evaluate(float[] images, int count, int batch, Noise noise, float[] muLogvar) {
+        return evaluate(count, batch, muLogvar, (from, b) -> runSampled("loss", images, from, b, noise));
+    }
+
+    /** As {@link #evaluate(float[], int, int, Noise, float[])}, reading {@code images}. */
+    public Losses evaluate(Images images, int count, int batch, Noise noise, float[] muLogvar) {
+        return evaluate(count, batch, muLogvar, (from, b) -> runSampled("loss", images, from, b, noise));
+    }
+
+    private interface BatchRun { Losses run(int from, int batch); }
+
+    private Losses evaluate(int count, int batch, float[] muLogvar, BatchRun runner) {
         double r = 0, k = 0;
         int l2 = 2 * vae.latent();
         for (int from = 0; from < count; from += batch) {
             int b = Math.min(batch, count - from);
-            Losses l = runSampled("loss", images, from, b, noise);
+            Losses l = runner.run(from, b);
             if (muLogvar != null) System.arraycopy(ws.out(), vae.outMuLogvar(b).offset(), muLogvar, from * l2, b * l2);
             r += l.recon();
             k += l.kl();
@@ -191,6 +261,16 @@ public final class VaeSession implements AutoCloseable {
     /** Reconstructions (sigmoid outputs) of images[from..from+n) with sampled z, as [n][D]. */
     public float[] reconstruct(float[] images, int from, int n, Noise noise) {
         evalBatch(images, from, n, noise);
+        return reconstructions(n);
+    }
+
+    /** As {@link #reconstruct(float[], int, int, Noise)}, reading {@code images}. */
+    public float[] reconstruct(Images images, int from, int n, Noise noise) {
+        runSampled("eval", images, from, n, noise);
+        return reconstructions(n);
+    }
+
+    private float[] reconstructions(int n) {
         float[] r = new float[n * vae.inputDim()];
         System.arraycopy(ws.out(), vae.outReconstructions(n).offset(), r, 0, r.length);
         return r;

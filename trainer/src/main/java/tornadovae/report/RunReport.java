@@ -110,8 +110,8 @@ public final class RunReport {
         float[] a = Arrays.copyOfRange(lat.muLogvar(), 0, latent), b = Arrays.copyOfRange(lat.muLogvar(), 2 * latent, 3 * latent);
         float[] walk = LatentPictures.decodeAll(s, LatentPictures.interpolate(a, b, INTERPOLATION_STEPS, false),
                 INTERPOLATION_STEPS, Pictures.SAMPLE_COUNT);
-        LatentPictures.writeStrip(dir.resolve("interpolation.png"), Arrays.copyOfRange(test.images(), 0, d), walk,
-                INTERPOLATION_STEPS, Arrays.copyOfRange(test.images(), d, 2 * d), test.channels(), test.height(), test.width());
+        LatentPictures.writeStrip(dir.resolve("interpolation.png"), test.pixels().floats(0, 1), walk,
+                INTERPOLATION_STEPS, test.pixels().floats(1, 1), test.channels(), test.height(), test.width());
     }
 
     private String html(List<EpochMetrics> history, Latents lat, boolean finished) {

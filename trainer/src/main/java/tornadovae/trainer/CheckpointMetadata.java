@@ -10,7 +10,10 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import tornadovae.engine.Augmentation;
 import tornadovae.engine.Noise;
+import tornadovae.engine.Scaler;
+import tornadovae.io.data.CsvTable;
 import tornadovae.io.data.ImageFolderOptions;
 import tornadovae.model.Optimizer;
 import tornadovae.model.VaeSpec;
@@ -41,6 +44,10 @@ public final class CheckpointMetadata {
     /** Bounds on what {@link #classNames(Map)} accepts: the metadata may come from anyone. */
     public static final int MAX_CLASSES = 100_000, MAX_CLASS_NAME_CHARS = 1_000;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The metadata key of --label-column: the column `vae score` carries through (absent: none). */
+    public static final String LABEL_COLUMN = "train.label_column";
+    /** The metadata keys of --image-cache, --augment and --crop (absent in runs that did not use them). */
+    public static final String IMAGE_CACHE = "train.image_cache", AUGMENT = "train.augment", CROP = "train.crop";
 
     /**
      * {@code meta} with the data set's class names added under {@link #CLASS_NAMES}, when it has names that
@@ -109,13 +116,27 @@ public final class CheckpointMetadata {
         if (o.device() != null) s.put("train.device", o.device());
         // The image-folder settings only for a folder of images: for another data set they would list options that
         // did nothing (in the report too). A checkpoint without them reads back as the defaults (folderOptions).
+        if (o.dataset().equals(tornadovae.engine.Datasets.CSV)) {
+            var t = o.table();
+            if (!t.columns().isEmpty()) s.put("train.columns", String.join(",", t.columns()));
+            if (t.labelColumn() != null) s.put(LABEL_COLUMN, t.labelColumn());
+            s.put("train.skip_bad_rows", Boolean.toString(t.skipBadRows()));
+            s.put("train.scale", o.scale().cliName());
+        }
+        if (o.scaler() != null) s.putAll(o.scaler().toMetadata());
         if (o.dataset().equals("folder")) {
             var f = o.imageFolder();
             s.put("train.image_size", Integer.toString(f.imageSize()));
             s.put("train.image_channels", Integer.toString(f.channels()));
             s.put("train.test_fraction", Double.toString(f.testFraction()));
             s.put("train.skip_bad_images", Boolean.toString(f.skipBadImages()));
+            // 8-bit pixels round resized images: a resumed run must read them the same way (absent: floats)
+            if (f.storage() != ImageFolderOptions.Storage.OFF) s.put(IMAGE_CACHE, f.storage().cliName());
         }
+        // what a resumed run must do to its images again, and what the other commands must do to read the model's
+        // inputs (absent: nothing)
+        if (o.augment().hflip()) s.put(AUGMENT, o.augment().augmentName());
+        if (o.augment().crop() != Augmentation.Crop.NONE) s.put(CROP, o.augment().cropName());
         return s;
     }
 
@@ -155,11 +176,30 @@ public final class CheckpointMetadata {
                 Optimizer.adam().withClip(Float.parseFloat(need(m, "train.clip_grad_norm")))
                         .withWeightDecay(Float.parseFloat(need(m, "train.weight_decay"))),
                 Long.parseLong(need(m, "train.seed")), need(m, "train.backend"), m.get("train.device"), threads,
-                runDir, quiet, folderOptions(m), new KlSchedule(Integer.parseInt(m.getOrDefault("train.kl_warmup", "0")),
+                runDir, quiet, folderOptions(m).withStorage(ImageFolderOptions.Storage.parse(m.getOrDefault(IMAGE_CACHE, "off"))),
+                new KlSchedule(Integer.parseInt(m.getOrDefault("train.kl_warmup", "0")),
                         Integer.parseInt(m.getOrDefault("train.kl_cycles", "0")),
                         Float.parseFloat(m.getOrDefault("train.free_bits", "0"))),
                 Integer.parseInt(m.getOrDefault("train.mc_samples", "1")))
-                .withLimits(Integer.parseInt(m.getOrDefault("train.limit", "0")), Integer.parseInt(m.getOrDefault("train.test_limit", "0")));
+                .withLimits(Integer.parseInt(m.getOrDefault("train.limit", "0")), Integer.parseInt(m.getOrDefault("train.test_limit", "0")))
+                .withTable(tableOptions(m), Scaler.Kind.parse(m.getOrDefault("train.scale", "minmax"), "its 'train.scale'"))
+                .withAugmentation(augmentation(m));
+    }
+
+    /**
+     * The CSV settings of a run ({@code --columns}, {@code --label-column}, {@code --skip-bad-rows}); no columns when
+     * they were chosen automatically (the scaler's metadata names them).
+     */
+    public static CsvTable.Options tableOptions(Map<String, String> m) {
+        List<String> cols = List.of();
+        String given = m.get("train.columns");
+        if (given != null) cols = List.of(given.split(",", -1));
+        return new CsvTable.Options(cols, m.get(LABEL_COLUMN), Boolean.parseBoolean(m.getOrDefault("train.skip_bad_rows", "false")));
+    }
+
+    /** The run's --augment and --crop (none where the metadata has neither). */
+    public static Augmentation augmentation(Map<String, String> m) {
+        return Augmentation.parseCrop(m.getOrDefault(CROP, "none"), Augmentation.parseAugment(m.getOrDefault(AUGMENT, "none")));
     }
 
     /** A resume checkpoint's position, checked to be one a run can continue from. */
@@ -176,7 +216,10 @@ public final class CheckpointMetadata {
         return p;
     }
 
-    /** The image-folder options of the run (runs written before they were recorded get the defaults). */
+    /**
+     * The image-folder options of the run (runs written before they were recorded get the defaults), with the pixels
+     * held as floats whatever the run used: the commands that read a folder for a checkpoint want float arrays.
+     */
     public static ImageFolderOptions folderOptions(Map<String, String> m) {
         ImageFolderOptions d = ImageFolderOptions.defaults();
         if (!m.containsKey("train.image_size")) return d;

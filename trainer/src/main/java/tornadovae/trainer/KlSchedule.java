@@ -1,5 +1,7 @@
 package tornadovae.trainer;
 
+import tornadovae.engine.TrainingLoop.KlWeight;
+
 /**
  * How the KL term is weighted during training, on top of β: a linear warm-up from 0 to β over
  * the first {@code warmupEpochs} epochs, or cyclical annealing (Fu et al., 2019: {@code cycles}
@@ -7,7 +9,7 @@ package tornadovae.trainer;
  * second), and free bits (Kingma et al., 2016): a latent dimension whose KL, averaged over the
  * batch, is below {@code freeBits} nats gets no KL gradient. Both are updated every step.
  */
-public record KlSchedule(int warmupEpochs, int cycles, float freeBits) {
+public record KlSchedule(int warmupEpochs, int cycles, float freeBits) implements KlWeight {
     public static final KlSchedule NONE = new KlSchedule(0, 0, 0f);
 
     public KlSchedule {
@@ -23,13 +25,7 @@ public record KlSchedule(int warmupEpochs, int cycles, float freeBits) {
      * The factor in [0, 1] that multiplies β at 0-based step {@code step} of a run of
      * {@code totalSteps} steps with {@code stepsPerEpoch} steps per epoch.
      */
-    public double factor(long step, int stepsPerEpoch, long totalSteps) {
-        if (warmupEpochs > 0) return Math.min(1.0, step / ((double) warmupEpochs * stepsPerEpoch));
-        if (cycles > 0) {
-            double cycle = (double) totalSteps / cycles;
-            double tau = (step % cycle) / cycle;
-            return Math.min(1.0, tau / 0.5);
-        }
-        return 1.0;
+    @Override public double factor(long step, int stepsPerEpoch, long totalSteps) {
+        return KlWeight.schedule(warmupEpochs, cycles, step, stepsPerEpoch, totalSteps);
     }
 }

@@ -32,8 +32,8 @@ final class RunFiles {
     /** reconstruction_E.png (8 test images above their reconstructions) and sample_E.png (8×8 decoded fixed z). */
     void writePictures(VaeSession session, Dataset test, float[] sampleZ, int epoch) throws IOException {
         int n = Math.min(Pictures.RECON_COUNT, test.count());
-        float[] recon = session.reconstruct(test.images(), 0, n, new Noise(o.seed() + 2));
-        Pictures.reconstructions(dir.resolve("reconstruction_" + epoch + ".png"), test.images(), recon, n,
+        float[] recon = session.reconstruct(test.pixels(), 0, n, new Noise(o.seed() + 2));
+        Pictures.reconstructions(dir.resolve("reconstruction_" + epoch + ".png"), test.pixels().floats(0, n), recon, n,
                 test.channels(), test.height(), test.width());
         float[] samples = session.decode(sampleZ, Pictures.SAMPLE_COUNT);
         Pictures.samples(dir.resolve("sample_" + epoch + ".png"), samples, Pictures.SAMPLE_COUNT,

@@ -8,12 +8,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import tornadovae.engine.Augmentation;
 import tornadovae.engine.Backends;
 import tornadovae.engine.Datasets;
 import tornadovae.engine.MemoryBudget;
 import tornadovae.engine.Noise;
 import tornadovae.engine.ReconMetrics;
-import tornadovae.engine.Progress;
+import tornadovae.engine.Tables;
+import tornadovae.engine.TrainingLoop;
 import tornadovae.engine.VaeSession;
 import tornadovae.io.data.Dataset;
 import tornadovae.kernels.plan.Backend;
@@ -61,19 +63,37 @@ public final class Trainer {
     void poisonParametersAtStep(long step) { this.poisonStep = step; }
 
     public List<EpochMetrics> run() throws IOException {
-        Dataset train = head(Datasets.load(o.dataset(), o.dataDir(), true, o.imageFolder(), log::println), o.limit());
-        Dataset test = head(Datasets.load(o.dataset(), o.dataDir(), false, o.imageFolder(), log::println), o.testLimit());
+        Dataset train, test;
+        if (o.dataset().equals(Datasets.CSV)) {
+            // the scaler is fitted on the training rows and goes into every checkpoint, to be applied again at load
+            Tables.Split split = Tables.load(o.dataDir(), o.table(), o.scale(), log::println);
+            o = o.withScaler(split.scaler());
+            train = head(split.train(), o.limit());
+            test = head(split.test(), o.testLimit());
+        } else {
+            train = head(Datasets.load(o.dataset(), o.dataDir(), true, o.imageFolder(), log::println), o.limit());
+            test = head(Datasets.load(o.dataset(), o.dataDir(), false, o.imageFolder(), log::println), o.testLimit());
+        }
         // every reader refuses an empty file itself, naming it; this is the guard for a reader that does not
         for (Dataset d : new Dataset[]{train, test})
             if (d.count() == 0)
                 throw new IllegalArgumentException("the " + (d == train ? "training" : "test") + " split of " + d.name()
                         + " in " + o.dataDir() + " has no images");
+        // a crop decides the model's image size; the test images get the centred crop, the training images theirs
+        Augmentation aug = o.augment();
+        if (aug.crop() != Augmentation.Crop.NONE) {
+            if (aug.cropSize() > train.height() || aug.cropSize() > train.width())
+                throw new IllegalArgumentException("--crop " + aug.cropName() + " does not fit in the " + train.height() + "×"
+                        + train.width() + " images of " + train.name() + (o.dataset().equals("folder") ? " (see --image-size)" : ""));
+            test = test.centerCrop(aug.cropSize());
+            if (aug.crop() == Augmentation.Crop.CENTER) train = train.centerCrop(aug.cropSize());
+        }
+        // the data set (or the crop) decides the image shape; a preset whose fixed sizes do not fit stops here, naming the layer
+        Shape shape = Shape.of(test.channels(), test.height(), test.width());
         if (resume != null) {
-            checkInputShape(train);   // a checkpoint's model is fixed: the data must fit it
+            checkInputShape(train, shape);   // a checkpoint's model is fixed: the data must fit it
             checkResumable(train);
         }
-        // the data set decides the image shape; a preset whose fixed sizes do not fit stops here, naming the layer
-        Shape shape = Shape.of(train.channels(), train.height(), train.width());
         Vae vae;
         try {
             vae = o.spec().withInput(shape).build();
@@ -105,17 +125,18 @@ public final class Trainer {
 
     /** The session and the epochs, inside the run folder's lock. */
     private void runSession(Vae vae, Dataset train, Dataset test, Path out) throws IOException {
-        log.printf("%s: %,d training and %,d test images of %dx%dx%d%n", o.dataset(), train.count(), test.count(),
-                train.channels(), train.height(), train.width());
+        log.printf("%s: %,d training and %,d test images of %dx%dx%d%s%n", o.dataset(), train.count(), test.count(),
+                test.channels(), test.height(), test.width(), augmentationNote(train));
         log.print(vae.layerTable());
 
         int b = o.batchSize();
         int[] trainBatches = VaeSession.batchSizes(train.count(), b);
         int[] evalBatches = concat(VaeSession.batchSizes(test.count(), b), Math.min(Pictures.RECON_COUNT, test.count()));
-        // the data is in memory already: the workspace must fit beside it (and the test set's codes, kept each epoch)
+        // the data is in memory already (as floats, 8-bit pixels, or mapped outside the heap): the workspace must fit
+        // beside it, and beside the test set's codes, kept each epoch
         int maxBatch = Math.max(Pictures.SAMPLE_COUNT, Math.max(trainBatches[0], evalBatches[0]));  // VaeSession's largest plan
-        MemoryBudget.check(vae, maxBatch, o.mcSamples(),
-                MemoryBudget.dataBytes(train.count(), train.dim()) + MemoryBudget.dataBytes(test.count(), train.dim() + 2 * vae.latent()));
+        MemoryBudget.check(vae, maxBatch, o.mcSamples(), train.pixels().heapBytes() + test.pixels().heapBytes()
+                + MemoryBudget.dataBytes(test.count(), 2 * vae.latent()));
         Backend backend = Backends.create(o.backend(), o.device(), o.threads());
         try (VaeSession session = new VaeSession(vae, backend, o.optimizer(), trainBatches, evalBatches,
                 new int[]{Pictures.SAMPLE_COUNT}, o.mcSamples(), o.kl().freeBits())) {
@@ -136,105 +157,88 @@ public final class Trainer {
     }
 
     private void loop(VaeSession session, Dataset train, Dataset test, Path out) throws IOException {
-        Noise trainNoise = new Noise(o.seed());
+        // a centre crop was applied to the data already; a random one is drawn step by step
+        Augmentation stepAug = o.augment().crop() == Augmentation.Crop.CENTER
+                ? new Augmentation(o.augment().hflip(), Augmentation.Crop.NONE, 0) : o.augment();
         float[] sampleZ = new float[Pictures.SAMPLE_COUNT * session.vae().latent()];
         new Noise(o.seed() ^ 0x5A5A_5A5AL).gaussian(sampleZ, 0, sampleZ.length);
-        int[] order = new int[train.count()];
         int steps = (train.count() + o.batchSize() - 1) / o.batchSize();
-        double bestTest = Double.POSITIVE_INFINITY;
-        String lastGood = null;
         RunFiles files = new RunFiles(out, o, session.vae(), train.classNames());
-        int firstEpoch = 1;
+        TrainingLoop.Start start = TrainingLoop.Start.FRESH;
+        double[] bestTest = {Double.POSITIVE_INFINITY};
+        String[] lastGood = {null};
         if (resume != null) {
             ResumeCheckpoint.Position p = resume.position();
             history.addAll(Metrics.readCsv(out.resolve("metrics.csv"), p.epoch() - 1));
             Metrics.writeCsv(out.resolve("metrics.csv"), history);   // drops rows written after this checkpoint
-            for (EpochMetrics m : history) bestTest = Math.min(bestTest, m.testLoss());
-            firstEpoch = p.epoch();
-            trainNoise.restoreState(p.epochRng());
-            lastGood = resume.file().toString();
+            for (EpochMetrics m : history) bestTest[0] = Math.min(bestTest[0], m.testLoss());
+            start = new TrainingLoop.Start(p.epoch(), p.batch(), p.epochRng(), p.rng(), p.reconSum(), p.klSum());
+            lastGood[0] = resume.file().toString();
             log.printf("resuming %s at epoch %d, batch %d of %d (step %d)%n", out, p.epoch(), p.batch() + 1, steps, p.step());
         }
         RunReport report = new RunReport(out, reportSettings(session, train), session.vae().latent());
-        long totalSteps = (long) steps * o.epochs();
-
-        for (int epoch = firstEpoch; epoch <= o.epochs(); epoch++) {
-            byte[] epochRng = trainNoise.saveState();
-            shuffle(order, trainNoise);
-            double recon = 0, kl = 0;
-            int firstBatch = 0;
-            if (resume != null && epoch == firstEpoch && resume.position().batch() > 0) {
-                ResumeCheckpoint.Position p = resume.position();
-                trainNoise.restoreState(p.rng());
-                firstBatch = p.batch();
-                recon = p.reconSum();
-                kl = p.klSum();
-            }
-            long t0 = System.nanoTime();
-            try (Progress progress = Progress.start("epoch " + epoch + "/" + o.epochs(), steps, firstBatch, o.quiet())) {
-                for (int s = firstBatch; s < steps; s++) {
-                    int from = s * o.batchSize(), n = Math.min(o.batchSize(), train.count() - from);
-                    if (session.step() + 1 == poisonStep) {
-                        java.util.Arrays.fill(session.workspace().params(), Float.NaN);
-                        session.backend().pushState();
-                    }
-                    float klWeight = (float) (o.beta() * o.kl().factor(session.step(), steps, totalSteps));
-                    VaeSession.Losses l = session.trainStep(train.images(), order, from, n, o.lr(), klWeight, trainNoise);
-                    if (!Double.isFinite(l.recon()) || !Double.isFinite(l.kl()) || !Float.isFinite(session.lastGradNorm()))
-                        throw new TrainingDivergedException(epoch, session.step(),
-                                "the loss became " + (Double.isFinite(l.recon() + l.kl()) ? "finite but the gradient norm is " + session.lastGradNorm() : l.recon() + l.kl()),
-                                lastGood);
-                    recon += l.recon();
-                    kl += l.kl();
-                    progress.step(String.format("loss %.2f", l.total(o.beta()) / n));
-                    stepHookForTests.accept(session.step());
-                    if (o.checkpointEvery() > 0 && session.step() % o.checkpointEvery() == 0 && s + 1 < steps) {
-                        session.backend().pullState();
-                        ResumeCheckpoint.save(out.resolve(ResumeCheckpoint.FILE), session, o, train.classNames(), new ResumeCheckpoint.Position(
-                                epoch, s + 1, session.step(), epochRng, trainNoise.saveState(), recon, kl));
-                        lastGood = out.resolve(ResumeCheckpoint.FILE).toString();
-                    }
+        var settings = new TrainingLoop.Settings(o.epochs(), o.batchSize(), o.lr(), o.beta(), o.kl(), o.seed(), o.quiet());
+        TrainingLoop.run(session, TrainingLoop.Rows.of(train.pixels(), stepAug), test.pixels(),
+                settings, start, new TrainingLoop.Listener() {
+            @Override public void beforeStep(VaeSession s) {
+                if (s.step() + 1 == poisonStep) {
+                    java.util.Arrays.fill(s.workspace().params(), Float.NaN);
+                    s.backend().pushState();
                 }
             }
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            float[] testCodes = new float[test.count() * 2 * session.vae().latent()];
-            VaeSession.Losses t = session.evaluate(test.images(), test.count(), o.batchSize(), new Noise(o.seed() + 1), testCodes);
-            // loss-independent numbers (z = mu), so runs with different --loss or --beta compare on one scale
-            ReconMetrics rm = ReconMetrics.run(session, test.images(), test.count(), o.batchSize());
-            int n = train.count();
-            EpochMetrics m = new EpochMetrics(epoch, session.step(), (recon + o.beta() * kl) / n, recon / n, kl / n,
-                    t.total(o.beta()) / t.count(), t.reconPerSample(), t.klPerSample(), session.lastGradNorm(),
-                    n / seconds, seconds, rm.mse(), rm.bce(), rm.psnr());
-            history.add(m);
-            RunReport.Latents latents = RunReport.latents(testCodes, test.count(), session.vae().latent());
-            log.printf("epoch %d/%d  train %.2f  test %.2f (recon %.2f + KL %.2f)  PSNR %.2f dB  %d/%d dims active  %,.0f img/s  %.1f s%n",
-                    epoch, o.epochs(), m.trainLoss(), m.testLoss(), m.testRecon(), m.testKl(), m.testPsnr(), latents.active(),
-                    session.vae().latent(), m.imagesPerSecond(), seconds);
 
-            session.backend().pullState();
-            files.writePictures(session, test, sampleZ, epoch);
-            files.writeMetrics(history);
-            report.writeEpoch(session, test, latents, history, epoch == o.epochs());
-            files.writeCheckpoint("last", session, m);
-            lastGood = files.checkpoint("last").toString();
-            if (m.testLoss() < bestTest) {
-                bestTest = m.testLoss();
-                files.writeCheckpoint("best", session, m);
+            @Override public void afterStep(VaeSession s, int epoch, int batch, int steps, byte[] epochRng, Noise noise,
+                                            double recon, double kl) throws IOException {
+                stepHookForTests.accept(s.step());
+                if (o.checkpointEvery() > 0 && s.step() % o.checkpointEvery() == 0 && batch + 1 < steps) {
+                    s.backend().pullState();
+                    ResumeCheckpoint.save(out.resolve(ResumeCheckpoint.FILE), s, o, train.classNames(), new ResumeCheckpoint.Position(
+                            epoch, batch + 1, s.step(), epochRng, noise.saveState(), recon, kl));
+                    lastGood[0] = out.resolve(ResumeCheckpoint.FILE).toString();
+                }
             }
-            ResumeCheckpoint.save(out.resolve(ResumeCheckpoint.FILE), session, o, train.classNames(), new ResumeCheckpoint.Position(
-                    epoch + 1, 0, session.step(), trainNoise.saveState(), null, 0, 0));
-        }
-        log.printf("done: best test loss %.2f; outputs in %s%n", bestTest, out);
+
+            @Override public boolean afterEpoch(VaeSession s, TrainingLoop.Epoch e, Noise noise) throws IOException {
+                endEpoch(s, e, test, sampleZ, files, report);
+                lastGood[0] = files.checkpoint("last").toString();
+                if (history.getLast().testLoss() < bestTest[0]) {
+                    bestTest[0] = history.getLast().testLoss();
+                    files.writeCheckpoint("best", s, history.getLast());
+                }
+                ResumeCheckpoint.save(out.resolve(ResumeCheckpoint.FILE), s, o, train.classNames(), new ResumeCheckpoint.Position(
+                        e.epoch() + 1, 0, s.step(), noise.saveState(), null, 0, 0));
+                return true;
+            }
+
+            @Override public RuntimeException diverged(int epoch, long step, String what) {
+                return new TrainingDivergedException(epoch, step, what, lastGood[0]);
+            }
+        });
+        log.printf("done: best test loss %.2f; outputs in %s%n", bestTest[0], out);
     }
 
-    /**
-     * A fresh permutation, a function of the RNG state alone. Kept out of {@link #loop}: its 60,000
-     * back-edges an epoch would make the JIT compile the whole loop method on stack, training step
-     * inlined, which cost ~1.2 s of C2 time on a 2-core machine in the middle of a run.
-     */
-    private static void shuffle(int[] order, Noise noise) {
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        noise.shuffle(order);
+    /** An epoch's metrics, log line, pictures, report and last checkpoint. */
+    private void endEpoch(VaeSession session, TrainingLoop.Epoch e, Dataset test, float[] sampleZ, RunFiles files,
+                          RunReport report) throws IOException {
+        VaeSession.Losses t = e.test();
+        ReconMetrics rm = e.testMetrics();
+        int n = e.trainCount();
+        EpochMetrics m = new EpochMetrics(e.epoch(), e.step(), (e.trainRecon() + o.beta() * e.trainKl()) / n, e.trainRecon() / n,
+                e.trainKl() / n, t.total(o.beta()) / t.count(), t.reconPerSample(), t.klPerSample(), e.gradNorm(),
+                n / e.seconds(), e.seconds(), rm.mse(), rm.bce(), rm.psnr());
+        history.add(m);
+        RunReport.Latents latents = RunReport.latents(e.testCodes(), test.count(), session.vae().latent());
+        log.printf("epoch %d/%d  train %.2f  test %.2f (recon %.2f + KL %.2f)  PSNR %.2f dB  %d/%d dims active  %,.0f img/s  %.1f s%n",
+                e.epoch(), o.epochs(), m.trainLoss(), m.testLoss(), m.testRecon(), m.testKl(), m.testPsnr(), latents.active(),
+                session.vae().latent(), m.imagesPerSecond(), e.seconds());
+        // the data pipeline's share: reading and converting (and augmenting) the batches, inside the steps' time
+        log.printf("epoch %d/%d  making batches took %.2f s of the %.1f s (%.1f%%)%n", e.epoch(), o.epochs(), e.loadSeconds(),
+                e.seconds(), 100 * e.loadSeconds() / e.seconds());
+        session.backend().pullState();
+        files.writePictures(session, test, sampleZ, e.epoch());
+        files.writeMetrics(history);
+        report.writeEpoch(session, test, latents, history, e.epoch() == o.epochs());
+        files.writeCheckpoint("last", session, m);
     }
 
     private void checkResumable(Dataset train) {
@@ -249,12 +253,24 @@ public final class Trainer {
                     + " (is it the same data set?)");
     }
 
-    private void checkInputShape(Dataset d) {
+    private void checkInputShape(Dataset d, Shape shape) {
         var in = o.spec().input();
-        if (in.size() != d.dim())
+        if (in.size() != shape.size())
             throw new IllegalArgumentException((resume != null ? "the checkpoint " + resume.file() + " is for another "
                     + "image size: " : "") + "the model expects inputs of " + in + " = " + in.size() + " values but "
-                    + d.name() + " images are " + d.channels() + "x" + d.height() + "x" + d.width() + " = " + d.dim());
+                    + d.name() + " images are " + shape.toString().replace('×', 'x') + " = " + shape.size() + (o.augment().crop() != Augmentation.Crop.NONE
+                    ? " (--crop " + o.augment().cropName() + ")" : ""));
+    }
+
+    /** ", random crops of 112x112 from 128x128, random flips" or "", for the first line of a run. */
+    private String augmentationNote(Dataset train) {
+        Augmentation a = o.augment();
+        String s = switch (a.crop()) {
+            case NONE -> "";
+            case CENTER -> ", centre crops";
+            case RANDOM -> ", random crops from " + train.height() + "x" + train.width();
+        };
+        return s + (a.hflip() ? ", random horizontal flips" : "");
     }
 
     private static int[] concat(int[] a, int x) {

@@ -148,6 +148,6 @@ class ImageFolderTrainTest {
         assertTrue(err.toString().contains("test_batch.bin: file not found; CIFAR-10 is not fetched automatically"), err.toString());
         assertEquals(1, VaeCommand.execute(w, "data", "fetch", "cifar10", "--data-dir", tmp.resolve("nocifar").toString()));
         assertEquals(1, VaeCommand.execute(w, "train", "--dataset", "imagenet"));
-        assertTrue(err.toString().contains("unknown dataset 'imagenet' (expected mnist, fashion-mnist, cifar10 or folder)"), err.toString());
+        assertTrue(err.toString().contains("unknown dataset 'imagenet' (expected mnist, fashion-mnist, cifar10, folder or csv)"), err.toString());
     }
 }

@@ -11,6 +11,9 @@ import java.util.Objects;
  *
  * <p>The arrays are shared, not copied: the trainer reads them in place, and nobody should write them.
  *
+ * <p>A data set may hold its pixels another way ({@link #pixels()}: 8-bit, in memory or in a mapped cache file); it
+ * then has no float array, and {@link #images()} refuses. The trainer reads {@link #pixels()}, which every data set has.
+ *
  * <p>A labelled data set may know its class names, one per label value (an image folder's subfolders, CIFAR-10's
  * classes), so that legends and CSV files can say "cats" rather than 0; {@link #classNames()} is empty when it does
  * not (MNIST's digits need none).
@@ -18,6 +21,7 @@ import java.util.Objects;
 public final class Dataset {
     private final String name;
     private final float[] images;
+    private final Images pixels;
     private final int[] labels;
     private final List<String> classNames;
     private final int count, channels, height, width;
@@ -33,13 +37,19 @@ public final class Dataset {
      */
     public Dataset(String name, float[] images, int[] labels, List<String> classNames, int count, int channels, int height,
                    int width) {
+        this(name, checkFloats(name, images, count, channels, height, width), images, labels, classNames);
+    }
+
+    /** A data set whose pixels are held as {@code pixels} says (8-bit, mapped...): it has no float array. */
+    public Dataset(String name, Images pixels, int[] labels, List<String> classNames) {
+        this(name, pixels, null, labels, classNames);
+    }
+
+    private Dataset(String name, Images pixels, float[] images, int[] labels, List<String> classNames) {
         this.name = Objects.requireNonNull(name, "name");
-        this.images = Objects.requireNonNull(images, "images");
-        if (count < 0 || channels < 1 || height < 1 || width < 1)
-            throw new IllegalArgumentException("bad data set shape " + count + "×" + channels + "×" + height + "×" + width);
-        if ((long) count * channels * height * width != images.length)
-            throw new IllegalArgumentException("data set " + name + ": " + images.length + " floats do not make "
-                    + count + " images of " + channels + "×" + height + "×" + width);
+        this.pixels = Objects.requireNonNull(pixels, "pixels");
+        this.images = images;
+        int count = pixels.count();
         if (labels != null && labels.length != count)
             throw new IllegalArgumentException("data set " + name + ": " + labels.length + " labels for " + count + " images");
         this.classNames = List.copyOf(classNames);   // also refuses null names
@@ -52,13 +62,32 @@ public final class Dataset {
         }
         this.labels = labels;
         this.count = count;
-        this.channels = channels;
-        this.height = height;
-        this.width = width;
+        this.channels = pixels.channels();
+        this.height = pixels.height();
+        this.width = pixels.width();
+    }
+
+    private static Images checkFloats(String name, float[] images, int count, int channels, int height, int width) {
+        Objects.requireNonNull(images, "images");
+        if (count < 0 || channels < 1 || height < 1 || width < 1)
+            throw new IllegalArgumentException("bad data set shape " + count + "×" + channels + "×" + height + "×" + width);
+        if ((long) count * channels * height * width != images.length)
+            throw new IllegalArgumentException("data set " + name + ": " + images.length + " floats do not make "
+                    + count + " images of " + channels + "×" + height + "×" + width);
+        return Images.ofFloats(images, count, channels, height, width);
     }
 
     public String name() { return name; }
-    public float[] images() { return images; }
+    /** The images as floats, [count][dim]; only for a data set held as floats (see {@link #pixels()}). */
+    public float[] images() {
+        if (images == null)
+            throw new IllegalStateException("data set " + name + " is held as 8-bit pixels, not floats; read it through pixels()");
+        return images;
+    }
+    /** The images, however they are held: what the trainer reads batches from. */
+    public Images pixels() { return pixels; }
+    /** Whether {@link #images()} has a float array to give. */
+    public boolean holdsFloats() { return images != null; }
     /** One label per image, or {@code null} when the data set has none. */
     public int[] labels() { return labels; }
     public boolean hasLabels() { return labels != null; }
@@ -73,14 +102,26 @@ public final class Dataset {
 
     /** The same images and labels (shared, not copied) with these class names. */
     public Dataset withClassNames(List<String> names) {
-        return new Dataset(name, images, labels, names, count, channels, height, width);
+        return new Dataset(name, pixels, images, labels, names);
     }
 
-    /** The first {@code n} images (copied), for quick runs and tests. */
+    /** The first {@code n} images, for quick runs and tests: floats are copied (so the rest can go), other pixels shared. */
     public Dataset head(int n) {
         if (n < 0 || n > count) throw new IllegalArgumentException("head(" + n + ") of " + count + " images");
-        return new Dataset(name, Arrays.copyOf(images, n * dim()), labels == null ? null : Arrays.copyOf(labels, n),
-                classNames, n, channels, height, width);
+        int[] l = labels == null ? null : Arrays.copyOf(labels, n);
+        if (images != null) return new Dataset(name, Arrays.copyOf(images, n * dim()), l, classNames, n, channels, height, width);
+        return new Dataset(name, pixels.head(n), l, classNames);
+    }
+
+    /**
+     * The centred {@code size × size} square of every image (a centre crop): floats are copied into a new array,
+     * other pixels shared through a view.
+     */
+    public Dataset centerCrop(int size) {
+        Images cropped = pixels.centerCrop(size);
+        if (cropped == pixels) return this;
+        if (images != null) return new Dataset(name, cropped.floats(0, count), labels, classNames, count, channels, size, size);
+        return new Dataset(name, cropped, labels, classNames);
     }
 
     @Override

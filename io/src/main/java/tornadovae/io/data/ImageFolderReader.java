@@ -41,7 +41,9 @@ import tornadovae.io.DataFormatException;
  * <p><b>Memory.</b> Images are held as floats, {@code 4 · channels · size²} bytes each: 196 KB for 128×128 RGB, so
  * 20,000 such images need about 4 GB of heap (Java's default is a quarter of the machine's memory; raise it with
  * {@code JAVA_TOOL_OPTIONS=-Xmx…}). One split can hold at most 2^31 floats (about 43,000 images of 128×128 RGB).
- * Both limits are checked before decoding, with a message saying what to change.
+ * Both limits are checked before decoding, with a message saying what to change. With {@code --image-cache memory}
+ * or {@code file} ({@link ImageFolderOptions.Storage}) the pixels are held as 8-bit values instead, a quarter of that,
+ * or in a memory-mapped file beside the images ({@link ImageCache}), which needs no heap at all.
  */
 public final class ImageFolderReader {
     /** One image file and its label (-1 without labels). */
@@ -64,7 +66,9 @@ public final class ImageFolderReader {
         log.accept("reading " + entries.size() + " " + split + " images from " + root + " as " + o.channels() + "×"
                 + o.imageSize() + "×" + o.imageSize() + "...");
         long t0 = System.nanoTime();
-        Dataset d = decode(root.getFileName() + "-" + split, entries, listing.classes(), o, log);
+        String name = root.getFileName() + "-" + split;
+        Dataset d = o.storage() == ImageFolderOptions.Storage.OFF ? decode(name, entries, listing.classes(), o, log)
+                : ImageFolderPixels.load(name, listing, split, entries, o, log);
         log.accept(String.format("read %d %s images in %.1f s", d.count(), split, (System.nanoTime() - t0) / 1e9));
         return d;
     }
@@ -318,11 +322,12 @@ public final class ImageFolderReader {
         Path where = entries.getFirst().file().getParent();
         if (n * dim > IdxReader.MAX_VALUES)
             throw new DataFormatException(where, "holds " + n + " images, and " + n + " × " + channels + "×" + size + "×"
-                    + size + " floats are more than one Java array holds; use a smaller --image-size or fewer images");
+                    + size + " floats are more than one Java array holds; use --image-cache memory or file, a smaller --image-size or fewer images");
         long bytes = n * dim * Float.BYTES, heap = Runtime.getRuntime().maxMemory();
         if (bytes > heap * 0.9)
             throw new DataFormatException(where, String.format("needs %.1f GB for %d images of %d×%d×%d floats but Java "
-                    + "may use only %.1f GB; raise it (JAVA_TOOL_OPTIONS=-Xmx…) or use a smaller --image-size",
+                    + "may use only %.1f GB; use --image-cache file (8-bit pixels in a memory-mapped file), raise the heap "
+                    + "(JAVA_TOOL_OPTIONS=-Xmx…) or use a smaller --image-size",
                     bytes / 1e9, n, channels, size, size, heap / 1e9));
         float[] images = new float[(int) (n * dim)];
         DataFormatException[] errors = new DataFormatException[n];

@@ -193,26 +193,36 @@ public final class TornadoBackend implements Backend {
         graphs.add(upload.snapshot());
 
         Set<String> graphNames = new HashSet<>(List.of(UPLOAD_GRAPH));
-        int budget = taskBytesBudget() - READBACK_TASK_BYTES;   // every plan's last graph also gets the read-back task
+        int budget = GraphLayout.taskBytesBudget() - GraphLayout.READBACK_TASK_BYTES;   // every plan's last graph also gets the read-back task
         for (StepPlan plan : plans) {
             List<Op> ops = Fusion.fuse(plan.ops(), FUSION);
             opsOfPlan.put(plan.name(), ops);
-            List<List<Integer>> parts = split(kernels, ops, budget, maxTasksPerGraph);
+            List<List<Integer>> parts = GraphLayout.split(kernels, ops, budget, maxTasksPerGraph);
             int[] indices = new int[parts.size()];
-            String base = graphName(plan.name());
+            String base = GraphLayout.graphName(plan.name());
             int tasks = 0;
             long bytesIn = 0;
             for (int part = 0; part < parts.size(); part++) {
                 String gname = parts.size() == 1 ? base : base + "_" + part;
                 while (!graphNames.add(gname)) gname = gname + "_";
                 TaskGraph tg = new TaskGraph(gname).consumeFromDevice(resident);
-                Object[] streams = streamsOf(ops, parts.get(part));
+                Object[] streams = GraphLayout.streamsOf(ws, ops, parts.get(part));
                 if (streams.length > 0) tg.transferToDevice(DataTransferMode.EVERY_EXECUTION, streams);
                 for (Object a : streams) bytesIn += 4L * ((float[]) a).length;
                 TornadoTasks.Context context = new TornadoTasks.Context(tg, gname, ws, scratch, sgemmVariant, grids,
                         kernels.gemm(), gemmScratch, colScratch);
-                for (int opIndex : parts.get(part))
-                    tasks += TornadoTasks.add(context, plan.name() + "." + opIndex + ".", ops.get(opIndex));
+                List<Integer> members = parts.get(part);
+                for (int at = 0; at < members.size(); at++) {
+                    int opIndex = members.get(at);
+                    String prefix = plan.name() + "." + opIndex + ".";
+                    Op next = at + 1 < members.size() ? ops.get(members.get(at + 1)) : null;
+                    if (TornadoTasks.biasFollows(kernels, ops.get(opIndex), next)) {
+                        tasks += TornadoTasks.addWithBias(context, prefix, (Op.Sgemm) ops.get(opIndex), (Op.BiasAdd) next);
+                        at++;
+                    } else {
+                        tasks += TornadoTasks.add(context, prefix, ops.get(opIndex));
+                    }
+                }
                 if (part == parts.size() - 1) {
                     // Only the slice the host reads comes back: a copy into a small array, fetched on demand.
                     Slice rb = plan.readBack();
@@ -368,68 +378,6 @@ public final class TornadoBackend implements Backend {
     }
 
     // ---------------------------------------------------------------- building graphs
-
-    private static String graphName(String plan) {
-        String s = plan.replaceAll("[^A-Za-z0-9_]", "_");
-        return s.isEmpty() || !Character.isLetter(s.charAt(0)) ? "p" + s : s;
-    }
-
-    private float[] arr(Slice s) {
-        return ws.array(s.buf());
-    }
-
-    /** INPUT, NOISE and SCALARS that these ops read (streamed in every execution): from what each op says it reads. */
-    private Object[] streamsOf(List<Op> ops, List<Integer> indices) {
-        Set<Buf> used = java.util.EnumSet.noneOf(Buf.class);
-        for (int i : indices) {
-            Op op = ops.get(i);
-            if (op.scalars().length > 0) used.add(Buf.SCALARS);
-            for (Slice s : op.reads()) used.add(s.buf());
-        }
-        List<Object> streams = new ArrayList<>();
-        for (Buf b : List.of(Buf.INPUT, Buf.NOISE, Buf.SCALARS)) if (used.contains(b)) streams.add(ws.array(b));
-        return streams.toArray();
-    }
-
-    /** Bytecode of the read-back task plus its on-demand transfer (see {@link TornadoTasks#bytes}), rounded up. */
-    private static final int READBACK_TASK_BYTES = 128;
-
-    /**
-     * Bytes of TornadoVM bytecode a graph may spend on its tasks: the buffer size, less room for
-     * the graph's allocations, transfers and persists. A task costs 33 bytes to launch, 5 per
-     * argument and 5 per dependency edge.
-     */
-    private static int taskBytesBudget() {
-        int size = 4096;
-        try {
-            size = Integer.parseInt(System.getProperty("tornado.tvm.maxbytecodesize", "4096").trim());
-        } catch (NumberFormatException ignored) {
-            // TornadoVM's own default then
-        }
-        return size - 1024;
-    }
-
-    private static List<List<Integer>> split(TornadoTasks.Choice kernels, List<Op> ops, int budget, int maxTasks) {
-        List<List<Integer>> parts = new ArrayList<>();
-        List<Integer> cur = new ArrayList<>();
-        int used = 0, tasks = 0;
-        for (int i = 0; i < ops.size(); i++) {
-            Op op = ops.get(i);
-            int cost = TornadoTasks.bytes(kernels, op);
-            int n = TornadoTasks.tasks(kernels, op);
-            if (!cur.isEmpty() && (used + cost > budget || tasks + n > maxTasks)) {
-                parts.add(cur);
-                cur = new ArrayList<>();
-                used = 0;
-                tasks = 0;
-            }
-            cur.add(i);
-            used += cost;
-            tasks += n;
-        }
-        if (!cur.isEmpty() || parts.isEmpty()) parts.add(cur);
-        return parts;
-    }
 
     @Override
     public String toString() {

@@ -172,15 +172,39 @@ final class TornadoTasks {
 
     private static int convTasks(Choice k, Op op) { return k.gemm() == null ? 1 : DeviceConv.tasks(k.gemm(), op, Choice.ANY); }
 
+    /**
+     * Whether {@code next} adds a bias to the C that {@code op} (an SGEMM) writes, the way a Linear layer's forward
+     * does, so that the GEMM family can add it as it stores C: one launch and one pass over C fewer.
+     */
+    static boolean biasFollows(Choice k, Op op, Op next) {
+        return k.gemm() != null && op instanceof Op.Sgemm g && next instanceof Op.BiasAdd b && !g.accumulate()
+                && b.out().equals(g.c()) && b.rows() == g.m() && b.cols() == g.n()
+                && (b.bias().buf() != g.c().buf() || b.bias().end() <= g.c().offset() || g.c().end() <= b.bias().offset());
+    }
+
+    /** The SGEMM and the bias after it ({@link #biasFollows}) as one GEMM, named after the SGEMM. */
+    static int addWithBias(Context c, String prefix, Op.Sgemm o, Op.BiasAdd bias) {
+        GemmCall plain = GemmCall.plain(c.arr(o.a()), o.a().offset(), c.arr(o.b()), o.b().offset(), c.arr(o.c()), o.c().offset(),
+                o.m(), o.n(), o.k(), o.transA(), o.transB(), false);
+        GemmCall call = new GemmCall(plain.a(), plain.aOff(), 0, plain.sAi(), plain.sAp(), plain.b(), plain.bOff(), 0, plain.sBp(),
+                plain.sBj(), plain.c(), plain.cOff(), 0, plain.ldc(), o.m(), o.n(), o.k(), 1, 1, false, c.arr(bias.bias()),
+                bias.bias().offset(), 2, TornadoActivations.ACT_IDENTITY, 0f);
+        c.gemm().add(c, prefix + "sgemm", call, c.gemmScratch());
+        return c.gemm().tasks(call);
+    }
+
     /** The norm is a reduction: partial sums into the scratch array, then one task combines them. */
     private static void globalNorm(Context c, String id, Op.GlobalNorm o) {
-        if (c.gemm() instanceof CpuGemm)
+        int parts = TornadoKernels.NORM_PARTS;
+        if (c.gemm() instanceof CpuGemm) {
+            parts = TornadoKernels.NORM_PARTS_CPU;
             c.tg().task(id + "Partial", ReductionKernels::sumSquaresChunks, c.arr(o.x()), o.x().offset(), o.x().length(),
-                    c.scratch(), 0, TornadoKernels.NORM_PARTS);
-        else
+                    c.scratch(), 0, parts);
+        } else {
             c.tg().task(id + "Partial", TornadoKernels::sumSquaresPartial, c.arr(o.x()), o.x().offset(), o.x().length(),
-                    c.scratch(), 0, TornadoKernels.NORM_PARTS);
-        c.tg().task(id, TornadoKernels::sqrtOfSum, c.scratch(), 0, TornadoKernels.NORM_PARTS, c.arr(o.out()), o.out().offset());
+                    c.scratch(), 0, parts);
+        }
+        c.tg().task(id, TornadoKernels::sqrtOfSum, c.scratch(), 0, parts, c.arr(o.out()), o.out().offset());
     }
 
     private static void adam(Context c, String id, Op.Adam o) {

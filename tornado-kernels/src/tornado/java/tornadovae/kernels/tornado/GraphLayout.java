@@ -1,0 +1,74 @@
+package tornadovae.kernels.tornado;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import tornadovae.kernels.plan.Buf;
+import tornadovae.kernels.plan.Op;
+import tornadovae.kernels.plan.Slice;
+import tornadovae.kernels.plan.Workspace;
+
+/** How {@link TornadoBackend} lays a plan's ops out as task graphs: names, streamed inputs, and splits that fit the bytecode buffer. */
+final class GraphLayout {
+    private GraphLayout() {}
+
+    static String graphName(String plan) {
+        String s = plan.replaceAll("[^A-Za-z0-9_]", "_");
+        return s.isEmpty() || !Character.isLetter(s.charAt(0)) ? "p" + s : s;
+    }
+
+    /** INPUT, NOISE and SCALARS that these ops read (streamed in every execution): from what each op says it reads. */
+    static Object[] streamsOf(Workspace ws, List<Op> ops, List<Integer> indices) {
+        Set<Buf> used = java.util.EnumSet.noneOf(Buf.class);
+        for (int i : indices) {
+            Op op = ops.get(i);
+            if (op.scalars().length > 0) used.add(Buf.SCALARS);
+            for (Slice s : op.reads()) used.add(s.buf());
+        }
+        List<Object> streams = new ArrayList<>();
+        for (Buf b : List.of(Buf.INPUT, Buf.NOISE, Buf.SCALARS)) if (used.contains(b)) streams.add(ws.array(b));
+        return streams.toArray();
+    }
+
+    /** Bytecode of the read-back task plus its on-demand transfer (see {@link TornadoTasks#bytes}), rounded up. */
+    static final int READBACK_TASK_BYTES = 128;
+
+    /**
+     * Bytes of TornadoVM bytecode a graph may spend on its tasks: the buffer size, less room for
+     * the graph's allocations, transfers and persists. A task costs 33 bytes to launch, 5 per
+     * argument and 5 per dependency edge.
+     */
+    static int taskBytesBudget() {
+        int size = 4096;
+        try {
+            size = Integer.parseInt(System.getProperty("tornado.tvm.maxbytecodesize", "4096").trim());
+        } catch (NumberFormatException ignored) {
+            // TornadoVM's own default then
+        }
+        return size - 1024;
+    }
+
+    static List<List<Integer>> split(TornadoTasks.Choice kernels, List<Op> ops, int budget, int maxTasks) {
+        List<List<Integer>> parts = new ArrayList<>();
+        List<Integer> cur = new ArrayList<>();
+        int used = 0, tasks = 0;
+        for (int i = 0; i < ops.size(); i++) {
+            Op op = ops.get(i);
+            int cost = TornadoTasks.bytes(kernels, op);
+            int n = TornadoTasks.tasks(kernels, op);
+            if (!cur.isEmpty() && (used + cost > budget || tasks + n > maxTasks)) {
+                parts.add(cur);
+                cur = new ArrayList<>();
+                used = 0;
+                tasks = 0;
+            }
+            cur.add(i);
+            used += cost;
+            tasks += n;
+        }
+        if (!cur.isEmpty() || parts.isEmpty()) parts.add(cur);
+        return parts;
+    }
+
+}
