@@ -11,8 +11,8 @@ import uk.ac.manchester.tornado.api.WorkerGrid3D;
  *
  * <p>Per call it picks a variant and a number of parts ({@link #plan}). The rule it serves: a kernel of a step
  * launches at least {@value #MIN_WORK_ITEMS} work-items unless its whole work is under 1 MFLOP, so that a GPU
- * has enough work-groups in flight. The variant: of the blocks whose grid alone reaches that, the one that pads C
- * least (128×64, 64×64 or 32×32; ties go to the larger block, which loads less per FMA); if none does, 32×32
+ * has enough work-groups in flight. The variant: of the blocks whose grid alone reaches that (128×64, 64×64 or
+ * 32×32), the one whose work-groups load least from global memory, padding included; if none does, 32×32
  * where C is thin (m or n ≤ 32: a conv weight gradient, a latent head), else 64×64; then the batches and k-steps
  * of each output are split into as many parts as it takes (and 32×32 tried when even that falls short). A forced variant
  * ({@value #VARIANT_PROPERTY} = 1..4) is used for every call, to compare them side by side; the split still applies.
@@ -58,15 +58,16 @@ final class GpuGemm implements GemmFamily {
     Launch plan(GemmCall call) {
         int v = forced;
         if (v == 0) {
-            // of the blocks whose grid alone reaches MIN_WORK_ITEMS, the one that pads C least (ties: the larger)
+            // of the blocks whose grid alone reaches MIN_WORK_ITEMS, the one loading least from global memory: every
+            // work-group loads BM + BN floats per k, padding included (ties: the larger block)
             long best = Long.MAX_VALUE;
             for (int candidate : new int[] {3, 1, 4}) {
                 Launch u = unsplit(call, candidate);
-                long padded = (long) u.groupsX() * TornadoGpuGemmKernels.SHAPES[candidate][1]
-                        * u.groupsY() * TornadoGpuGemmKernels.SHAPES[candidate][0];
-                if (u.workItems() >= MIN_WORK_ITEMS && padded < best) {
+                long loads = (long) u.groupsX() * u.groupsY()
+                        * (TornadoGpuGemmKernels.SHAPES[candidate][0] + TornadoGpuGemmKernels.SHAPES[candidate][1]);
+                if (u.workItems() >= MIN_WORK_ITEMS && loads < best) {
                     v = candidate;
-                    best = padded;
+                    best = loads;
                 }
             }
             if (v == 0) v = call.m() <= 32 || call.n() <= 32 ? 4 : 1;
