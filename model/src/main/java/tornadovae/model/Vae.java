@@ -298,13 +298,37 @@ public final class Vae {
             dCur = dIn;
         }
 
-        // optimiser over whole arenas
+        if (opt != null) optimizerOps(pb, opt, outGradNorm(batch));
+        return pb;
+    }
+
+    /** The optimiser over whole arenas: the gradient norm into {@code norm}, clipping if asked, then Adam. */
+    private void optimizerOps(PlanBuilder pb, Optimizer opt, Slice norm) {
         Slice grads = layout.all(Buf.GRADS);
-        pb.add(new Op.GlobalNorm(outGradNorm(batch), grads));
-        if (opt.clipGradNorm() > 0) pb.add(new Op.ClipByNorm(grads, outGradNorm(batch), opt.clipGradNorm()));
+        pb.add(new Op.GlobalNorm(norm, grads));
+        if (opt.clipGradNorm() > 0) pb.add(new Op.ClipByNorm(grads, norm, opt.clipGradNorm()));
         pb.add(new Op.Adam(layout.all(Buf.PARAMS), grads, layout.all(Buf.ADAM_M), layout.all(Buf.ADAM_V),
                 opt.beta1(), opt.beta2(), opt.eps(), opt.weightDecay()));
-        return pb;
+    }
+
+    /**
+     * A training step without its optimiser: forward, losses and backward, leaving the gradient of the batch's
+     * SUMMED loss in GRADS (overwritten, not accumulated). Because the loss is a sum over samples, the gradients
+     * of disjoint parts of a batch add up to the whole batch's gradient (data parallelism), except with free bits,
+     * whose gate is a batch-mean statistic. Reads back the per-sample losses, OUT[0, 2B).
+     */
+    public StepPlan gradientPlan(int batch, int mcSamples, float freeBits) {
+        return trainPlanBuilder(batch, null, mcSamples, freeBits).build("gradient" + batch, batch, new Slice(Buf.OUT, 0, 2 * batch));
+    }
+
+    /**
+     * The optimiser step of {@link #trainPlan} on its own: the norm of the gradients in GRADS into OUT[0], clipping,
+     * Adam. The same ops as a train plan's tail, so a gradient summed elsewhere gets the update a train plan makes.
+     */
+    public StepPlan optimizerPlan(Optimizer opt) {
+        PlanBuilder pb = new PlanBuilder();
+        optimizerOps(pb, opt, outGradNorm(0));
+        return pb.build("optimizer", 0, outGradNorm(0));
     }
 
     /** Forward, loss, backward and an Adam step; reads back per-sample losses and the gradient norm. */

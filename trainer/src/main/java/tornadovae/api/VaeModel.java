@@ -46,10 +46,26 @@ public final class VaeModel implements AutoCloseable {
     static final int CHUNK = 16;
 
     /**
-     * One input's anomaly score ({@link #anomalyScore(float[])}), its reconstruction loss as training measures it
-     * (e.g. the sum of squared errors for mse) and its KL divergence from the prior; score = recon / β + kl.
+     * One input's encoding at z = mu ({@code mu}, {@code logvar}), its anomaly score ({@link #anomalyScore(float[])}),
+     * its reconstruction loss as training measures it (e.g. the sum of squared errors for mse) and its KL divergence
+     * from the prior; score = recon / β + kl.
      */
-    public record Score(double score, double recon, double kl) {}
+    public record Score(float[] mu, float[] logvar, double score, double recon, double kl) {
+        /** Equal when every number is: the encodings by their contents, not as array references. */
+        @Override public boolean equals(Object o) {
+            return o instanceof Score s && Arrays.equals(mu, s.mu) && Arrays.equals(logvar, s.logvar)
+                    && Double.compare(score, s.score) == 0 && Double.compare(recon, s.recon) == 0 && Double.compare(kl, s.kl) == 0;
+        }
+
+        @Override public int hashCode() {
+            return java.util.Objects.hash(Arrays.hashCode(mu), Arrays.hashCode(logvar), score, recon, kl);
+        }
+
+        @Override public String toString() {
+            return "Score[mu=" + Arrays.toString(mu) + ", logvar=" + Arrays.toString(logvar) + ", score=" + score
+                    + ", recon=" + recon + ", kl=" + kl + "]";
+        }
+    }
 
     private final Checkpoints.Loaded checkpoint;
     private final Scaler scaler;
@@ -216,13 +232,17 @@ public final class VaeModel implements AutoCloseable {
         return r;
     }
 
-    /** The score and its terms for each input (scaled rows for a model with a {@link #scaler()}). */
+    /** The encoding, score and its terms for each input at z = mu, from one pass (scaled rows for a model with a {@link #scaler()}). */
     public Score[] scores(float[][] inputs) {
         checkImages(inputs);
         Score[] r = new Score[inputs.length];
         forEachChunk(inputs, null, (s, from, n, b) -> {
+            float[] ml = s.lastMuLogvar(b);
             float[][] l = s.lastPerSampleLosses(b);
-            for (int i = 0; i < n; i++) r[from + i] = new Score(AnomalyScore.of(l[0][i], l[1][i], beta), l[0][i], l[1][i]);
+            for (int i = 0; i < n; i++)
+                r[from + i] = new Score(Arrays.copyOfRange(ml, 2 * i * latent, (2 * i + 1) * latent),
+                        Arrays.copyOfRange(ml, (2 * i + 1) * latent, (2 * i + 2) * latent),
+                        AnomalyScore.of(l[0][i], l[1][i], beta), l[0][i], l[1][i]);
         });
         return r;
     }

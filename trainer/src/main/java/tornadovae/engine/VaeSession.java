@@ -33,6 +33,7 @@ public final class VaeSession implements AutoCloseable {
     private final Map<String, StepPlan> plans = new LinkedHashMap<>();
     private final int maxBatch;
     private final int mcSamples;
+    private final float freeBits;
     private long step;
     private long loadNanos;
     private float gradNorm;
@@ -66,6 +67,7 @@ public final class VaeSession implements AutoCloseable {
                       int mcSamples, float freeBits) {
         this.vae = vae;
         this.mcSamples = mcSamples;
+        this.freeBits = freeBits;
         this.backend = backend;
         this.opt = opt;
         int max = 1;
@@ -173,6 +175,49 @@ public final class VaeSession implements AutoCloseable {
         gradNorm = ws.out()[vae.outGradNorm(batch).offset()];
         return readLosses(batch);
     }
+
+    /**
+     * Adds gradient plans ({@link Vae#gradientPlan}) for these batch sizes and the optimiser plan
+     * ({@link Vae#optimizerPlan}), for a step split over workers (data parallelism); call before prepare().
+     */
+    public void addGradientPlans(int... batches) {
+        for (int b : batches) {
+            if (b > maxBatch) throw new IllegalArgumentException("gradient batch " + b + " exceeds the workspace's " + maxBatch);
+            plans.putIfAbsent("gradient" + b, vae.gradientPlan(b, mcSamples, freeBits));
+        }
+        plans.putIfAbsent("optimizer0", vae.optimizerPlan(opt));
+    }
+
+    /**
+     * The gradient of the summed loss of images[rows[0..batch)] into the workspace's GRADS, without an update.
+     * {@code eps} is the reparameterisation noise, [mcSamples][batch][latent] (draw k of row b at (k·batch + b)·L).
+     */
+    public Losses gradientStep(float[] images, int[] rows, int batch, float klWeight, float[] eps) {
+        loadBatch(images, rows, 0, batch);
+        System.arraycopy(eps, 0, ws.noise(), 0, mcSamples * batch * vae.latent());
+        ws.scalars()[Scalars.KL_WEIGHT] = klWeight;
+        backend.run(plan("gradient", batch));
+        return readLosses(batch);
+    }
+
+    /**
+     * One optimiser step with these gradients (the layout of the parameters), as {@link #trainStep} ends: the norm,
+     * clipping, Adam with this step's bias corrections. For host backends, whose state is the workspace (a device
+     * backend would need its state pushed and pulled around this).
+     */
+    public void applyGradients(float[] grads, float lr) {
+        System.arraycopy(grads, 0, ws.grads(), 0, ws.grads().length);
+        step++;
+        float[] sc = ws.scalars();
+        sc[Scalars.LEARNING_RATE] = lr;
+        sc[Scalars.ADAM_BC1] = (float) (1 - Math.pow(opt.beta1(), step));
+        sc[Scalars.ADAM_BC2] = (float) (1 - Math.pow(opt.beta2(), step));
+        backend.run(plan("optimizer", 0));
+        gradNorm = ws.out()[vae.outGradNorm(0).offset()];
+    }
+
+    public int mcSamples() { return mcSamples; }
+    public Optimizer optimizer() { return opt; }
 
     /** Runs the eval plan on images[from..from+batch); reconstructions and [mu|logvar] stay in OUT. */
     public Losses evalBatch(float[] images, int from, int batch, Noise noise) { return runSampled("eval", images, from, batch, noise); }

@@ -16,6 +16,7 @@ import tornadovae.engine.Noise;
 import tornadovae.engine.ReconMetrics;
 import tornadovae.engine.Tables;
 import tornadovae.engine.TrainingLoop;
+import tornadovae.engine.StepRunner;
 import tornadovae.engine.VaeSession;
 import tornadovae.io.data.Dataset;
 import tornadovae.kernels.plan.Backend;
@@ -37,6 +38,7 @@ public final class Trainer {
     private final List<EpochMetrics> history = new ArrayList<>();
     private long poisonStep = -1;
     private ResumeCheckpoint.Loaded resume;
+    private StepRunner stepRunner = StepRunner.LOCAL;
     /** For tests in a child JVM that must be killed mid-epoch: called after every training step (slows a run down). */
     static volatile java.util.function.LongConsumer stepHookForTests = step -> {};
 
@@ -56,6 +58,12 @@ public final class Trainer {
     /** Continues the run of this resume checkpoint (its options must be the ones this trainer was given). */
     public Trainer resumeFrom(ResumeCheckpoint.Loaded r) {
         this.resume = r;
+        return this;
+    }
+
+    /** Makes each training step with this runner (default: on this machine's backend). */
+    public Trainer stepRunner(StepRunner runner) {
+        this.stepRunner = runner;
         return this;
     }
 
@@ -149,6 +157,7 @@ public final class Trainer {
                 System.arraycopy(resume.adamV(), 0, ws.adamV(), 0, ws.adamV().length);
                 session.setStep(resume.position().step());
             }
+            stepRunner.addPlans(session);
             log.printf("backend %s; compiling plans...%n", backend.name());
             session.prepare();
             if (resume != null) session.backend().pushState();
@@ -178,7 +187,7 @@ public final class Trainer {
         }
         RunReport report = new RunReport(out, reportSettings(session, train), session.vae().latent());
         var settings = new TrainingLoop.Settings(o.epochs(), o.batchSize(), o.lr(), o.beta(), o.kl(), o.seed(), o.quiet());
-        TrainingLoop.run(session, TrainingLoop.Rows.of(train.pixels(), stepAug), test.pixels(),
+        TrainingLoop.run(session, trainingRows(train, stepAug), test.pixels(),
                 settings, start, new TrainingLoop.Listener() {
             @Override public void beforeStep(VaeSession s) {
                 if (s.step() + 1 == poisonStep) {
@@ -218,6 +227,27 @@ public final class Trainer {
     }
 
     /** An epoch's metrics, log line, pictures, report and last checkpoint. */
+    /**
+     * The training images as the loop reads them: through the local session (converted and augmented batch by batch),
+     * or through another step runner (the spark module's), which takes the float images whole.
+     */
+    private TrainingLoop.Rows trainingRows(Dataset train, Augmentation stepAug) {
+        if (stepRunner == StepRunner.LOCAL) return TrainingLoop.Rows.of(train.pixels(), stepAug);
+        if (!train.holdsFloats() || stepAug.random() || stepAug.crop() != Augmentation.Crop.NONE)
+            throw new IllegalArgumentException("data-parallel training takes images held as floats and no --augment or random "
+                    + "--crop: leave out --image-cache, --augment and --crop random:S");
+        float[] images = train.images();
+        TrainingLoop.Rows floats = TrainingLoop.Rows.of(images, train.count(), train.dim());
+        return new TrainingLoop.Rows() {
+            public int count() { return floats.count(); }
+            public void copy(int[] order, int from, int n, float[] dst) { floats.copy(order, from, n, dst); }
+            @Override public VaeSession.Losses step(VaeSession session, int[] order, int from, int n, float lr, float klWeight,
+                                                     Noise noise, float[] batch) {
+                return stepRunner.step(session, images, order, from, n, lr, klWeight, noise);
+            }
+        };
+    }
+
     private void endEpoch(VaeSession session, TrainingLoop.Epoch e, Dataset test, float[] sampleZ, RunFiles files,
                           RunReport report) throws IOException {
         VaeSession.Losses t = e.test();

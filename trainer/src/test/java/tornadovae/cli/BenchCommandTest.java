@@ -100,7 +100,8 @@ class BenchCommandTest {
         String[] all = ops.get(ops.size() - 2), step = ops.getLast();
         double allMs = Double.parseDouble(all[5].trim()), stepMs = Double.parseDouble(step[5].trim());
         assertEquals(allMs, sum, 0.002 * ops.size(), "the ops add up to 'all ops' (each rounded to 0.001 ms)");
-        assertTrue(allMs <= stepMs * 1.01 + 0.002 && allMs >= 0.5 * stepMs, "ops " + allMs + " ms of a " + stepMs + " ms step");
+        // the ops are timed inside the step, so they cannot add up to more (how much less depends on the machine's load)
+        assertTrue(allMs <= stepMs * 1.01 + 0.002, "ops " + allMs + " ms of a " + stepMs + " ms step");
         String main = r.out().lines().filter(l -> l.startsWith("| mlp | jvm | 1 threads |")).findFirst().orElseThrow();
         assertEquals(Double.parseDouble(main.split("\\|")[7].trim()), calls, 1e-9, "calls/step are the launches/step: " + r.out());
         assertEquals(calls, Double.parseDouble(all[4].trim()), 1e-9);

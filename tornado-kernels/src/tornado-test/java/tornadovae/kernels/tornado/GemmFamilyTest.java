@@ -39,6 +39,8 @@ class GemmFamilyTest {
             "6, 18, 13, false, false, 1, 7, false, 0, 0",
             "6, 18, 13, false, false, 1, 40, true, 1, 4",
             "33, 70, 5, true, false, 1, 3, false, 0, 0",
+            "37, 20, 9, false, false, 16, 1, false, 1, 1",
+            "64, 49, 40, false, false, 24, 1, true, 1, 2",
     })
     void cpuFamilyMatchesReference(int m, int n, int k, boolean tA, boolean tB, int outputs, int inner, boolean acc,
                                    int biasMode, int act) {
@@ -56,6 +58,14 @@ class GemmFamilyTest {
         assertTrue(CpuGemm.splits(small) > 1, "4 blocks over 128 images: split");
         assertEquals(CpuGemm.splits(small) * 32L * 16, new CpuGemm().scratchFloats(small));
         assertEquals(2, new CpuGemm().tasks(small));
+    }
+
+    @Test
+    void groupsRowBlocksWhileWorkItemsStayMany() {
+        assertEquals(4, CpuGemm.rowGroup(37, 20, 16), "5 row blocks, 2 column blocks, 16 outputs: groups of 4 leave 64 work-items");
+        assertEquals(8, CpuGemm.rowGroup(64, 49, 128));
+        assertEquals(1, CpuGemm.rowGroup(8, 16, 1), "one block: nothing to group");
+        assertEquals(4, CpuGemm.rowGroup(128, 400, 1), "16 × 25 blocks: groups of 8 would leave 50 work-items");
     }
 
     @Test

@@ -32,8 +32,14 @@ public final class CpuGemmKernels {
      * Aᵀ, bit 7 op(B) = Bᵀ (row-major operands as MatmulRef.sgemm stores them: A [m×k] or [k×m], B [k×n] or [n×k]).
      */
     public static int mode(boolean accumulate, int biasMode, int act, boolean transA, boolean transB) {
+        return mode(accumulate, biasMode, act, transA, transB, 1);
+    }
+
+    /** {@link #mode} with {@code group} row blocks a work-item (bits 8-15); the kernel's rowBlocks is then ceil(m / (R·group)). */
+    public static int mode(boolean accumulate, int biasMode, int act, boolean transA, boolean transB, int group) {
         if (act < 0 || act > 7) throw new IllegalArgumentException("activation code " + act);
-        return (accumulate ? 1 : 0) | biasMode << 1 | act << 3 | (transA ? 1 << 6 : 0) | (transB ? 1 << 7 : 0);
+        if (group < 1 || group > 255) throw new IllegalArgumentException("row blocks a work-item " + group);
+        return (accumulate ? 1 : 0) | biasMode << 1 | act << 3 | (transA ? 1 << 6 : 0) | (transB ? 1 << 7 : 0) | group << 8;
     }
 
     /** Batches per output and the first batch past the end, packed (each below 2^15). */
@@ -45,15 +51,20 @@ public final class CpuGemmKernels {
 
     /**
      * The {@link GemmCall} contract (ldc = n) over work-items (output z, row block, column block);
-     * rowBlocks = ceil(m / R), colBlocks = ceil(n / L). Batches at or past limit (the last part of a split-K
+     * rowBlocks = ceil(ceil(m / R) / group) with the group of {@link #mode}, colBlocks = ceil(n / L). Batches at or past limit (the last part of a split-K
      * call) are skipped.
      */
     public static void gemm(float[] a, int aOff, int sAb, float[] b, int bOff, int sBb, float[] bias, int biasOff,
                             float[] c, int cOff, int sCz, int m, int n, int k, int outputs, int innerLimit, int mode,
                             float slope, int rowBlocks, int colBlocks) {
         for (@Parallel int z = 0; z < outputs; z++) {
-            for (@Parallel int ib = 0; ib < rowBlocks; ib++) {
+            for (@Parallel int ig = 0; ig < rowBlocks; ig++) {
                 for (@Parallel int jb = 0; jb < colBlocks; jb++) {
+                  // a work-item takes `group` row blocks in turn: their column strip of op(B) stays in its cache
+                  int group = (mode >> 8) & 255;
+                  for (int gi = 0; gi < group; gi++) {
+                   int ib = ig * group + gi;
+                   if (ib * R < m || ib == 0) {
                     int inner = innerLimit >> 16;
                     int limit = innerLimit & 0xffff;
                     int sAi = (mode & 64) != 0 ? 1 : k;
@@ -148,6 +159,8 @@ public final class CpuGemmKernels {
                             }
                         }
                     }
+                   }
+                  }
                 }
             }
         }

@@ -143,8 +143,8 @@ final class DeviceConv {
         for (int b0 = 0, part = 0; b0 < g.batch(); b0 += grp, part++) {
             int images = Math.min(grp, g.batch() - b0);
             String gid = part == 0 ? id : id + part;
-            c.tg().task(gid + "Im2colT", ConvGemmKernels::im2col, c.arr(x), x.offset() + b0 * xImage, c.colScratch(), 0,
-                    images * taps(g) * pixels(g), packX(g), packY(g), kps(g), 1);
+            c.tg().task(gid + "Im2colT", ConvGemmKernels::im2colRows, c.arr(x), x.offset() + b0 * xImage, c.colScratch(), 0,
+                    images * taps(g) * d[4], packX(g), packY(g), kps(g), 1);
             c.gemm().add(c, gid, weightGrad(g, c.arr(y), y.offset() + b0 * yImage, c.colScratch(), c.arr(o.dWeight()),
                     o.dWeight().offset(), images, b0 > 0), c.gemmScratch());
         }
@@ -158,14 +158,14 @@ final class DeviceConv {
         for (int b0 = 0, part = 0; b0 < g.batch(); b0 += grp, part++) {
             int images = Math.min(grp, g.batch() - b0);
             String gid = part == 0 ? id : id + part;
-            c.tg().task(gid + "Im2col", ConvGemmKernels::im2col, c.arr(x), x.offset() + b0 * xImage, c.colScratch(), 0,
-                    images * taps(g) * pixels(g), packX(g), packY(g), kps(g), 0);
+            c.tg().task(gid + "Im2col", ConvGemmKernels::im2colRows, c.arr(x), x.offset() + b0 * xImage, c.colScratch(), 0,
+                    images * taps(g) * d[4], packX(g), packY(g), kps(g), 0);
             c.gemm().add(c, gid, yFromX(g, c.arr(w), w.offset(), c.colScratch(), c.arr(y), y.offset() + b0 * yImage, images,
                     bias, biasOff, biasMode, act, slope), c.gemmScratch());
         }
     }
 
-    /** X from Y over groups: the GEMM into col, then col2im with the epilogue (mode as {@link ConvGemmKernels#col2im}). */
+    /** X from Y over groups: the GEMM into col, then col2im with the epilogue (mode as {@link ConvGemmKernels#col2imRows}). */
     private static void xFromY(TornadoTasks.Context c, String id, ConvGeometry g, Slice y, Slice w, Slice x, int mode,
                                float[] aux, int auxOff, int act, float slope) {
         int[] d = xy(g);
@@ -176,8 +176,8 @@ final class DeviceConv {
             c.gemm().add(c, gid + "Gemm", colFromY(g, c.arr(w), w.offset(), c.arr(y), y.offset() + b0 * yImage, c.colScratch(),
                     images), c.gemmScratch());
             int auxAt = mode == 2 ? auxOff + b0 * xImage : auxOff;
-            c.tg().task(gid, ConvGemmKernels::col2im, c.colScratch(), 0, aux, auxAt, c.arr(x), x.offset() + b0 * xImage,
-                    images * xImage, packX(g), packY(g), kps(g), mode, act, slope);
+            c.tg().task(gid, ConvGemmKernels::col2imRows, c.colScratch(), 0, aux, auxAt, c.arr(x), x.offset() + b0 * xImage,
+                    images * d[0] * d[1], packX(g), packY(g), kps(g), mode, act, slope);
         }
     }
 
