@@ -58,13 +58,18 @@ final class Harness {
      * then compares every resident buffer, element by element.
      */
     static void assertMatchesReference(String name, Workspace ws, List<Op> ops, int sgemmVariant, double tol) {
+        assertMatchesReference(name, ws, ops, sgemmVariant, tol, null);
+    }
+
+    /** The same on the TornadoVM device {@code device} ("backend:device"; null: the default one). */
+    static void assertMatchesReference(String name, Workspace ws, List<Op> ops, int sgemmVariant, double tol, String device) {
         Workspace ref = copy(ws);
         StepPlan plan = new StepPlan(name, 1, ops, new Slice(Buf.OUT, 0, 1));
         try (HostBackend host = HostBackend.reference()) {
             host.prepare(ref, List.of(plan));
             host.run(plan);
         }
-        try (TornadoBackend dev = new TornadoBackend(null, sgemmVariant, false, 0)) {
+        try (TornadoBackend dev = new TornadoBackend(device, sgemmVariant, false, 0)) {
             dev.prepare(ws, List.of(plan));
             dev.run(plan);
             dev.pull(RESIDENT.toArray(new Buf[0]));

@@ -69,7 +69,7 @@ class TornadoBackendTest {
     }
 
     @ParameterizedTest(name = "sgemm variant {0}, at most {1} tasks a graph")
-    @CsvSource({"2,0", "1,0", "3,0", "3,7", "4,0", "4,7"})
+    @CsvSource({"2,0", "1,0", "3,0", "3,7", "4,0", "4,7", "5,0", "5,7"})
     void trainingMatchesReference(int sgemmVariant, int maxTasksPerGraph) {
         TornadoBackend dev = new TornadoBackend(null, sgemmVariant, false, maxTasksPerGraph);
         trainSideBySide(small(), dev, 6);

@@ -20,7 +20,7 @@ class TornadoConvTest {
     private static final int SIZE = 12007;
     private static final double TOL = 1e-4;
 
-    /** Kernel choices: 2 = legacy direct convolutions, 4 = im2col + the CPU GEMM family. */
+    /** Kernel choices: 2 = legacy direct convolutions, 4 = im2col + the CPU GEMM family, 5 = im2col + the GPU family. */
     @ParameterizedTest(name = "kernels {9}: N={0} C={1} {2}x{3} O={4} k={5} s={6} p={7} op={8}")
     @CsvSource({
             "2, 3, 7, 6, 4, 3, 2, 1, 1, 2",
@@ -32,6 +32,8 @@ class TornadoConvTest {
             "2, 2, 6, 5, 3, 3, 1, 0, 0, 4",
             "1, 4, 4, 4, 2, 4, 2, 1, 1, 4",
             "3, 9, 5, 5, 7, 4, 2, 1, 0, 4",
+            "2, 3, 7, 6, 4, 3, 2, 1, 1, 5",
+            "3, 9, 5, 5, 7, 4, 2, 1, 0, 5",
     })
     void convAndTransposedConv(int batch, int inC, int h, int w, int outC, int k, int s, int p, int op, int variant) {
         var a = new Harness.Alloc(batch * 31 + h);
@@ -57,7 +59,7 @@ class TornadoConvTest {
     /** Convolutions with a fused activation (Epilogue): the kernels store f(acc) or acc·f'(actOut). */
     @ParameterizedTest(name = "{0}, kernels {1}")
     @CsvSource({"RELU, 2", "LEAKY_RELU, 2", "SIGMOID, 2", "TANH, 2", "SILU, 2", "GELU, 2",
-            "RELU, 4", "LEAKY_RELU, 4", "SIGMOID, 4", "TANH, 4", "SILU, 4", "GELU, 4"})
+            "RELU, 4", "LEAKY_RELU, 4", "SIGMOID, 4", "TANH, 4", "SILU, 4", "GELU, 4", "LEAKY_RELU, 5", "GELU, 5"})
     void convolutionsWithEpilogues(ActivationKind kind, int variant) {
         var a = new Harness.Alloc(17);
         ConvGeometry c = ConvGeometry.conv2d(2, 3, 7, 6, 4, 3, 2, 1);

@@ -4,14 +4,14 @@ package tornadovae.kernels.tornado;
 final class GemmFamilies {
     private GemmFamilies() {}
 
-    /** The choice on a device that is not a CPU: the legacy tiled SGEMM until the GPU family is wired in. */
-    static final int DEFAULT_NON_CPU = 2;
+    /** The choice on a device that is not a CPU: the GPU-class family. */
+    static final int DEFAULT_NON_CPU = TornadoBackend.GPU_FAMILY;
 
     /** The family for a kernel choice, or null for the legacy SGEMM variants 1-3. */
     static GemmFamily of(int choice) {
         return switch (choice) {
             case TornadoBackend.CPU_FAMILY -> new CpuGemm();
-            case TornadoBackend.GPU_FAMILY -> throw new UnsupportedOperationException("the GPU-class GEMM family is not built yet");
+            case TornadoBackend.GPU_FAMILY -> new GpuGemm();
             default -> null;
         };
     }
