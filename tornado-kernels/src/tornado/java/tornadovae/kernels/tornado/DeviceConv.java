@@ -138,49 +138,52 @@ final class DeviceConv {
         // X and Y of the product: a Conv2d's X is its input, its Y the output's gradient; a ConvTranspose2d the other way
         Slice x = g.transposed() ? o.dOut() : o.in();
         Slice y = g.transposed() ? o.in() : o.dOut();
-        int[] d = xy(g);
-        int grp = group(g), xImage = d[0] * d[1] * d[2], yImage = d[3] * d[4] * d[5];
-        for (int b0 = 0, part = 0; b0 < g.batch(); b0 += grp, part++) {
-            int images = Math.min(grp, g.batch() - b0);
-            String gid = part == 0 ? id : id + part;
-            im2col(c, gid + "Im2colT", g, c.arr(x), x.offset() + b0 * xImage, images, 1);
-            c.gemm().add(c, gid, weightGrad(g, c.arr(y), y.offset() + b0 * yImage, c.colScratch(), c.arr(o.dWeight()),
-                    o.dWeight().offset(), images, b0 > 0), c.gemmScratch());
-        }
+        forEachGroup(g, id, (gid, images, xAt, yAt) -> {
+            im2col(c, gid + "Im2colT", g, c.arr(x), x.offset() + xAt, images, 1);
+            c.gemm().add(c, gid, weightGrad(g, c.arr(y), y.offset() + yAt, c.colScratch(), c.arr(o.dWeight()),
+                    o.dWeight().offset(), images, xAt > 0), c.gemmScratch());
+        });
     }
 
     /** Y from X over groups: im2col, then the GEMM with the epilogue. */
     private static void lowerYFromX(TornadoTasks.Context c, String id, ConvGeometry g, Slice x, Slice w, Slice y,
                                     float[] bias, int biasOff, int biasMode, int act, float slope) {
-        int[] d = xy(g);
-        int grp = group(g), xImage = d[0] * d[1] * d[2], yImage = d[3] * d[4] * d[5];
-        for (int b0 = 0, part = 0; b0 < g.batch(); b0 += grp, part++) {
-            int images = Math.min(grp, g.batch() - b0);
-            String gid = part == 0 ? id : id + part;
-            im2col(c, gid + "Im2col", g, c.arr(x), x.offset() + b0 * xImage, images, 0);
-            c.gemm().add(c, gid, yFromX(g, c.arr(w), w.offset(), c.colScratch(), c.arr(y), y.offset() + b0 * yImage, images,
+        forEachGroup(g, id, (gid, images, xAt, yAt) -> {
+            im2col(c, gid + "Im2col", g, c.arr(x), x.offset() + xAt, images, 0);
+            c.gemm().add(c, gid, yFromX(g, c.arr(w), w.offset(), c.colScratch(), c.arr(y), y.offset() + yAt, images,
                     bias, biasOff, biasMode, act, slope), c.gemmScratch());
-        }
+        });
     }
 
     /** X from Y over groups: the GEMM into col, then col2im with the epilogue (mode as {@link ConvGemmKernels#col2imRows}). */
     private static void xFromY(TornadoTasks.Context c, String id, ConvGeometry g, Slice y, Slice w, Slice x, int mode,
                                float[] aux, int auxOff, int act, float slope) {
         int[] d = xy(g);
-        int grp = group(g), xImage = d[0] * d[1] * d[2], yImage = d[3] * d[4] * d[5];
-        for (int b0 = 0, part = 0; b0 < g.batch(); b0 += grp, part++) {
-            int images = Math.min(grp, g.batch() - b0);
-            String gid = part == 0 ? id : id + part;
-            c.gemm().add(c, gid + "Gemm", colFromY(g, c.arr(w), w.offset(), c.arr(y), y.offset() + b0 * yImage, c.colScratch(),
-                    images), c.gemmScratch());
-            int auxAt = mode == 2 ? auxOff + b0 * xImage : auxOff;
+        forEachGroup(g, id, (gid, images, xAt, yAt) -> {
+            c.gemm().add(c, gid + "Gemm", colFromY(g, c.arr(w), w.offset(), c.arr(y), y.offset() + yAt, c.colScratch(), images),
+                    c.gemmScratch());
+            int auxAt = mode == 2 ? auxOff + xAt : auxOff;
             if (c.gemm() instanceof CpuGemm)
-                c.tg().task(gid, ConvGemmKernels::col2imRows, c.colScratch(), 0, aux, auxAt, c.arr(x), x.offset() + b0 * xImage,
+                c.tg().task(gid, ConvGemmKernels::col2imRows, c.colScratch(), 0, aux, auxAt, c.arr(x), x.offset() + xAt,
                         images * d[0] * d[1], packX(g), packY(g), kps(g), mode, act, slope);
             else
-                c.tg().task(gid, ConvGemmKernels::col2im, c.colScratch(), 0, aux, auxAt, c.arr(x), x.offset() + b0 * xImage,
-                        images * xImage, packX(g), packY(g), kps(g), mode, act, slope);
-        }
+                c.tg().task(gid, ConvGemmKernels::col2im, c.colScratch(), 0, aux, auxAt, c.arr(x), x.offset() + xAt,
+                        images * d[0] * d[1] * d[2], packX(g), packY(g), kps(g), mode, act, slope);
+        });
+    }
+
+    /** What one group of images adds: its task id, its image count, and where its images start in X and in Y. */
+    @FunctionalInterface
+    private interface GroupBody {
+        void add(String gid, int images, int xAt, int yAt);
+    }
+
+    /** Runs {@code body} for each group of images in order; the first group's tasks take {@code id}, the others id + part. */
+    private static void forEachGroup(ConvGeometry g, String id, GroupBody body) {
+        int[] d = xy(g);
+        int grp = group(g), xImage = d[0] * d[1] * d[2], yImage = d[3] * d[4] * d[5];
+        for (int b0 = 0, part = 0; b0 < g.batch(); b0 += grp, part++)
+            body.add(part == 0 ? id : id + part, Math.min(grp, g.batch() - b0), b0 * xImage, b0 * yImage);
     }
 
     /**
