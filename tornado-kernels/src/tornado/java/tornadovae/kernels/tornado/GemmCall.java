@@ -53,6 +53,12 @@ record GemmCall(float[] a, int aOff, int sAb, int sAi, int sAp,
         throw new IllegalArgumentException("B's strides (" + sBp + ", " + sBj + ") are not those of a row-major " + k + "×" + n + " matrix or its transpose");
     }
 
+    /** This call with a bias added per column of C, {@code bias[biasOff + j]} (a Linear layer's). */
+    GemmCall withColumnBias(float[] bias, int biasOff) {
+        return new GemmCall(a, aOff, sAb, sAi, sAp, b, bOff, sBb, sBp, sBj, c, cOff, sCz, ldc, m, n, k, outputs, inner,
+                accumulate, bias, biasOff, 2, act, slope);
+    }
+
     /** Multiply-adds of the whole call. */
     long fmas() { return (long) m * n * k * outputs * inner; }
 

@@ -184,11 +184,8 @@ final class TornadoTasks {
 
     /** The SGEMM and the bias after it ({@link #biasFollows}) as one GEMM, named after the SGEMM. */
     static int addWithBias(Context c, String prefix, Op.Sgemm o, Op.BiasAdd bias) {
-        GemmCall plain = GemmCall.plain(c.arr(o.a()), o.a().offset(), c.arr(o.b()), o.b().offset(), c.arr(o.c()), o.c().offset(),
-                o.m(), o.n(), o.k(), o.transA(), o.transB(), false);
-        GemmCall call = new GemmCall(plain.a(), plain.aOff(), 0, plain.sAi(), plain.sAp(), plain.b(), plain.bOff(), 0, plain.sBp(),
-                plain.sBj(), plain.c(), plain.cOff(), 0, plain.ldc(), o.m(), o.n(), o.k(), 1, 1, false, c.arr(bias.bias()),
-                bias.bias().offset(), 2, TornadoActivations.ACT_IDENTITY, 0f);
+        GemmCall call = GemmCall.plain(c.arr(o.a()), o.a().offset(), c.arr(o.b()), o.b().offset(), c.arr(o.c()), o.c().offset(),
+                o.m(), o.n(), o.k(), o.transA(), o.transB(), false).withColumnBias(c.arr(bias.bias()), bias.bias().offset());
         c.gemm().add(c, prefix + "sgemm", call, c.gemmScratch());
         return c.gemm().tasks(call);
     }
