@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The GPU benchmark: on a machine with an NVIDIA GPU (and nothing reachable outside it), builds tornado-vae and runs
-# `vae bench --profile` for mlp, mnist-conv and rgb128-conv, writing each model's tables and one combined table.
+# `vae bench --profile` for mlp, mnist-conv and rgb128-conv, writing each model's tables and one combined table; then
+# the two conv models again with their convolutions as implicit GEMMs (no im2col), to compare the two lowerings.
 #
 #   bench/gpu-run.sh [OUT_DIR]        # default bench/gpu-run-<UTC time>; prints the folder at the end
 #
@@ -62,11 +63,24 @@ for model in mlp mnist-conv rgb128-conv; do
     status=1
   fi
 done
+# the conv models again with the GPU family reading X in its GEMMs instead of im2col (DeviceConv.LOWERING_PROPERTY)
+for model in mnist-conv rgb128-conv; do
+  case $model in mnist-conv) warmup=${WARMUP_MNIST:-50} ;; *) warmup=${WARMUP_RGB:-5} ;; esac
+  echo "gpu-run: $model, implicit GEMM convolutions" >&2
+  if ! JDK_JAVA_OPTIONS="-Dtornadovae.tornado.conv=implicit" ./vae bench --model "$model" --kernels gpu --steps "$steps" \
+      --warmup "$warmup" --profile --csv "$out/$model-implicit.csv" >"$out/$model-implicit.md" 2>"$out/$model-implicit.err"; then
+    echo "gpu-run: $model (implicit) failed, see $out/$model-implicit.err" >&2
+    status=1
+  fi
+done
 {
   echo "# vae bench --profile on $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -n 1 || echo 'an unknown GPU')"
   echo
   for model in mlp mnist-conv rgb128-conv; do
     [ -s "$out/$model.md" ] && { cat "$out/$model.md"; echo; }
+  done
+  for model in mnist-conv rgb128-conv; do
+    [ -s "$out/$model-implicit.md" ] && { echo "## $model, convolutions as implicit GEMMs (-Dtornadovae.tornado.conv=implicit)"; echo; cat "$out/$model-implicit.md"; echo; }
   done
 } >"$out/table.md"
 echo "gpu-run: tables in $out/table.md" >&2

@@ -3,7 +3,7 @@
 # the 256x256x256 GEMM (as chosen, and every variant forced) and mnist-conv's convolution GEMMs (im2col + batched
 # GEMM: forward, input gradient, weight gradient) at a reduced number of images. Prints a Markdown table.
 #
-#   bench/oclgrind-loads.sh [images]          # default 4; Oclgrind runs work-items one by one: minutes
+#   bench/oclgrind-loads.sh [images]          # default 16; Oclgrind runs work-items one by one: minutes
 #
 # Needs a TornadoVM SDK (tornado.env finds it) and Oclgrind with its device-type shim: the script sources
 # ${OCLGRIND_SETUP:-../shared/tools/oclgrind/setup.sh} unless OCL_ICD_VENDORS is already set.
@@ -11,7 +11,7 @@
 # block pads k with); the reduce task of a split call is listed on its own line and in the call's total.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-images=${1:-4}
+images=${1:-16}
 . ./tornado.env
 [ -n "${TORNADOVM_HOME:-}" ] || { echo "oclgrind-loads: no TornadoVM SDK (set TORNADOVM_HOME)" >&2; exit 1; }
 if [ -z "${OCL_ICD_VENDORS:-}" ]; then

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import tornadovae.kernels.plan.ConvGeometry;
+
 /**
  * GemmCalls for the kernel tests: odd shapes, the four transpose forms, batched and summed-over-batches calls,
  * every bias mode, and the GEMMs of the models' layers (as im2col + batched GEMM lowers a convolution). Each
@@ -51,6 +53,7 @@ final class GemmCases {
         l.add(call(12, 33, 40, false, false, 3, 1, false, 1, TornadoActivations.ACT_TANH, 0f));   // batched (a conv forward)
         l.add(call(32, 9, 49, false, true, 1, 40, true, 0, id, 0f));          // summed over 40 batches, split
         l.add(call(256, 256, 256, false, false, 1, 1, false, 0, id, 0f));
+        l.add(grouped(13, 11, 21, 7, true, 1, TornadoActivations.ACT_LEAKY_RELU));   // across 7 images of 11 pixels
         return l;
     }
 
@@ -65,22 +68,47 @@ final class GemmCases {
 
     /**
      * A convolution lowered to im2col + GEMM, K' = inC·kernel² taps, P = outH·outW pixels: forward
-     * Y_b[outC][P] = W[outC][K']·col_b[K'][P] (+ bias per channel, act) for each image; input gradient
-     * dcol_b[K'][P] = Wᵀ·dY_b; weight gradient dW[outC][K'] = Σ_b dY_b·col_bᵀ. A transposed convolution
+     * Y_b[outC][P] = W[outC][K']·col_b[K'][P] (+ bias per channel, act) as one GEMM across the images; input gradient
+     * dcol_b[K'][P] = Wᵀ·dY_b likewise; weight gradient dW[outC][K'] = Σ_b dY_b·col_bᵀ. A transposed convolution
      * runs the same three with the roles of forward and input gradient swapped, so the shapes are covered.
      */
     void conv(List<GemmCall> l, int images, int inC, int outC, int kernel, int outH, int outW, int act) {
         int taps = inC * kernel * kernel, p = outH * outW;
-        l.add(batched(outC, p, taps, images, false, 1, act));
-        l.add(batched(taps, p, outC, images, true, 0, TornadoActivations.ACT_IDENTITY));
+        l.add(grouped(outC, p, taps, images, false, 1, act));
+        l.add(grouped(taps, p, outC, images, true, 0, TornadoActivations.ACT_IDENTITY));
         l.add(call(outC, taps, p, false, true, 1, images, true, 0, TornadoActivations.ACT_IDENTITY, 0f));
     }
 
-    /** outputs = images batches of C = A·B (A shared: the weights, stride 0 between batches). */
-    private GemmCall batched(int m, int n, int k, int images, boolean transA, int biasMode, int act) {
-        GemmCall g = call(m, n, k, transA, false, images, 1, false, biasMode, act, 0f);
-        return new GemmCall(g.a(), g.aOff(), 0, g.sAi(), g.sAp(), g.b(), g.bOff(), g.sBb(), g.sBp(), g.sBj(), g.c(), g.cOff(),
-                g.sCz(), g.ldc(), m, n, k, images, 1, false, g.bias(), g.biasOff(), biasMode, act, 0f);
+    /**
+     * One GEMM across {@code images} groups of {@code p} columns, as the GPU family gets a convolution's forward and
+     * input gradient ({@link DeviceConv#yFromX}): B's and C's groups lie apart with a random gap, C's rows
+     * {@code ldc ≥ p} apart, so that a kernel mixing up a group's address shows.
+     */
+    private GemmCall grouped(int m, int p, int k, int images, boolean transA, int biasMode, int act) {
+        int aOff = r.nextInt(7), bOff = r.nextInt(7), cOff = r.nextInt(7), biasOff = r.nextInt(5);
+        int ldc = p + r.nextInt(3), sBn = k * p + r.nextInt(4), sCn = m * ldc + r.nextInt(4);
+        float[] a = random(aOff + m * k + 5);
+        float[] b = random(bOff + images * sBn + 5);
+        float[] c = random(cOff + images * sCn + 5);
+        float[] bias = biasMode == 0 ? null : random(biasOff + m + 3);
+        return new GemmCall(a, aOff, 0, transA ? 1 : k, transA ? m : 1, b, bOff, 0, p, 1, c, cOff, 0, ldc, m, images * p, k,
+                1, 1, false, bias, biasOff, biasMode, act, 0f, p, sBn, sCn, null);
+    }
+
+    /**
+     * The two GEMMs of a convolution that read X itself ({@link DeviceConv#implicit}): Y from X across the batch's
+     * images (bias per channel, act) and the weight gradient summed over them, X and Y at random offsets.
+     */
+    void convImplicit(List<GemmCall> l, ConvGeometry g, int act) {
+        int xImage = g.transposed() ? g.outC() * g.outH() * g.outW() : g.inC() * g.inH() * g.inW();
+        int cy = g.transposed() ? g.inC() : g.outC();
+        int yImage = cy * DeviceConv.pixels(g), taps = DeviceConv.taps(g);
+        int xOff = r.nextInt(7), yOff = r.nextInt(7), wOff = r.nextInt(7), biasOff = r.nextInt(5);
+        float[] x = random(xOff + g.batch() * xImage + 5), w = random(wOff + cy * taps + 5), bias = random(biasOff + cy + 3);
+        l.add(DeviceConv.yFromXImplicit(g, w, wOff, x, xOff, random(yOff + g.batch() * yImage + 5), yOff, g.batch(), bias,
+                biasOff, 1, act, 0.2f));
+        l.add(DeviceConv.weightGradImplicit(g, random(yOff + g.batch() * yImage + 5), yOff, x, xOff, random(wOff + cy * taps + 5),
+                wOff, g.batch(), true));
     }
 
     /** The MLP 784-400-20 (mu|logvar: 40) and its mirrored decoder. */

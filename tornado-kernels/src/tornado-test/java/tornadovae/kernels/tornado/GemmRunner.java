@@ -97,11 +97,11 @@ final class GemmRunner {
     static GemmCall withC(GemmCall g, float[] c) {
         return new GemmCall(g.a(), g.aOff(), g.sAb(), g.sAi(), g.sAp(), g.b(), g.bOff(), g.sBb(), g.sBp(), g.sBj(), c, g.cOff(),
                 g.sCz(), g.ldc(), g.m(), g.n(), g.k(), g.outputs(), g.inner(), g.accumulate(), g.bias(), g.biasOff(),
-                g.biasMode(), g.act(), g.slope());
+                g.biasMode(), g.act(), g.slope(), g.nPer(), g.sBn(), g.sCn(), g.implicitB());
     }
 
     static String describe(GemmCall g) {
         return g.m() + "×" + g.n() + "×" + g.k() + (g.outputs() > 1 ? " outputs=" + g.outputs() : "")
-                + (g.inner() > 1 ? " inner=" + g.inner() : "") + (g.sAi() == 1 ? " Aᵀ" : "") + (g.sBj() != 1 ? " Bᵀ" : "");
+                + (g.inner() > 1 ? " inner=" + g.inner() : "") + (g.grouped() ? " in groups of " + g.nPer() : "") + (g.implicitB() != null ? " B from X" : "") + (g.sAi() == 1 ? " Aᵀ" : "") + (g.sBj() != 1 ? " Bᵀ" : "");
     }
 }

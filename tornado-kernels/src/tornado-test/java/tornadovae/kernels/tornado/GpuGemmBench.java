@@ -26,7 +26,7 @@ final class GpuGemmBench {
         System.out.println("| call | variant | parts | work-items | median ms | GFLOP/s |");
         System.out.println("|---|---:|---:|---:|---:|---:|");
         for (int i = 0; i < calls.size(); i++)
-            for (int v = 0; v <= 4; v++) {
+            for (int v = 0; v <= 5; v++) {
                 GpuGemm family = new GpuGemm(v);
                 GpuGemm.Launch l = family.plan(calls.get(i));
                 double ms = GemmRunner.run(family, List.of(calls.get(i)), device, 6);   // the median of 5, after a compile

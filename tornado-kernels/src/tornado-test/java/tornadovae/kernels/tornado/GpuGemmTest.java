@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import tornadovae.kernels.plan.ConvGeometry;
+
 /**
  * The GPU-class GEMM family on the default TornadoVM device (PoCL here: barrier kernels run slowly on it, which is
  * expected; this checks the arithmetic, the bounds and the split). Every variant against {@link GemmCall#reference()}
@@ -19,7 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class GpuGemmTest {
 
     @ParameterizedTest(name = "variant {0}")
-    @ValueSource(ints = {1, 2, 3, 4})
+    @ValueSource(ints = {1, 2, 3, 4, 5})
     void everyVariantMatchesTheReference(int variant) {
         List<GemmCall> calls = new GemmCases(300 + variant).edges();
         assertNull(GemmRunner.check(new GpuGemm(variant), calls, null, 1e-4));
@@ -32,6 +34,18 @@ class GpuGemmTest {
         calls.addAll(cases.mnistConv(2));
         // rgb128-conv's GEMMs run in the Oclgrind mode (OclgrindTest): here they would add minutes of PoCL compiles
         assertNull(GemmRunner.check(new GpuGemm(0), calls, null, 1e-4));
+    }
+
+    @ParameterizedTest(name = "variant {0}")
+    @ValueSource(ints = {1, 4})
+    void gemmsReadingXMatchTheReference(int variant) {
+        // an implicit im2col: Conv2d 3→5 k3 s2 p1 on 9×9 (odd sides, the padding on both edges), ConvTranspose2d
+        // 4→2 k4 s2 p1 (X is its 12×12 output), 3 images, the row/column bounds of a block not multiples of it
+        GemmCases cases = new GemmCases(13);
+        List<GemmCall> calls = new ArrayList<>();
+        cases.convImplicit(calls, ConvGeometry.conv2d(3, 3, 9, 9, 5, 3, 2, 1), TornadoActivations.ACT_LEAKY_RELU);
+        cases.convImplicit(calls, ConvGeometry.convTranspose2d(3, 4, 6, 6, 2, 4, 2, 1, 0), TornadoActivations.ACT_SIGMOID);
+        assertNull(GemmRunner.check(new GpuGemm(variant), calls, null, 1e-4));
     }
 
     @Test

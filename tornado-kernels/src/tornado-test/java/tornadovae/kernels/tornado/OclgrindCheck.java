@@ -3,6 +3,7 @@ package tornadovae.kernels.tornado;
 import java.util.ArrayList;
 import java.util.List;
 
+import tornadovae.kernels.plan.ConvGeometry;
 import uk.ac.manchester.tornado.api.TornadoRuntime;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
@@ -21,7 +22,7 @@ final class OclgrindCheck {
 
     /** The groups of checks, each small enough for Oclgrind (it runs work-items one by one). */
     static final List<String> GROUPS = List.of("gemm-edges", "gemm-mlp", "gemm-mnist-conv", "gemm-rgb128-conv",
-            "step-mlp", "convs-mnist-conv", "convs-rgb128-conv");
+            "step-mlp", "convs-mnist-conv", "convs-mnist-conv-implicit", "convs-rgb128-conv");
 
     public static void main(String[] args) {
         try {
@@ -49,7 +50,7 @@ final class OclgrindCheck {
             case "gemm-edges" -> {
                 // every variant, forced, on the edge shapes that break blocks, split, batch and sum (the 1×1×1,
                 // transposed-twice and 256³ ones are left to the PoCL test: Oclgrind takes seconds per GEMM)
-                for (int v = 1; v <= 4; v++) {
+                for (int v = 1; v <= 5; v++) {
                     List<GemmCall> calls = new ArrayList<>(cases.edges().subList(3, 8));
                     String f = GemmRunner.check(new GpuGemm(v), calls, device, 1e-4);
                     if (f != null) return "variant " + v + ": " + f;
@@ -58,11 +59,26 @@ final class OclgrindCheck {
             }
             case "gemm-mlp" -> { return GemmRunner.check(new GpuGemm(0), cases.mlp(2), device, 1e-4); }
             // the convolutions' GEMMs (its dense layers are the MLP's kind, and 3136 wide: minutes on Oclgrind)
-            case "gemm-mnist-conv" -> { return GemmRunner.check(new GpuGemm(0), cases.mnistConvs(2), device, 1e-4); }
-            case "gemm-rgb128-conv" -> { return GemmRunner.check(new GpuGemm(0), cases.rgb128Conv(1, 32, 8, 16), device, 1e-4); }
+            // the convolutions' GEMMs (its dense layers are the MLP's kind, and 3136 wide: minutes on Oclgrind), and
+            // those that can read X itself (-Dtornadovae.tornado.conv=implicit), which load around the padding
+            case "gemm-mnist-conv" -> {
+                List<GemmCall> calls = new ArrayList<>(cases.mnistConvs(2));
+                cases.convImplicit(calls, ConvGeometry.conv2d(2, 1, 28, 28, 32, 3, 2, 1), TornadoActivations.ACT_LEAKY_RELU);
+                cases.convImplicit(calls, ConvGeometry.convTranspose2d(2, 64, 7, 7, 32, 3, 2, 1, 1), TornadoActivations.ACT_LEAKY_RELU);
+                return GemmRunner.check(new GpuGemm(0), calls, device, 1e-4);
+            }
+            case "gemm-rgb128-conv" -> {
+                List<GemmCall> calls = new ArrayList<>(cases.rgb128Conv(1, 32, 8, 16));
+                cases.convImplicit(calls, ConvGeometry.conv2d(1, 3, 32, 32, 4, 4, 2, 1), TornadoActivations.ACT_LEAKY_RELU);
+                return GemmRunner.check(new GpuGemm(0), calls, device, 1e-4);
+            }
             // through the backend with the GPU family: a step of the MLP; each conv model's layers, forward and back
             case "step-mlp" -> OclgrindSteps.mlpStep(oclgrindSpec());
             case "convs-mnist-conv" -> OclgrindSteps.convLayers(oclgrindSpec(), 1, new int[] {1, 32, 64}, 28, 3, new int[] {1, 1});
+            case "convs-mnist-conv-implicit" -> {
+                System.setProperty(DeviceConv.LOWERING_PROPERTY, "implicit");
+                OclgrindSteps.convLayers(oclgrindSpec(), 1, new int[] {1, 32, 64}, 28, 3, new int[] {1, 1});
+            }
             case "convs-rgb128-conv" -> OclgrindSteps.convLayers(oclgrindSpec(), 1, new int[] {3, 4, 8, 16}, 32, 4, new int[] {0, 0, 0});
             default -> throw new IllegalArgumentException("no check group '" + group + "'; the groups are " + GROUPS);
         }

@@ -106,6 +106,37 @@ class TornadoConvTest {
         }
     }
 
+    /**
+     * The GPU family with -Dtornadovae.tornado.conv=implicit: the forward (Conv2d), the input gradient
+     * (ConvTranspose2d) and both weight gradients read X itself; in groups of 2 + 2 + 1 images, so that each group's
+     * X and Y offsets are exercised too.
+     */
+    @Test
+    void theGpuFamilyCanReadXWithoutIm2col() {
+        long saved = DeviceConv.maxColFloats;
+        ConvGeometry c = ConvGeometry.conv2d(5, 3, 7, 6, 4, 3, 2, 1);
+        ConvGeometry t = ConvGeometry.convTranspose2d(5, 3, 5, 4, 2, 4, 2, 1, 1);
+        DeviceConv.maxColFloats = 2L * Math.max(DeviceConv.taps(c) * DeviceConv.pixels(c), DeviceConv.taps(t) * DeviceConv.pixels(t));
+        System.setProperty(DeviceConv.LOWERING_PROPERTY, "implicit");
+        try {
+            assertEquals(true, DeviceConv.implicit(new GpuGemm(0)));
+            var a = new Harness.Alloc(29);
+            Slice col = a.take(Buf.ACTS, 1);
+            assertMatchesReference("implicit", Harness.randomWorkspace(SIZE, 9), List.of(
+                    new Op.Conv(a.take(Buf.ACTS, c.outSize()), a.take(Buf.ACTS, c.inSize()), a.take(Buf.PARAMS, c.weightSize()),
+                            a.take(Buf.PARAMS, c.outC()), col, c, Epilogue.activation(ActivationKind.LEAKY_RELU, 0.2f)),
+                    new Op.ConvWeightGrad(a.take(Buf.GRADS, c.weightSize()), a.take(Buf.ACTS, c.outSize()),
+                            a.take(Buf.ACTS, c.inSize()), col, c),
+                    new Op.ConvInputGrad(a.take(Buf.ACTS, t.inSize()), a.take(Buf.ACTS, t.outSize()),
+                            a.take(Buf.PARAMS, t.weightSize()), col, t, Epilogue.derivative(ActivationKind.TANH, 0f, a.take(Buf.ACTS, t.inSize()))),
+                    new Op.ConvWeightGrad(a.take(Buf.GRADS, t.weightSize()), a.take(Buf.ACTS, t.outSize()),
+                            a.take(Buf.ACTS, t.inSize()), col, t)), 5, TOL);
+        } finally {
+            System.clearProperty(DeviceConv.LOWERING_PROPERTY);
+            DeviceConv.maxColFloats = saved;
+        }
+    }
+
     @Test
     void replicateAndSumCopies() {
         var a = new Harness.Alloc(5);

@@ -12,6 +12,9 @@ final class CpuGemm implements GemmFamily {
 
     @Override public String name() { return "cpu"; }
 
+    /** No: an R×L block spans one image's pixels, and its row groups already reuse B from cache (see {@link #rowGroup}). */
+    @Override public boolean groupsColumns() { return false; }
+
     /** How many parts a call's batches are split into (1: none). */
     static int splits(GemmCall call) {
         if (call.outputs() != 1 || call.inner() == 1) return 1;
@@ -47,6 +50,8 @@ final class CpuGemm implements GemmFamily {
 
     @Override
     public void add(TornadoTasks.Context ctx, String id, GemmCall g, float[] scratch) {
+        if (g.grouped() || g.implicitB() != null)
+            throw new IllegalArgumentException("the CPU GEMM takes a lowered col a batch per image, not column groups or X itself: " + g);
         if (g.ldc() != g.n()) throw new IllegalArgumentException("the CPU GEMM stores rows of C back to back (ldc = n), got ldc " + g.ldc());
         int s = splits(g);
         int cb = blocks(g.n(), CpuGemmKernels.L);

@@ -21,6 +21,20 @@ import tornadovae.kernels.plan.Slice;
 final class DeviceConv {
     private DeviceConv() {}
 
+    /**
+     * System property choosing how the GPU family feeds a convolution's X to a GEMM: {@code im2col} (a col in the
+     * scratch, then the GEMM) or {@code implicit} (the GEMM's loads of B read X: no col, one launch fewer).
+     */
+    static final String LOWERING_PROPERTY = "tornadovae.tornado.conv";
+
+    /** Whether this family's Y-from-X GEMMs and weight gradients read X directly ({@link GemmCall.ImplicitB}). */
+    static boolean implicit(GemmFamily f) {
+        String v = System.getProperty(LOWERING_PROPERTY, "im2col");
+        if (!v.equals("im2col") && !v.equals("implicit"))
+            throw new IllegalArgumentException("-D" + LOWERING_PROPERTY + " must be im2col or implicit, got '" + v + "'");
+        return f.groupsColumns() && v.equals("implicit");
+    }
+
     /** Most floats of col one group may take (256 MiB): larger batches are lowered a group of images at a time. */
     static long maxColFloats = 1L << 26; // a field, not a constant, so that a test can make groups small
 
@@ -47,23 +61,51 @@ final class DeviceConv {
 
     // ---------------------------------------------------------------- the three GEMMs of one group
 
-    /** Y_b = W·col_b for the group's images (C and the epilogue as given). */
-    private static GemmCall yFromX(ConvGeometry g, float[] w, int wOff, float[] col, float[] y, int yOff, int images,
-                                   float[] bias, int biasOff, int biasMode, int act, float slope) {
+    /**
+     * Y_b = W·col_b for the group's images (C and the epilogue as given): a batch of per-image GEMMs, or, where the
+     * family groups columns, one GEMM of n = images·P columns in groups of P (the same sums, wider blocks).
+     */
+    static GemmCall yFromX(ConvGeometry g, boolean wide, float[] w, int wOff, float[] col, float[] y, int yOff, int images,
+                           float[] bias, int biasOff, int biasMode, int act, float slope) {
         int K = taps(g), P = pixels(g), cy = xy(g)[3];
+        if (wide)
+            return new GemmCall(w, wOff, 0, K, 1, col, 0, 0, P, 1, y, yOff, 0, P, cy, images * P, K, 1, 1, false,
+                    bias, biasOff, biasMode, act, slope, P, K * P, cy * P, null);
         return new GemmCall(w, wOff, 0, K, 1, col, 0, K * P, P, 1, y, yOff, cy * P, P, cy, P, K, images, 1, false,
                 bias, biasOff, biasMode, act, slope);
     }
 
-    /** col_b = Wᵀ·Y_b. */
-    private static GemmCall colFromY(ConvGeometry g, float[] w, int wOff, float[] y, int yOff, float[] col, int images) {
+    /** col_b = Wᵀ·Y_b, per image or (wide) as one GEMM across the group. */
+    static GemmCall colFromY(ConvGeometry g, boolean wide, float[] w, int wOff, float[] y, int yOff, float[] col, int images) {
         int K = taps(g), P = pixels(g), cy = xy(g)[3];
+        int id = TornadoActivations.ACT_IDENTITY;
+        if (wide)
+            return new GemmCall(w, wOff, 0, 1, K, y, yOff, 0, P, 1, col, 0, 0, P, K, images * P, cy, 1, 1, false,
+                    null, 0, 0, id, 0f, P, cy * P, K * P, null);
         return new GemmCall(w, wOff, 0, 1, K, y, yOff, cy * P, P, 1, col, 0, K * P, P, K, P, cy, images, 1, false,
-                null, 0, 0, TornadoActivations.ACT_IDENTITY, 0f);
+                null, 0, 0, id, 0f);
     }
 
-    /** dW (+)= Σ_b Y_b·colᵀ_b over the group's images. */
-    private static GemmCall weightGrad(ConvGeometry g, float[] y, int yOff, float[] colT, float[] dw, int dwOff, int images,
+    /** {@link #yFromX} across the group (wide), B read from X itself at {@code xOff} instead of from col. */
+    static GemmCall yFromXImplicit(ConvGeometry g, float[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int images,
+                                   float[] bias, int biasOff, int biasMode, int act, float slope) {
+        int[] d = xy(g);
+        return new GemmCall(w, wOff, 0, taps(g), 1, x, xOff, 0, pixels(g), 1, y, yOff, 0, pixels(g), d[3], images * pixels(g),
+                taps(g), 1, 1, false, bias, biasOff, biasMode, act, slope, pixels(g), 0, d[3] * pixels(g),
+                new GemmCall.ImplicitB(true, packX(g), packY(g), kps(g)));
+    }
+
+    /** {@link #weightGrad} with colᵀ read from X itself: batch b's B is image b of X at {@code xOff}. */
+    static GemmCall weightGradImplicit(ConvGeometry g, float[] y, int yOff, float[] x, int xOff, float[] dw, int dwOff, int images,
+                                       boolean accumulate) {
+        int[] d = xy(g);
+        int K = taps(g), P = pixels(g);
+        return new GemmCall(y, yOff, d[3] * P, P, 1, x, xOff, d[0] * d[1] * d[2], K, 1, dw, dwOff, 0, K, d[3], K, P, 1, images,
+                accumulate, null, 0, 0, TornadoActivations.ACT_IDENTITY, 0f).readingX(new GemmCall.ImplicitB(false, packX(g), packY(g), kps(g)));
+    }
+
+    /** dW (+)= Σ_b Y_b·colᵀ_b over the group's images (summed over batches: a family may split them). */
+    static GemmCall weightGrad(ConvGeometry g, float[] y, int yOff, float[] colT, float[] dw, int dwOff, int images,
                                        boolean accumulate) {
         int K = taps(g), P = pixels(g), cy = xy(g)[3];
         return new GemmCall(y, yOff, cy * P, P, 1, colT, 0, P * K, K, 1, dw, dwOff, 0, K, cy, K, P, 1, images, accumulate,
@@ -73,11 +115,13 @@ final class DeviceConv {
     // ---------------------------------------------------------------- tasks
 
     static int tasks(GemmFamily f, Op op, float[] any) {
+        // each group adds its im2col or col2im task, except an implicit GEMM's (no im2col)
+        int lowering = implicit(f) ? 0 : 1;
         return switch (op) {
-            case Op.Conv o -> gemmTasks(f, o.g(), o.g().transposed() ? 1 : 0, any) + groups(o.g());
-            case Op.ConvInputGrad o -> gemmTasks(f, o.g(), o.g().transposed() ? 0 : 1, any) + groups(o.g())
+            case Op.Conv o -> gemmTasks(f, o.g(), o.g().transposed() ? 1 : 0, any) + groups(o.g()) * (o.g().transposed() ? 1 : lowering);
+            case Op.ConvInputGrad o -> gemmTasks(f, o.g(), o.g().transposed() ? 0 : 1, any) + groups(o.g()) * (o.g().transposed() ? lowering : 1)
                     + (o.g().transposed() && o.epilogue().isDerivative() ? 1 : 0);
-            case Op.ConvWeightGrad o -> gemmTasks(f, o.g(), 2, any) + groups(o.g());
+            case Op.ConvWeightGrad o -> gemmTasks(f, o.g(), 2, any) + groups(o.g()) * lowering;
             default -> throw new IllegalArgumentException(op.getClass().getSimpleName() + " is not a conv op");
         };
     }
@@ -85,16 +129,19 @@ final class DeviceConv {
     /** Tasks of the GEMMs over all groups (the last group may be smaller, and split differently). */
     private static int gemmTasks(GemmFamily f, ConvGeometry g, int kind, float[] any) {
         int n = 0, grp = group(g);
-        for (int b0 = 0; b0 < g.batch(); b0 += grp) n += f.tasks(sample(g, kind, Math.min(grp, g.batch() - b0), any));
+        for (int b0 = 0; b0 < g.batch(); b0 += grp) n += f.tasks(sample(f, g, kind, Math.min(grp, g.batch() - b0), any));
         return n;
     }
 
     /** The GEMM of a group (kind 0 Y from X, 1 X from Y, 2 weight gradient) over stand-in arrays: for sizes only. */
-    static GemmCall sample(ConvGeometry g, int kind, int images, float[] any) {
+    static GemmCall sample(GemmFamily f, ConvGeometry g, int kind, int images, float[] any) {
+        boolean implicit = implicit(f);
         return switch (kind) {
-            case 0 -> yFromX(g, any, 0, any, any, 0, images, null, 0, 0, 0, 0f);
-            case 1 -> colFromY(g, any, 0, any, 0, any, images);
-            default -> weightGrad(g, any, 0, any, any, 0, images, false);
+            case 0 -> implicit ? yFromXImplicit(g, any, 0, any, 0, any, 0, images, null, 0, 0, 0, 0f)
+                    : yFromX(g, f.groupsColumns(), any, 0, any, any, 0, images, null, 0, 0, 0, 0f);
+            case 1 -> colFromY(g, f.groupsColumns(), any, 0, any, 0, any, images);
+            default -> implicit ? weightGradImplicit(g, any, 0, any, 0, any, 0, images, false)
+                    : weightGrad(g, any, 0, any, any, 0, images, false);
         };
     }
 
@@ -107,7 +154,7 @@ final class DeviceConv {
         };
         if (g == null) return 0;
         long most = 0;
-        for (int kind = 0; kind < 3; kind++) most = Math.max(most, f.scratchFloats(sample(g, kind, group(g), any)));
+        for (int kind = 0; kind < 3; kind++) most = Math.max(most, f.scratchFloats(sample(f, g, kind, group(g), any)));
         return most;
     }
 
@@ -138,20 +185,36 @@ final class DeviceConv {
         // X and Y of the product: a Conv2d's X is its input, its Y the output's gradient; a ConvTranspose2d the other way
         Slice x = g.transposed() ? o.dOut() : o.in();
         Slice y = g.transposed() ? o.in() : o.dOut();
+        boolean implicit = implicit(c.gemm());
         forEachGroup(g, id, (gid, images, xAt, yAt) -> {
-            im2col(c, gid + "Im2colT", g, c.arr(x), x.offset() + xAt, images, 1);
-            c.gemm().add(c, gid, weightGrad(g, c.arr(y), y.offset() + yAt, c.colScratch(), c.arr(o.dWeight()),
-                    o.dWeight().offset(), images, xAt > 0), c.gemmScratch());
+            GemmCall call;
+            if (implicit) {
+                call = weightGradImplicit(g, c.arr(y), y.offset() + yAt, c.arr(x), x.offset() + xAt, c.arr(o.dWeight()),
+                        o.dWeight().offset(), images, xAt > 0);
+            } else {
+                im2col(c, gid + "Im2colT", g, c.arr(x), x.offset() + xAt, images, 1);
+                call = weightGrad(g, c.arr(y), y.offset() + yAt, c.colScratch(), c.arr(o.dWeight()), o.dWeight().offset(),
+                        images, xAt > 0);
+            }
+            c.gemm().add(c, gid, call, c.gemmScratch());
         });
     }
 
     /** Y from X over groups: im2col, then the GEMM with the epilogue. */
     private static void lowerYFromX(TornadoTasks.Context c, String id, ConvGeometry g, Slice x, Slice w, Slice y,
                                     float[] bias, int biasOff, int biasMode, int act, float slope) {
+        boolean implicit = implicit(c.gemm());
         forEachGroup(g, id, (gid, images, xAt, yAt) -> {
-            im2col(c, gid + "Im2col", g, c.arr(x), x.offset() + xAt, images, 0);
-            c.gemm().add(c, gid, yFromX(g, c.arr(w), w.offset(), c.colScratch(), c.arr(y), y.offset() + yAt, images,
-                    bias, biasOff, biasMode, act, slope), c.gemmScratch());
+            GemmCall call;
+            if (implicit) {
+                call = yFromXImplicit(g, c.arr(w), w.offset(), c.arr(x), x.offset() + xAt, c.arr(y), y.offset() + yAt, images,
+                        bias, biasOff, biasMode, act, slope);
+            } else {
+                im2col(c, gid + "Im2col", g, c.arr(x), x.offset() + xAt, images, 0);
+                call = yFromX(g, c.gemm().groupsColumns(), c.arr(w), w.offset(), c.colScratch(), c.arr(y), y.offset() + yAt,
+                        images, bias, biasOff, biasMode, act, slope);
+            }
+            c.gemm().add(c, gid, call, c.gemmScratch());
         });
     }
 
@@ -160,7 +223,7 @@ final class DeviceConv {
                                float[] aux, int auxOff, int act, float slope) {
         int[] d = xy(g);
         forEachGroup(g, id, (gid, images, xAt, yAt) -> {
-            c.gemm().add(c, gid + "Gemm", colFromY(g, c.arr(w), w.offset(), c.arr(y), y.offset() + yAt, c.colScratch(), images),
+            c.gemm().add(c, gid + "Gemm", colFromY(g, c.gemm().groupsColumns(), c.arr(w), w.offset(), c.arr(y), y.offset() + yAt, c.colScratch(), images),
                     c.gemmScratch());
             int auxAt = mode == 2 ? auxOff + xAt : auxOff;
             if (c.gemm() instanceof CpuGemm)

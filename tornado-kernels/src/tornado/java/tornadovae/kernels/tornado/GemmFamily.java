@@ -13,6 +13,12 @@ interface GemmFamily {
     /** "cpu" or "gpu", as printed by {@code vae bench}. */
     String name();
 
+    /**
+     * Whether the family wants a convolution's GEMM as one call across a group of images ({@link GemmCall#columnGroups}:
+     * blocks as wide as the group) rather than a batch of per-image calls.
+     */
+    boolean groupsColumns();
+
     /** Tasks {@link #add} adds for this call (TornadoVM's bytecode buffer is sized by them). */
     int tasks(GemmCall call);
 

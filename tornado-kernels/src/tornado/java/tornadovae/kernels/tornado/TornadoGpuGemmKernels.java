@@ -13,6 +13,8 @@ import uk.ac.manchester.tornado.api.math.TornadoMath;
  *   2        64×64          8×4                 128         1/32, half the work-items, twice the registers
  *   3        128×64         8×4                 256         (128+64)/(128·64) = 1/42.7
  *   4        32×32          2×2                 256         1/16: small outputs (a weight gradient's 32×16)
+ *   5        32×128         4×4                 256         (32+128)/(32·128) = 1/25.6: few rows, many columns (a
+ *                                                           convolution with 32 output channels across its images)
  * </pre>
  * Work-item (tx, ty) owns rows {@code ty + ii·WY} and columns {@code tx + jj·WX} of its block (strided, not
  * contiguous), so that neighbouring work-items read neighbouring words of local memory (no bank conflicts)
@@ -27,8 +29,10 @@ import uk.ac.manchester.tornado.api.math.TornadoMath;
  *
  * <p>TornadoVM allows 20 task arguments and freezes every int and long into the compiled kernel, so most of the
  * GemmCall's ints travel packed two to a long ({@link #pack}); the unpacking folds away at compile time.
- * Loads clamp their indices to valid elements and mask the values (no speculated out-of-bounds load);
- * work-items outside C still take part in every load and barrier.
+ * Loads of elements outside A and B are skipped (the block holds 0 there), so a 64-row block over m = 32 rows
+ * loads 32 and a 16-deep step over k = 9 loads 9: mnist-conv's first layer had loaded 1 float per 4 FMAs when
+ * its padding was loaded too. Work-items outside C still take part in every load and barrier.
+ * {@link GemmCall}'s column groups (a GEMM across a group of images) cost a division per load of B and per store.
  */
 public final class TornadoGpuGemmKernels {
     private TornadoGpuGemmKernels() {}
@@ -36,12 +40,17 @@ public final class TornadoGpuGemmKernels {
     /** k per step of every variant: the depth of the blocks in local memory. */
     public static final int BK = 16;
 
-    /** {BM, BN, TM, TN} of variants 1 to 4 (index 0 unused). */
-    static final int[][] SHAPES = {null, {64, 64, 4, 4}, {64, 64, 8, 4}, {128, 64, 8, 4}, {32, 32, 2, 2}};
+    /** {BM, BN, TM, TN} of variants 1 to 5 (index 0 unused). */
+    static final int[][] SHAPES = {null, {64, 64, 4, 4}, {64, 64, 8, 4}, {128, 64, 8, 4}, {32, 32, 2, 2}, {32, 128, 4, 4}};
 
-    /** Epilogue bits: accumulate | biasMode &lt;&lt; 1 | act &lt;&lt; 3. */
-    static int epilogue(boolean accumulate, int biasMode, int act) {
-        return (accumulate ? 1 : 0) | biasMode << 1 | act << 3;
+    /**
+     * Epilogue bits: accumulate | biasMode &lt;&lt; 1 | act &lt;&lt; 3, and how B is read (bits 8-9): 0 a strided matrix,
+     * 1 or 2 a convolution's X ({@link GemmCall.ImplicitB}, taps along k or along n); then B's strides
+     * {@code pack(sBp, sBj)} carry {@code pack(xDims, yDims)} and sBn the kernel's {@code kps}. Bit 10: B's block is
+     * loaded along j (consecutive work-items, consecutive columns), else along p.
+     */
+    static int epilogue(boolean accumulate, int biasMode, int act, int bMode, boolean bAlongJ) {
+        return (accumulate ? 1 : 0) | biasMode << 1 | act << 3 | bMode << 8 | (bAlongJ ? 1024 : 0);
     }
 
     /** Two ints in one long, hi first. */
@@ -53,41 +62,52 @@ public final class TornadoGpuGemmKernels {
 
     private static int lo(long x) { return (int) x; }
 
-    // Four entry points: each fixes its block's constants, so that the local arrays, the private micro-tile
+    // Five entry points: each fixes its block's constants, so that the local arrays, the private micro-tile
     // and its loops have constant sizes once TornadoVM inlines block().
     // Arguments: a, pack(aOff, sAb), pack(sAi, sAp), b, pack(bOff, sBb), pack(sBp, sBj), pack(m, n), pack(k, inner),
-    // parts, qPerPart, bias, biasOff, epilogue, slope, out, pack(cOff, sCz), ldc.
+    // parts, qPerPart, bias, biasOff, epilogue, slope, out, pack(cOff, sCz), pack(ldc, nPer), pack(sBn, sCn).
 
     public static void gemm1(KernelContext ctx, float[] a, long aOffAb, long aStr, float[] b, long bOffBb, long bStr, long mn,
                              long kInner, int parts, int qPerPart, float[] bias, int biasOff, int epi, float slope,
-                             float[] out, long cOffZ, int ldc) {
-        block(ctx, a, aOffAb, aStr, b, bOffBb, bStr, mn, kInner, parts, qPerPart, bias, biasOff, epi, slope, out, cOffZ, ldc, 64, 64, 4, 4);
+                             float[] out, long cOffZ, long ldcNPer, long nStr) {
+        block(ctx, a, aOffAb, aStr, b, bOffBb, bStr, mn, kInner, parts, qPerPart, bias, biasOff, epi, slope, out, cOffZ, ldcNPer, nStr, 64, 64, 4, 4);
     }
 
     public static void gemm2(KernelContext ctx, float[] a, long aOffAb, long aStr, float[] b, long bOffBb, long bStr, long mn,
                              long kInner, int parts, int qPerPart, float[] bias, int biasOff, int epi, float slope,
-                             float[] out, long cOffZ, int ldc) {
-        block(ctx, a, aOffAb, aStr, b, bOffBb, bStr, mn, kInner, parts, qPerPart, bias, biasOff, epi, slope, out, cOffZ, ldc, 64, 64, 8, 4);
+                             float[] out, long cOffZ, long ldcNPer, long nStr) {
+        block(ctx, a, aOffAb, aStr, b, bOffBb, bStr, mn, kInner, parts, qPerPart, bias, biasOff, epi, slope, out, cOffZ, ldcNPer, nStr, 64, 64, 8, 4);
     }
 
     public static void gemm3(KernelContext ctx, float[] a, long aOffAb, long aStr, float[] b, long bOffBb, long bStr, long mn,
                              long kInner, int parts, int qPerPart, float[] bias, int biasOff, int epi, float slope,
-                             float[] out, long cOffZ, int ldc) {
-        block(ctx, a, aOffAb, aStr, b, bOffBb, bStr, mn, kInner, parts, qPerPart, bias, biasOff, epi, slope, out, cOffZ, ldc, 128, 64, 8, 4);
+                             float[] out, long cOffZ, long ldcNPer, long nStr) {
+        block(ctx, a, aOffAb, aStr, b, bOffBb, bStr, mn, kInner, parts, qPerPart, bias, biasOff, epi, slope, out, cOffZ, ldcNPer, nStr, 128, 64, 8, 4);
     }
 
     public static void gemm4(KernelContext ctx, float[] a, long aOffAb, long aStr, float[] b, long bOffBb, long bStr, long mn,
                              long kInner, int parts, int qPerPart, float[] bias, int biasOff, int epi, float slope,
-                             float[] out, long cOffZ, int ldc) {
-        block(ctx, a, aOffAb, aStr, b, bOffBb, bStr, mn, kInner, parts, qPerPart, bias, biasOff, epi, slope, out, cOffZ, ldc, 32, 32, 2, 2);
+                             float[] out, long cOffZ, long ldcNPer, long nStr) {
+        block(ctx, a, aOffAb, aStr, b, bOffBb, bStr, mn, kInner, parts, qPerPart, bias, biasOff, epi, slope, out, cOffZ, ldcNPer, nStr, 32, 32, 2, 2);
+    }
+
+    public static void gemm5(KernelContext ctx, float[] a, long aOffAb, long aStr, float[] b, long bOffBb, long bStr, long mn,
+                             long kInner, int parts, int qPerPart, float[] bias, int biasOff, int epi, float slope,
+                             float[] out, long cOffZ, long ldcNPer, long nStr) {
+        block(ctx, a, aOffAb, aStr, b, bOffBb, bStr, mn, kInner, parts, qPerPart, bias, biasOff, epi, slope, out, cOffZ, ldcNPer, nStr, 32, 128, 4, 4);
     }
 
     private static void block(KernelContext ctx, float[] a, long aOffAb, long aStr, float[] b, long bOffBb, long bStr,
                               long mn, long kInner, int parts, int qPerPart, float[] bias, int biasOff, int epi,
-                              float slope, float[] out, long cOffZ, int ldc, int bm, int bn, int tm, int tn) {
+                              float slope, float[] out, long cOffZ, long ldcNPer, long nStr, int bm, int bn, int tm, int tn) {
         int aOff = hi(aOffAb), sAb = lo(aOffAb), sAi = hi(aStr), sAp = lo(aStr);
         int bOff = hi(bOffBb), sBb = lo(bOffBb), sBp = hi(bStr), sBj = lo(bStr);
         int m = hi(mn), n = lo(mn), k = hi(kInner), inner = lo(kInner);
+        int nPer = lo(ldcNPer), sBn = hi(nStr);
+        int bMode = (epi >> 8) & 3;
+        // B's block, like A's, taken in the order in which its words lie in memory: along j where B's rows are
+        // contiguous or (reading X) where j walks an image's pixels, else along p (the host's choice, epilogue bit 10)
+        boolean alongJ = (epi & 1024) != 0;
         int wx = bn / tn;
         int wy = bm / tm;
         int wg = wx * wy;
@@ -125,16 +145,25 @@ public final class TornadoGpuGemmKernels {
                 int p = sAp == 1 ? e % BK : e / bm;
                 int gi = row0 + r;
                 int gp = p0 + p;
-                float v = a[aBase + TornadoMath.min(gi, m - 1) * sAi + TornadoMath.min(gp, k - 1) * sAp];
-                as[p * bm + r] = (gi < m && gp < k) ? v : 0f;
+                float v = 0f;
+                if (gi < m && gp < k) v = a[aBase + gi * sAi + gp * sAp];
+                as[p * bm + r] = v;
             }
             for (int e = lid; e < BK * bn; e += wg) {
-                int p = sBj == 1 ? e / bn : e % BK;
-                int c = sBj == 1 ? e % bn : e / BK;
+                int p = alongJ ? e / bn : e % BK;
+                int c = alongJ ? e % bn : e / BK;
                 int gp = p0 + p;
                 int gj = col0 + c;
-                float v = b[bBase + TornadoMath.min(gp, k - 1) * sBp + TornadoMath.min(gj, n - 1) * sBj];
-                bs[p * bn + c] = (gp < k && gj < n) ? v : 0f;
+                float v = 0f;
+                if (gp < k && gj < n) {
+                    if (bMode == 0) {
+                        int jg = gj / nPer;
+                        v = b[bBase + jg * sBn + gp * sBp + (gj - jg * nPer) * sBj];
+                    } else {
+                        v = implicitX(b, bBase, bMode, gp, gj, nPer, bStr, sBn);
+                    }
+                }
+                bs[p * bn + c] = v;
             }
             ctx.localBarrier();
             for (int p = 0; p < BK; p++) {
@@ -146,36 +175,62 @@ public final class TornadoGpuGemmKernels {
             ctx.localBarrier();   // before the next step overwrites the blocks others may still be reading
         }
 
-        // Partial sums go to the scratch rows of (z, part), plain; a whole sum to C, through the epilogue.
-        int base = parts > 1 ? (z * parts + part) * m * n : hi(cOffZ) + z * lo(cOffZ);
-        int ld = parts > 1 ? n : ldc;
-        int e2 = parts > 1 ? 0 : epi;
+        // Partial sums go to the scratch rows of (z, part), plain [m][n]; a whole sum to C, through the epilogue. The
+        // host passes either layout in the same arguments (GpuGemm.add): C element (i, j) of work-group z lies at
+        // hi(cOffZ) + z·lo(cOffZ) + (j / nPer)·sCn + i·ldc + j % nPer, and the scratch is C with cOff 0, sCz = m·n,
+        // ldc = n, sCn = nPer (a plain matrix whatever nPer is) and no epilogue. (Computing both here took TornadoVM
+        // past the 600 graph nodes it inlines into a kernel.)
+        int base = hi(cOffZ) + zp * lo(cOffZ);
+        int ld = hi(ldcNPer);
+        int sC = lo(nStr);
+        int biasMode = (epi >> 1) & 3;
         for (int ii = 0; ii < tm; ii++) {
             int gi = row0 + ty + ii * wy;
-            for (int jj = 0; jj < tn; jj++)
-                store(out, acc[ii * tn + jj], gi, col0 + tx + jj * wx, m, n, base, ld, e2, bias, biasOff, slope);
-        }
-    }
-
-    private static void store(float[] out, float v, int gi, int gj, int m, int n, int base, int ld, int epi, float[] bias,
-                              int biasOff, float slope) {
-        if (gi < m && gj < n) {
-            int ci = base + gi * ld + gj;
-            float old = (epi & 1) != 0 ? out[ci] : 0f;   // C is read only when accumulating
-            out[ci] = finish(epi, bias, biasOff, slope, v, old, gi, gj);
+            // a row's bias once, not once per element: with k = 9 (mnist-conv's first layer) a load per element
+            // would add 1/9 of a load per FMA
+            float rowBias = 0f;
+            if (biasMode == 1 && gi < m) rowBias = bias[biasOff + gi];
+            for (int jj = 0; jj < tn; jj++) {
+                int gj = col0 + tx + jj * wx;
+                if (gi < m && gj < n) {
+                    int jg = gj / nPer;
+                    int ci = base + jg * sC + gi * ld + gj - jg * nPer;
+                    float old = 0f;
+                    if ((epi & 1) != 0) old = out[ci];   // C is read only when accumulating
+                    float withBias = rowBias;
+                    if (biasMode == 2) withBias = bias[biasOff + gj];   // a column's bias: a Linear layer's, whose k is hundreds
+                    out[ci] = finish(epi, slope, acc[ii * tn + jj], old, withBias);
+                }
+            }
         }
     }
 
     /**
-     * The epilogue: (C if accumulating) + the sum + bias, through the activation. {@code old} is C's value
-     * when accumulating (the caller reads C only then).
+     * B's element (p, j) read from a convolution's X, as {@link GemmCall.ImplicitB#at}: mode 1 p is the tap and j
+     * the image·P + pixel, mode 2 p the pixel and j the tap of the batch's image at {@code base}; 0 on the padding.
      */
-    private static float finish(int epi, float[] bias, int biasOff, float slope, float sum, float old, int i, int j) {
+    private static float implicitX(float[] x, int base, int mode, int p, int j, int nPer, long dims, int kps) {
+        int xDims = hi(dims), yDims = lo(dims);
+        int cx = xDims >> 20, hx = (xDims >> 10) & 1023, wx = xDims & 1023, wy = yDims & 1023;
+        int k = kps & 255, s = (kps >> 8) & 255, pad = kps >> 16;
+        int tap = mode == 1 ? p : j;
+        int image = mode == 1 ? j / nPer : 0;
+        int pixel = mode == 1 ? j - image * nPer : p;
+        int c = tap / (k * k);
+        int iy = (pixel / wy) * s - pad + (tap / k) % k;
+        int ix = (pixel % wy) * s - pad + tap % k;
+        float v = 0f;
+        if (iy >= 0 && iy < hx && ix >= 0 && ix < wx) v = x[base + ((image * cx + c) * hx + iy) * wx + ix];
+        return v;
+    }
+
+    /**
+     * The epilogue: (C if accumulating) + the sum + the bias (0 without), through the activation. {@code old} is
+     * C's value when accumulating (the caller reads C only then, and the bias only where it has one).
+     */
+    private static float finish(int epi, float slope, float sum, float old, float bias) {
         float v = (epi & 1) != 0 ? old + sum : sum;
-        int biasMode = (epi >> 1) & 3;
-        if (biasMode == 1) v += bias[biasOff + i];
-        else if (biasMode == 2) v += bias[biasOff + j];
-        return TornadoActivations.activate(epi >> 3, slope, v);
+        return TornadoActivations.activate((epi >> 3) & 31, slope, v + bias);
     }
 
     /**
@@ -184,10 +239,11 @@ public final class TornadoGpuGemmKernels {
      * grid rounded up to the work-group size, so work-items past the end do nothing.
      */
     public static void reduce(KernelContext ctx, float[] scratch, long mn, int parts, float[] bias, int biasOff, int epi,
-                              float slope, float[] c, long cOffZ, int ldc, int total) {
+                              float slope, float[] c, long cOffZ, long ldcNPer, int sCn, int total) {
         int e = ctx.globalIdx;
         if (e < total) {
             int m = hi(mn), n = lo(mn);
+            int nPer = lo(ldcNPer);
             int plane = m * n;
             int z = e / plane;
             int ij = e - z * plane;
@@ -195,9 +251,15 @@ public final class TornadoGpuGemmKernels {
             int j = ij - i * n;
             float sum = 0f;
             for (int s = 0; s < parts; s++) sum += scratch[(z * parts + s) * plane + ij];
-            int ci = hi(cOffZ) + z * lo(cOffZ) + i * ldc + j;
-            float old = (epi & 1) != 0 ? c[ci] : 0f;
-            c[ci] = finish(epi, bias, biasOff, slope, sum, old, i, j);
+            int jg = j / nPer;
+            int ci = hi(cOffZ) + z * lo(cOffZ) + jg * sCn + i * hi(ldcNPer) + j - jg * nPer;
+            float old = 0f;
+            if ((epi & 1) != 0) old = c[ci];
+            int biasMode = (epi >> 1) & 3;
+            float b = 0f;
+            if (biasMode == 1) b = bias[biasOff + i];
+            else if (biasMode == 2) b = bias[biasOff + j];
+            c[ci] = finish(epi, slope, sum, old, b);
         }
     }
 }
