@@ -74,7 +74,8 @@ public final class TorchImport {
         for (String part : PARTS) {
             List<String> want = ours.get(part), have = parts.get(part);
             if (want.size() != have.size())
-                throw new DataFormatException(file, "has " + have.size() + " " + part + " layers with weights (" + String.join(", ", have)
+                throw new DataFormatException(file, "has " + have.size() + " " + part + " layer" + (have.size() == 1 ? "" : "s")
+                        + " with weights (" + String.join(", ", have)
                         + ") where the " + describe(spec) + " has " + want.size() + " (" + String.join(", ", want) + ")");
             for (int i = 0; i < want.size(); i++) sources.put(want.get(i), have.get(i));
         }
@@ -138,7 +139,7 @@ public final class TorchImport {
     private static final List<String> OUR_ORDER = List.of("conv", "fc", "deconv");
 
     /** Segment by segment: numbers as numbers (encoder.10 after encoder.2), our sub-parts in running order, else as text. */
-    static int compareNames(String a, String b) {
+    public static int compareNames(String a, String b) {
         String[] x = a.split("\\."), y = b.split("\\.");
         for (int i = 0; i < Math.min(x.length, y.length); i++) {
             int c;
