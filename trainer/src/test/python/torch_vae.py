@@ -1,11 +1,14 @@
 """PyTorch's side of TorchRoundTripTest (vae import-torch and export-torch against real PyTorch).
 
-    python3 torch_vae.py save LAYOUT OUT.safetensors DATA_DIR MU.csv   # LAYOUT: examples | sequential | conv
-        builds a VAE in that layout with a fixed seed, saves it as safetensors.torch.save_file does
-        (metadata {"format": "pt"}), and writes mu of the first 16 test images, one row each
-    python3 torch_vae.py loss MODEL.py CHECKPOINT DATA_DIR OUT.csv
-        loads the checkpoint into export-torch's module with strict=True and writes, for the first
-        16 test images, recon and KL at z = mu (eps = 0)
+    python3 torch_vae.py save DATA_DIR OUT_DIR
+        for each layout (examples, sequential, conv) builds a VAE with a fixed seed, saves it as
+        OUT_DIR/LAYOUT.safetensors the way safetensors.torch.save_file does (metadata
+        {"format": "pt"}), and writes mu of the first 16 test images to OUT_DIR/LAYOUT-mu.csv
+    python3 torch_vae.py loss DATA_DIR MODEL.py CHECKPOINT OUT.csv [MODEL.py CHECKPOINT OUT.csv ...]
+        loads each checkpoint into its export-torch module with strict=True and writes, for the
+        first 16 test images, recon and KL at z = mu (eps = 0)
+
+One interpreter does all of a kind, as importing torch takes seconds.
 
 The safetensors package is not needed: the file is written by hand (8-byte little-endian header
 size, JSON header, little-endian F32 data), as the reference writer lays it out.
@@ -99,16 +102,23 @@ def write_rows(path, rows):
             f.write(",".join(repr(float(v)) for v in r) + "\n")
 
 
-def save(layout, out, data_dir, mu_csv):
-    torch.manual_seed(7)
-    model = {"examples": ExamplesVAE, "sequential": SequentialVAE, "conv": ConvVAE}[layout]()
-    save_file(model.state_dict(), out, {"format": "pt"})
-    with torch.no_grad():
-        mu, _ = model.encode(test_images(data_dir))
-    write_rows(mu_csv, mu.tolist())
+def save(data_dir, out_dir):
+    x = test_images(data_dir)
+    for layout, cls in {"examples": ExamplesVAE, "sequential": SequentialVAE, "conv": ConvVAE}.items():
+        torch.manual_seed(7)
+        model = cls()
+        save_file(model.state_dict(), f"{out_dir}/{layout}.safetensors", {"format": "pt"})
+        with torch.no_grad():
+            mu, _ = model.encode(x)
+        write_rows(f"{out_dir}/{layout}-mu.csv", mu.tolist())
 
 
-def loss(model_py, checkpoint, data_dir, out_csv):
+def loss(data_dir, *triples):
+    for i in range(0, len(triples), 3):
+        loss_of(data_dir, *triples[i:i + 3])
+
+
+def loss_of(data_dir, model_py, checkpoint, out_csv):
     spec = importlib.util.spec_from_file_location("exported", model_py)
     m = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(m)
