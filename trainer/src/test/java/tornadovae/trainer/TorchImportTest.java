@@ -223,6 +223,21 @@ class TorchImportTest {
         assertFalse(Files.exists(out));
     }
 
+    /** A PyTorch file given where a checkpoint is needed is pointed to import-torch, with or without its format entry. */
+    @Test
+    void commandsPointPyTorchFilesToImportTorch() throws IOException {
+        String hint = "`vae import-torch --checkpoint FILE --model ... --out checkpoint.safetensors` converts one";
+        Path pt = write("pt.safetensors", examples(16, 3), Map.of("format", "pt"));
+        CliRun.Result r = CliRun.vae("sample", "--checkpoint", pt.toString(), "--out", tmp.resolve("s.png").toString());
+        assertEquals("vae: " + pt + ": is a PyTorch state dict (format 'pt'), not a tornado-vae checkpoint: " + hint + "\n", r.err());
+        assertEquals(1, r.code());
+        Path bare = write("bare.safetensors", examples(16, 3), Map.of());
+        r = CliRun.vae("sample", "--checkpoint", bare.toString(), "--out", tmp.resolve("s.png").toString());
+        assertEquals("vae: " + bare + ": is not a usable tornado-vae checkpoint: architecture metadata lacks 'input' (a PyTorch "
+                + "state dict? " + hint + ")\n", r.err());
+        assertEquals(1, r.code());
+    }
+
     private static void refused(Path file, Path out, String problem) {
         CliRun.Result r = CliRun.vae("import-torch", "--checkpoint", file.toString(), "--out", out.toString());
         assertEquals("vae: " + file + ": " + problem + "\n", r.err(), file.toString());
