@@ -8,10 +8,16 @@ packaged here, so the IDX files are read with numpy and the grids written with P
 
 Needs python3-torch, python3-pil and libopenblas0-pthread (see mlp_vae_step.py). Prints the wall
 time of the whole run (data loading included, interpreter start excluded) and of each epoch.
+
+`--save FILE.safetensors` writes the trained state dict as safetensors.torch.save_file does (names
+sorted, metadata {"format": "pt"}; by hand, as the safetensors package is not packaged here), for
+`vae import-torch --checkpoint FILE.safetensors` and `vae eval` (README, "From and to PyTorch").
 """
 import argparse
 import gzip
+import json
 import os
+import struct
 import tempfile
 import time
 
@@ -62,6 +68,20 @@ def loss_function(recon, x, mu, logvar):
     return bce - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
 
 
+def save_file(tensors, path):
+    """safetensors.torch.save_file's layout: 8-byte little-endian header size, JSON header, F32 data."""
+    header, blobs, offset = {"__metadata__": {"format": "pt"}}, [], 0
+    for name in sorted(tensors):
+        data = tensors[name].detach().contiguous().float().numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    raw = json.dumps(header, separators=(",", ":")).encode()
+    raw += b" " * (-len(raw) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(raw)) + raw + b"".join(blobs))
+
+
 def save_grid(images, path, per_row=8):
     imgs = (images.detach().clamp(0, 1).numpy().reshape(-1, 28, 28) * 255).astype(np.uint8)
     rows = (len(imgs) + per_row - 1) // per_row
@@ -78,6 +98,7 @@ def main():
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", default=None, help="folder for the PNGs (default: a temporary folder)")
+    p.add_argument("--save", default=None, help="write the trained model's state dict to this .safetensors file")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
@@ -110,6 +131,9 @@ def main():
             save_grid(model.decode(torch.randn(64, 20)), os.path.join(out, f"sample_{epoch}.png"))
         print(f"epoch {epoch}: train {total / len(train):.2f} test {test_total / len(test):.2f} "
               f"({time.perf_counter() - t0:.2f} s)", flush=True)
+    if a.save:
+        save_file(model.state_dict(), a.save)
+        print(f"saved the state dict to {a.save}")
     print(f"pytorch {torch.__version__} mnist mlp {a.epochs} epochs threads={a.threads}: "
           f"{time.perf_counter() - t_start:.1f} s wall (PNGs in {out})")
 

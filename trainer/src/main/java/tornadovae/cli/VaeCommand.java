@@ -6,17 +6,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine;
 import tornadovae.trainer.TrainingDivergedException;
 
-/** The `vae` command line: train, sample, reconstruct, eval, latent pictures, encode, decode, score, demo, data fetch, devices, bench. */
+/** The `vae` command line: train, sample, reconstruct, eval, latent pictures, encode, decode, score, import-torch, export-torch, demo, data fetch, devices, bench. */
 @Command(name = "vae", mixinStandardHelpOptions = true, version = "tornado-vae 0.1.0",
         description = "Train and run variational autoencoders on the JVM or on TornadoVM devices.",
         subcommands = {TrainCommand.class, SampleCommand.class, ReconstructCommand.class, EvalCommand.class,
-                LatentPcaCommand.class, ManifoldCommand.class, InterpolateCommand.class, EncodeCommand.class, DecodeCommand.class, ScoreCommand.class, CompareCommand.class, DemoCommand.class, DataCommand.class,
+                LatentPcaCommand.class, ManifoldCommand.class, InterpolateCommand.class, EncodeCommand.class, DecodeCommand.class, ScoreCommand.class, ImportTorchCommand.class, ExportTorchCommand.class, CompareCommand.class, DemoCommand.class, DataCommand.class,
                 DevicesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class VaeCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Override public void run() { throw new CommandLine.ParameterException(spec.commandLine(), "name a command: train, sample, reconstruct, eval, latent-pca, manifold, interpolate, encode, decode, score, compare, demo, data, devices or bench"); }
+    @Override public void run() { throw new CommandLine.ParameterException(spec.commandLine(), "name a command: train, sample, reconstruct, eval, latent-pca, manifold, interpolate, encode, decode, score, import-torch, export-torch, compare, demo, data, devices or bench"); }
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");

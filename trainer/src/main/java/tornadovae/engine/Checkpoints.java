@@ -39,6 +39,8 @@ public final class Checkpoints {
     public static final String FORMAT = "tornado-vae/2";
     static final String FORMAT_1 = "tornado-vae/1";
     public static final String CHECKSUM_KEY = "checksum.sha256";
+    /** What a PyTorch user meets first: their own file given to a command that needs our architecture metadata. */
+    static final String IMPORT_HINT = "`vae import-torch --checkpoint FILE --model ... --out checkpoint.safetensors` converts one";
 
     public record Loaded(VaeSpec spec, Vae vae, float[] params, Map<String, String> metadata) {}
 
@@ -87,7 +89,9 @@ public final class Checkpoints {
         try {
             spec = VaeSpec.fromMetadata(c.metadata());
         } catch (IllegalArgumentException e) {
-            throw new DataFormatException(file, "is not a usable tornado-vae checkpoint: " + e.getMessage());
+            boolean noArchitecture = !c.metadata().containsKey("model") && !c.metadata().containsKey("input");
+            throw new DataFormatException(file, "is not a usable tornado-vae checkpoint: " + e.getMessage()
+                    + (noArchitecture ? " (a PyTorch state dict? " + IMPORT_HINT + ")" : ""));
         }
         try {
             needed = Vae.paramCount(spec);
@@ -153,6 +157,8 @@ public final class Checkpoints {
      */
     private static MessageDigest startChecksum(Path file, Map<String, String> metadata) throws DataFormatException {
         String format = metadata.get(FORMAT_KEY);
+        if ("pt".equals(format))
+            throw new DataFormatException(file, "is a PyTorch state dict (format 'pt'), not a tornado-vae checkpoint: " + IMPORT_HINT);
         if (format != null && !format.equals(FORMAT) && !format.equals(FORMAT_1))
             throw new DataFormatException(file, "has format '" + format + "', which this version of "
                     + "tornado-vae does not know (" + FORMAT + " or " + FORMAT_1 + ")");

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CliHelpTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "train", "sample", "reconstruct", "data", "data fetch", "devices", "eval", "latent-pca",
-            "manifold", "interpolate", "encode", "decode", "compare", "demo", "demo pca-vs-vae", "bench"})
+            "manifold", "interpolate", "encode", "decode", "import-torch", "export-torch", "compare", "demo", "demo pca-vs-vae", "bench"})
     void everyCommandHasHelp(String command) {
         PrintStream old = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
