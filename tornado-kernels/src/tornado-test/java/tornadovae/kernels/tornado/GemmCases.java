@@ -96,8 +96,8 @@ final class GemmCases {
     }
 
     /**
-     * The two GEMMs of a convolution that read X itself ({@link DeviceConv#implicit}): Y from X across the batch's
-     * images (bias per channel, act) and the weight gradient summed over them, X and Y at random offsets.
+     * A convolution's Y-from-X GEMM reading X itself ({@link DeviceConv#implicit}) across the batch's images, with a
+     * bias per channel and act, X and Y at random offsets.
      */
     void convImplicit(List<GemmCall> l, ConvGeometry g, int act) {
         int xImage = g.transposed() ? g.outC() * g.outH() * g.outW() : g.inC() * g.inH() * g.inW();
@@ -107,8 +107,6 @@ final class GemmCases {
         float[] x = random(xOff + g.batch() * xImage + 5), w = random(wOff + cy * taps + 5), bias = random(biasOff + cy + 3);
         l.add(DeviceConv.yFromXImplicit(g, w, wOff, x, xOff, random(yOff + g.batch() * yImage + 5), yOff, g.batch(), bias,
                 biasOff, 1, act, 0.2f));
-        l.add(DeviceConv.weightGradImplicit(g, random(yOff + g.batch() * yImage + 5), yOff, x, xOff, random(wOff + cy * taps + 5),
-                wOff, g.batch(), true));
     }
 
     /** The MLP 784-400-20 (mu|logvar: 40) and its mirrored decoder. */

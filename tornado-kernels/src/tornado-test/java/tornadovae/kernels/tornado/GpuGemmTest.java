@@ -39,8 +39,8 @@ class GpuGemmTest {
     @ParameterizedTest(name = "variant {0}")
     @ValueSource(ints = {1, 4})
     void gemmsReadingXMatchTheReference(int variant) {
-        // an implicit im2col: Conv2d 3→5 k3 s2 p1 on 9×9 (odd sides, the padding on both edges), ConvTranspose2d
-        // 4→2 k4 s2 p1 (X is its 12×12 output), 3 images, the row/column bounds of a block not multiples of it
+        // an implicit im2col: Conv2d 3→5 k3 s2 p1 on 9×9 (odd sides, the padding on both edges) and ConvTranspose2d
+        // 4→2 k4 s2 p1 (X is its 12×12 output: its input gradient's GEMM), 3 images, bounds not multiples of a block
         GemmCases cases = new GemmCases(13);
         List<GemmCall> calls = new ArrayList<>();
         cases.convImplicit(calls, ConvGeometry.conv2d(3, 3, 9, 9, 5, 3, 2, 1), TornadoActivations.ACT_LEAKY_RELU);

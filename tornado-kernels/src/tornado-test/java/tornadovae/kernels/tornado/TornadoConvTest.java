@@ -107,9 +107,9 @@ class TornadoConvTest {
     }
 
     /**
-     * The GPU family with -Dtornadovae.tornado.conv=implicit: the forward (Conv2d), the input gradient
-     * (ConvTranspose2d) and both weight gradients read X itself; in groups of 2 + 2 + 1 images, so that each group's
-     * X and Y offsets are exercised too.
+     * The GPU family with -Dtornadovae.tornado.conv=implicit: the forward (Conv2d) and the input gradient
+     * (ConvTranspose2d) read X itself, the weight gradients still lower it; in groups of 2 + 2 + 1 images, so that
+     * each group's X and Y offsets are exercised too.
      */
     @Test
     void theGpuFamilyCanReadXWithoutIm2col() {

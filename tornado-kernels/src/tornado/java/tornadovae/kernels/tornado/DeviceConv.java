@@ -23,11 +23,15 @@ final class DeviceConv {
 
     /**
      * System property choosing how the GPU family feeds a convolution's X to a GEMM: {@code im2col} (a col in the
-     * scratch, then the GEMM) or {@code implicit} (the GEMM's loads of B read X: no col, one launch fewer).
+     * scratch, then the GEMM) or {@code implicit} (the GEMM's loads of B read X: no col, one launch fewer), for the
+     * forward of a Conv2d and the input gradient of a ConvTranspose2d.
      */
     static final String LOWERING_PROPERTY = "tornadovae.tornado.conv";
 
-    /** Whether this family's Y-from-X GEMMs and weight gradients read X directly ({@link GemmCall.ImplicitB}). */
+    /**
+     * Whether this family's Y-from-X GEMMs read X directly ({@link GemmCall.ImplicitB}). (Weight gradients always
+     * lower X with im2col: reading X there loaded as much, and the GEMM kernel has no graph nodes to spare for it.)
+     */
     static boolean implicit(GemmFamily f) {
         String v = System.getProperty(LOWERING_PROPERTY, "im2col");
         if (!v.equals("im2col") && !v.equals("implicit"))
@@ -92,16 +96,7 @@ final class DeviceConv {
         int[] d = xy(g);
         return new GemmCall(w, wOff, 0, taps(g), 1, x, xOff, 0, pixels(g), 1, y, yOff, 0, pixels(g), d[3], images * pixels(g),
                 taps(g), 1, 1, false, bias, biasOff, biasMode, act, slope, pixels(g), 0, d[3] * pixels(g),
-                new GemmCall.ImplicitB(true, packX(g), packY(g), kps(g)));
-    }
-
-    /** {@link #weightGrad} with colᵀ read from X itself: batch b's B is image b of X at {@code xOff}. */
-    static GemmCall weightGradImplicit(ConvGeometry g, float[] y, int yOff, float[] x, int xOff, float[] dw, int dwOff, int images,
-                                       boolean accumulate) {
-        int[] d = xy(g);
-        int K = taps(g), P = pixels(g);
-        return new GemmCall(y, yOff, d[3] * P, P, 1, x, xOff, d[0] * d[1] * d[2], K, 1, dw, dwOff, 0, K, d[3], K, P, 1, images,
-                accumulate, null, 0, 0, TornadoActivations.ACT_IDENTITY, 0f).readingX(new GemmCall.ImplicitB(false, packX(g), packY(g), kps(g)));
+                new GemmCall.ImplicitB(packX(g), packY(g), kps(g)));
     }
 
     /** dW (+)= Σ_b Y_b·colᵀ_b over the group's images (summed over batches: a family may split them). */
@@ -121,7 +116,7 @@ final class DeviceConv {
             case Op.Conv o -> gemmTasks(f, o.g(), o.g().transposed() ? 1 : 0, any) + groups(o.g()) * (o.g().transposed() ? 1 : lowering);
             case Op.ConvInputGrad o -> gemmTasks(f, o.g(), o.g().transposed() ? 0 : 1, any) + groups(o.g()) * (o.g().transposed() ? lowering : 1)
                     + (o.g().transposed() && o.epilogue().isDerivative() ? 1 : 0);
-            case Op.ConvWeightGrad o -> gemmTasks(f, o.g(), 2, any) + groups(o.g()) * lowering;
+            case Op.ConvWeightGrad o -> gemmTasks(f, o.g(), 2, any) + groups(o.g());
             default -> throw new IllegalArgumentException(op.getClass().getSimpleName() + " is not a conv op");
         };
     }
@@ -140,8 +135,7 @@ final class DeviceConv {
             case 0 -> implicit ? yFromXImplicit(g, any, 0, any, 0, any, 0, images, null, 0, 0, 0, 0f)
                     : yFromX(g, f.groupsColumns(), any, 0, any, any, 0, images, null, 0, 0, 0, 0f);
             case 1 -> colFromY(g, f.groupsColumns(), any, 0, any, 0, any, images);
-            default -> implicit ? weightGradImplicit(g, any, 0, any, 0, any, 0, images, false)
-                    : weightGrad(g, any, 0, any, any, 0, images, false);
+            default -> weightGrad(g, any, 0, any, any, 0, images, false);
         };
     }
 
@@ -185,18 +179,10 @@ final class DeviceConv {
         // X and Y of the product: a Conv2d's X is its input, its Y the output's gradient; a ConvTranspose2d the other way
         Slice x = g.transposed() ? o.dOut() : o.in();
         Slice y = g.transposed() ? o.in() : o.dOut();
-        boolean implicit = implicit(c.gemm());
         forEachGroup(g, id, (gid, images, xAt, yAt) -> {
-            GemmCall call;
-            if (implicit) {
-                call = weightGradImplicit(g, c.arr(y), y.offset() + yAt, c.arr(x), x.offset() + xAt, c.arr(o.dWeight()),
-                        o.dWeight().offset(), images, xAt > 0);
-            } else {
-                im2col(c, gid + "Im2colT", g, c.arr(x), x.offset() + xAt, images, 1);
-                call = weightGrad(g, c.arr(y), y.offset() + yAt, c.colScratch(), c.arr(o.dWeight()), o.dWeight().offset(),
-                        images, xAt > 0);
-            }
-            c.gemm().add(c, gid, call, c.gemmScratch());
+            im2col(c, gid + "Im2colT", g, c.arr(x), x.offset() + xAt, images, 1);
+            c.gemm().add(c, gid, weightGrad(g, c.arr(y), y.offset() + yAt, c.colScratch(), c.arr(o.dWeight()),
+                    o.dWeight().offset(), images, xAt > 0), c.gemmScratch());
         });
     }
 

@@ -29,19 +29,18 @@ record GemmCall(float[] a, int aOff, int sAb, int sAi, int sAp,
                 int nPer, int sBn, int sCn, ImplicitB implicitB) {
 
     /**
-     * B read straight from a convolution's X [images][Cx][Hx][Wx] (b, from bOff + batch·sBb) instead of from a col
-     * that im2col wrote: an implicit im2col, with no col and no im2col launch. {@code tapsAlongK}: B[tap][j], j =
-     * image·P + pixel across a group of images (Y from X: nPer = P, the image stride Cx·Hx·Wx); else B_b[pixel][tap]
-     * of batch b's image (a weight gradient: sBb = Cx·Hx·Wx). Shapes packed as {@code TornadoConvKernels.packDims},
-     * {@code packKernel}; a tap that falls on the padding reads 0.
+     * B read straight from a convolution's X [images][Cx][Hx][Wx] (b, from bOff) instead of from a col that im2col
+     * wrote: an implicit im2col, with no col and no im2col launch. B[tap][j], j = image·P + pixel across a group of
+     * images (a Y-from-X product: nPer = P). Shapes packed as {@code TornadoConvKernels.packDims}, {@code packKernel};
+     * a tap that falls on the padding reads 0.
      */
-    record ImplicitB(boolean tapsAlongK, int xDims, int yDims, int kps) {
-        /** B's element (p, j) of the batch whose X starts at {@code base}. */
+    record ImplicitB(int xDims, int yDims, int kps) {
+        /** B's element (p, j) of the group whose X starts at {@code base}. */
         float at(float[] x, int base, int p, int j, int nPer) {
             int cx = xDims >> 20, hx = (xDims >> 10) & 1023, wx = xDims & 1023, wy = yDims & 1023;
             int k = kps & 255, s = (kps >> 8) & 255, pad = kps >> 16;
-            int tap = tapsAlongK ? p : j, image = tapsAlongK ? j / nPer : 0, pixel = tapsAlongK ? j % nPer : p;
-            int c = tap / (k * k), iy = pixel / wy * s - pad + tap / k % k, ix = pixel % wy * s - pad + tap % k;
+            int image = j / nPer, pixel = j % nPer;
+            int c = p / (k * k), iy = pixel / wy * s - pad + p / k % k, ix = pixel % wy * s - pad + p % k;
             return iy >= 0 && iy < hx && ix >= 0 && ix < wx ? x[base + ((image * cx + c) * hx + iy) * wx + ix] : 0f;
         }
     }

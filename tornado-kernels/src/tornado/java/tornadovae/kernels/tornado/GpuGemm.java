@@ -60,15 +60,17 @@ final class GpuGemm implements GemmFamily {
     Launch plan(GemmCall call) {
         int v = forced;
         if (v == 0) {
-            // of the blocks whose grid alone reaches MIN_WORK_ITEMS, the one loading least from global memory: per k,
-            // each column of blocks loads all m rows of A and each row of blocks all n columns of B (the loads skip
-            // what lies outside A and B). Ties: the one whose blocks pad C least (work-items with nothing to do),
-            // then the larger block.
+            // of the blocks whose grid reaches MIN_WORK_ITEMS, the one loading least from global memory: per k, each
+            // column of blocks loads all m rows of A and each row of blocks all n columns of B (the loads skip what lies
+            // outside A and B); a split call's reduce loads its parts. A sum over batches (a weight gradient) may be
+            // split to get there, since its parts are few and small; other calls count their grid unsplit. Ties: the
+            // one whose blocks pad C least (work-items with nothing to do), then the larger block.
             long best = Long.MAX_VALUE, bestPadded = Long.MAX_VALUE;
             for (int candidate : new int[] {3, 1, 5, 4}) {
-                Launch u = unsplit(call, candidate);
+                Launch u = call.inner() > 1 ? split(call, candidate) : unsplit(call, candidate);
                 int[] s = TornadoGpuGemmKernels.SHAPES[candidate];
-                long loads = (long) u.groupsX() * call.m() + (long) u.groupsY() * call.n();
+                long loads = ((long) u.groupsX() * call.m() + (long) u.groupsY() * call.n()) * call.k() * call.inner()
+                        + (u.reduce() ? (long) u.parts() * call.m() * call.n() : 0L);
                 long padded = (long) u.groupsX() * s[1] * u.groupsY() * s[0];
                 if (u.workItems() >= MIN_WORK_ITEMS && (loads < best || loads == best && padded < bestPadded)) {
                     v = candidate;
@@ -130,8 +132,8 @@ final class GpuGemm implements GemmFamily {
             throw new IllegalArgumentException("GEMM scratch of " + scratch.length + " floats, " + scratchFloats(call) + " needed");
         long mn = TornadoGpuGemmKernels.pack(call.m(), call.n());
         GemmCall.ImplicitB x = call.implicitB();
-        int bMode = x == null ? 0 : x.tapsAlongK() ? 1 : 2;
-        boolean alongJ = x == null ? call.sBj() == 1 : x.tapsAlongK();   // where B's neighbouring words lie
+        int bMode = x == null ? 0 : 1;
+        boolean alongJ = x != null || call.sBj() == 1;   // where B's neighbouring words lie (X: along an image's pixels)
         int epi = TornadoGpuGemmKernels.epilogue(call.accumulate(), call.biasMode(), call.act(), bMode, alongJ);
         long bStr = x == null ? TornadoGpuGemmKernels.pack(call.sBp(), call.sBj()) : TornadoGpuGemmKernels.pack(x.xDims(), x.yDims());
         int sBn = x == null ? call.sBn() : x.kps();
