@@ -59,6 +59,9 @@ final class ConvLowering {
     private final ConvCall call = new ConvCall();
     private final ImageLowering images;
     private final ConvWeightGrad weightGrad;
+    private final SubPixelConv subPixel;
+    /** Whether X from Y takes {@link SubPixelConv} where it applies; off only to measure against the col2im way. */
+    boolean subPixelOn = true;
     private final YFromXGroups yFromXGroups = new YFromXGroups();
     private final XFromYGroups xFromYGroups = new XFromYGroups();
     private final WorkerPool.Task yFromXThin = this::yFromXThin;
@@ -69,6 +72,7 @@ final class ConvLowering {
         this.sgemm = sgemm;
         this.images = new ImageLowering(call, pool.threads());
         this.weightGrad = new ConvWeightGrad(pool, sgemm, call, images);
+        this.subPixel = new SubPixelConv(pool, sgemm, call);
     }
 
     /** Floats of scratch one image needs; throws if colLen is less. */
@@ -118,6 +122,9 @@ final class ConvLowering {
             if (thin(cc)) {
                 perImage(g, transposed, colLen);   // the same contract on the scratch, though unused
                 pool.forEach(cc.batch, thinTask);
+            } else if (task == xFromYGroups && subPixelOn && SubPixelConv.applies(cc)) {
+                perImage(g, transposed, colLen);   // the same contract: SubPixelConv keeps its own buffers
+                subPixel.run();
             } else {
                 perWorkerGroups(g, transposed, colLen, task);
             }
