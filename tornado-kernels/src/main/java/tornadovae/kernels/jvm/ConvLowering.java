@@ -62,7 +62,7 @@ final class ConvLowering {
     private final SubPixelConv subPixel;
     /** Whether X from Y takes {@link SubPixelConv} where it applies; off only to measure against the col2im way. */
     boolean subPixelOn = true;
-    private final YFromXGroups yFromXGroups = new YFromXGroups();
+    private final YFromXGroups yFromXGroups;
     private final XFromYGroups xFromYGroups = new XFromYGroups();
     private final WorkerPool.Task yFromXThin = this::yFromXThin;
     private final WorkerPool.Task xFromYThin = this::xFromYThin;
@@ -73,6 +73,7 @@ final class ConvLowering {
         this.images = new ImageLowering(call, pool.threads());
         this.weightGrad = new ConvWeightGrad(pool, sgemm, call, images);
         this.subPixel = new SubPixelConv(pool, sgemm, call);
+        this.yFromXGroups = new YFromXGroups(pool.threads());
     }
 
     /** Floats of scratch one image needs; throws if colLen is less. */
@@ -125,6 +126,9 @@ final class ConvLowering {
             } else if (task == xFromYGroups && subPixelOn && SubPixelConv.applies(cc)) {
                 perImage(g, transposed, colLen);   // the same contract: SubPixelConv keeps its own buffers
                 subPixel.run();
+            } else if (task == yFromXGroups && Sgemm.HAS_256_BIT_VECTORS && wideGroups) {
+                perImage(g, transposed, colLen);   // the same contract: the implicit im2col writes no col
+                wideGroups(task);
             } else {
                 perWorkerGroups(g, transposed, colLen, task);
             }
@@ -149,7 +153,24 @@ final class ConvLowering {
         else for (int gi = 0; gi < groups; gi++) task.run(gi, 0);   // too little scratch for a slice each
     }
 
-    /** A task per group of images, each worker in its own slice of slotLen floats of the scratch. */
+    /**
+     * Groups of about {@link SubPixelConv#GROUP_COLUMNS} pixels of Y, the same number per worker, each
+     * worker storing Yc in a buffer of its own (slotLen 0): for Y from X by the implicit im2col, whose
+     * col is never written. Sized by the scratch, as the col2im way needs, the groups of rgb128-conv's
+     * deep layers had one to four images: a GEMM of 16 to 64 columns repacked all of W (up to 8 MB) per image.
+     */
+    private void wideGroups(GroupTask task) {
+        int threads = pool.threads(), batch = call.batch;
+        int most = Math.max(1, Math.min(Sgemm.ceilDiv(batch, threads), SubPixelConv.GROUP_COLUMNS / call.pixels()));
+        task.slotLen = 0;
+        task.groups = Math.min(batch, Sgemm.ceilDiv(Sgemm.ceilDiv(batch, most), threads) * threads);
+        pool.forEach(task.groups, task);
+    }
+
+    /** Y from X in groups sized by the scratch, as before wideGroups; off only to measure against it. */
+    boolean wideGroups = true;
+
+    /** A task per group of images, each worker in its own slice of slotLen floats of the scratch (or its own buffer: slotLen 0). */
     private abstract class GroupTask implements WorkerPool.Task {
         int groups, slotLen;
 
@@ -159,6 +180,10 @@ final class ConvLowering {
 
     /** Y from X for one group: one GEMM Yc = W·col, then Yc back into Y's images. */
     private final class YFromXGroups extends GroupTask {
+        private final float[][] own;   // per worker: Yc when slotLen is 0
+
+        YFromXGroups(int threads) { own = new float[threads][0]; }
+
         @Override
         public void run(int gi, int worker) {
             ConvCall cc = call;
@@ -168,16 +193,23 @@ final class ConvLowering {
                 // implicit im2col: the SGEMM packs B's panels straight from the padded images, so col is
                 // never written (writing it, ~360 KB a group in rows of 49 floats, and reading it back to
                 // pack cost about as much as the gathers themselves); Yc takes the slot's start
+                float[] dst = cc.col;
                 int yc = cols;
-                sgemm.sgemmOnWorker(worker, cc.col, yc, rowLen, cc.w, cc.wOff, images.windowsOf(n0, count, worker, 0, cc.cx, -1),
+                if (slotLen == 0) { dst = ownYc(worker, cc.cy * rowLen); yc = 0; }
+                sgemm.sgemmOnWorker(worker, dst, yc, rowLen, cc.w, cc.wOff, images.windowsOf(n0, count, worker, 0, cc.cx, -1),
                         cc.cy, rowLen, kk, false, false);
-                for (int i = 0; i < count; i++) images.fromChannelMajor(n0 + i, yc + i * pix, rowLen);
+                for (int i = 0; i < count; i++) images.fromChannelMajor(n0 + i, dst, yc + i * pix, rowLen);
                 return;
             }
             int yc = cols + count * pix * kk;
             for (int i = 0; i < count; i++) images.im2col(n0 + i, cols + i * pix, rowLen, worker);
             sgemm.sgemmOnWorker(worker, cc.col, yc, rowLen, cc.w, cc.wOff, cc.col, cols, cc.cy, rowLen, kk, false, false, false);
-            for (int i = 0; i < count; i++) images.fromChannelMajor(n0 + i, yc + i * pix, rowLen);
+            for (int i = 0; i < count; i++) images.fromChannelMajor(n0 + i, cc.col, yc + i * pix, rowLen);
+        }
+
+        private float[] ownYc(int worker, int need) {
+            if (own[worker].length < need) own[worker] = new float[need];
+            return own[worker];
         }
     }
 

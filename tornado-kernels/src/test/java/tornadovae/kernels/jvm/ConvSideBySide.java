@@ -14,7 +14,7 @@ import tornadovae.kernels.plan.ConvGeometry;
  * <p>Run after test-compile: {@code java --add-modules jdk.incubator.vector -cp
  * tornado-kernels/target/classes:tornado-kernels/target/test-classes tornadovae.kernels.jvm.ConvSideBySide [rounds] [variant]}.
  * Variants (A, then B): "subpixel" (X from Y by col2im, by phases); "runloads" (window panels by gathers
- * only, runs by loads); "all" (main's kernels before this work, all of it).
+ * only, runs by loads); "widegroups" (Y from X in groups sized by the scratch, wide ones); "all" (main's kernels before this work, all of it).
  */
 public final class ConvSideBySide {
     private static final String[] OPS = {"conv2d", "conv2dInputGrad", "conv2dWeightGrad",
@@ -81,7 +81,8 @@ public final class ConvSideBySide {
         switch (variant) {
             case "subpixel" -> jvm.subPixelConv(b);
             case "runloads" -> WindowPanels.runLoads = b;
-            case "all" -> { jvm.subPixelConv(b); WindowPanels.runLoads = b; }
+            case "widegroups" -> jvm.wideConvGroups(b);
+            case "all" -> { jvm.subPixelConv(b); WindowPanels.runLoads = b; jvm.wideConvGroups(b); }
             default -> throw new IllegalArgumentException("unknown variant " + variant);
         }
     }
