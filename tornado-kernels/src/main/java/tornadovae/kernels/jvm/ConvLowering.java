@@ -168,7 +168,10 @@ final class ConvLowering {
     }
 
     /** Y from X in groups sized by the scratch, as before wideGroups; off only to measure against it. */
-    boolean wideGroups = true;
+    private boolean wideGroups = true;
+
+    /** Wide groups (Y from X, the weight gradient) on or off: for side-by-side timing. */
+    void wideGroups(boolean on) { wideGroups = on; weightGrad.wideGroups = on; }
 
     /** A task per group of images, each worker in its own slice of slotLen floats of the scratch (or its own buffer: slotLen 0). */
     private abstract class GroupTask implements WorkerPool.Task {

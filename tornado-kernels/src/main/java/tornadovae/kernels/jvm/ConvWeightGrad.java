@@ -28,6 +28,8 @@ final class ConvWeightGrad {
     private final TapsTask taps;
     private final LowerBothTask lowerBoth = new LowerBothTask();
     private final ThinDotsTask thinDots;
+    /** Groups sized by the shape where the implicit im2col runs (see run); off only to measure against the scratch's. */
+    boolean wideGroups = true;
 
     ConvWeightGrad(WorkerPool pool, Sgemm sgemm, ConvCall call, ImageLowering images) {
         this.pool = pool;
@@ -44,8 +46,13 @@ final class ConvWeightGrad {
         cc.set(g, transposed);
         int per = ConvLowering.perImage(g, transposed, colLen), batch = cc.batch;
         int grp = Math.min(batch, colLen / per), pix = cc.pixels(), kk = cc.taps();
-        cc.x = xA; cc.xOff = xO; cc.y = yA; cc.yOff = yO; cc.col = colA; cc.colOff = colO;
         int yc = colO + grp * pix * kk;
+        // The implicit im2col writes no col: its groups need not fit the scratch. Sized by it, rgb128-conv's
+        // 8×8- and 4×4-pixel layers summed 1 to 3 images a group, each group a pass over all of dW (2–8 MB).
+        // The group depends on the shape alone, so the bits still do not depend on the thread count.
+        if (Sgemm.HAS_256_BIT_VECTORS && kk >= TAP_SPLIT_MIN && wideGroups)
+            grp = Math.max(1, Math.min(batch, SubPixelConv.GROUP_COLUMNS / pix));
+        cc.x = xA; cc.xOff = xO; cc.y = yA; cc.yOff = yO; cc.col = colA; cc.colOff = colO;
         try {
             if (ConvLowering.thin(cc)) {
                 runThin(dw, dwO);

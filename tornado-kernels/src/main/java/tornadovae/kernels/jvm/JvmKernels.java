@@ -59,7 +59,7 @@ public final class JvmKernels implements Kernels, AutoCloseable {
     void subPixelConv(boolean on) { conv.subPixelOn = on; }
 
     /** Y from X in groups sized by the scratch instead of wide ones: for side-by-side timing. */
-    void wideConvGroups(boolean on) { conv.wideGroups = on; }
+    void wideConvGroups(boolean on) { conv.wideGroups(on); }
 
     /** The JVM backend: these kernels over {@code threads} threads, with every {@link Fusion} rule (it has each fused kernel). */
     public static HostBackend backend(int threads) { return new HostBackend("jvm", new JvmKernels(threads), Fusion.ALL); }
