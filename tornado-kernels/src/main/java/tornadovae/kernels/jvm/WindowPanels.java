@@ -21,7 +21,7 @@ final class WindowPanels implements Sgemm.Panels {
     private static final VectorSpecies<Float> GATHER = FloatVector.SPECIES_256;
     /** Lanes 0, 2, .., 14 of two vectors: a stride-2 run of 8 from two plain loads. */
     private static final VectorShuffle<Float> EVENS = VectorShuffle.fromValues(GATHER, 0, 2, 4, 6, 8, 10, 12, 14);
-    /** Lanes 0..3 of two vectors: two runs of 4 (two rows of a 4×4 kernel's taps) from two plain loads. */
+    /** Lanes 0..3 of two vectors: two runs of 4 (two rows of a 4×4 kernel's taps, or of 4-pixel images) from two plain loads. */
     private static final VectorShuffle<Float> HALF_LO = VectorShuffle.fromValues(GATHER, 0, 1, 2, 3, 8, 9, 10, 11);
     /**
      * How a chunk of 8 panel columns lies in pad: anywhere (a gather), one run (a load), a stride-2 run
@@ -51,11 +51,13 @@ final class WindowPanels implements Sgemm.Panels {
                     for (int p = 0; p < kc; p++, d += w) {
                         int t = taps[pc + p];
                         for (int v = 0; v < w; v += 8) {
-                            int at = t + base[j0 + v], how = kind[v >> 3];
+                            int at = t + base[j0 + v], at4 = t + base[j0 + v + 4], how = kind[v >> 3];
                             FloatVector x;
                             if (how == RUN) x = FloatVector.fromArray(GATHER, pad, at);
                             else if (how == RUN2 && at + 16 <= pad.length)
                                 x = FloatVector.fromArray(GATHER, pad, at).rearrange(EVENS, FloatVector.fromArray(GATHER, pad, at + 8));
+                            else if (how == HALVES && at4 + 8 <= pad.length)   // rows of 4 pixels (rgb128-conv's 4×4 layers)
+                                x = FloatVector.fromArray(GATHER, pad, at).rearrange(HALF_LO, FloatVector.fromArray(GATHER, pad, at4));
                             else x = FloatVector.fromArray(GATHER, pad, t, base, j0 + v);
                             x.intoArray(dst, d + v);
                         }
