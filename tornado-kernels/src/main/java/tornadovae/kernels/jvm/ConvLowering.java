@@ -30,6 +30,11 @@ import tornadovae.kernels.plan.ConvGeometry;
  * Writing col (~360 KB a group for mnist-conv's 64-channel layers, in rows of 49 floats) and
  * packing it again had cost about as much as the gathers; the two ops got ~7% and ~15% faster.
  *
+ * <p>X from Y for 4×4 stride-2 layers of at least {@link SubPixelConv#MIN_CX} channels of X (rgb128-conv's)
+ * takes {@link SubPixelConv} instead: four sub-pixel phases, each a stride-1 2×2 convolution with its
+ * own GEMM, no col and no scatter-add. Y from X by the implicit im2col writes no col either, so its
+ * groups are sized by pixels ({@link #wideGroups}), not by the scratch.
+ *
  * <p>Threads: Y from X and X from Y give every worker its own slice of the scratch and whole groups
  * to lower, multiply (on that worker alone) and store. Splitting one group across the cores instead
  * made them trade col's cache lines (one core wrote what the other packed): im2col then ran slower

@@ -7,7 +7,8 @@ import static tornadovae.kernels.jvm.ConvLowering.NO_ARRAY;
 
 /**
  * {@link ConvLowering}'s weight gradient, dW[Cy][Cx·k²] = Σ over the images of Yc·colᵀ. It sums
- * over groups, so the group size depends on the scratch alone, never on the thread count: one group
+ * over groups, so the group size depends on the shape (the implicit im2col) or the scratch alone,
+ * never on the thread count: one group
  * at a time with the whole scratch, split by taps (dW's columns) where there are many, else lowered
  * in runs of images and multiplied by the pooled SGEMM. Thin X (see ConvLowering.thin) sums fixed
  * chunks of {@link #THIN_CHUNK} images with ThinConv instead.

@@ -6,13 +6,14 @@ import java.util.Random;
 import tornadovae.kernels.plan.ConvGeometry;
 
 /**
- * rgb128-conv's six conv op types at batch 64, two variants of the JVM kernels timed side by side in
+ * rgb128-conv's six conv op types at batch 64 (or mnist-conv's at batch 128), two variants of the JVM kernels timed side by side in
  * one process: A then B on the same data, round after round (the machine is shared and noisy, so
  * variants are never compared across runs). Prints per op type the median over rounds of the summed
  * ms of its five layers, and its GFLOP/s.
  *
  * <p>Run after test-compile: {@code java --add-modules jdk.incubator.vector -cp
- * tornado-kernels/target/classes:tornado-kernels/target/test-classes tornadovae.kernels.jvm.ConvSideBySide [rounds] [variant]}.
+ * tornado-kernels/target/classes:tornado-kernels/target/test-classes tornadovae.kernels.jvm.ConvSideBySide [rounds] [variant] [mnist-conv]}
+ * (-DperLayer=true: each layer's op too).
  * Variants (A, then B): "subpixel" (X from Y by col2im, by phases); "runloads" (window panels by gathers
  * only, runs by loads); "widegroups" (Y from X in groups sized by the scratch, wide ones); "all" (main's kernels before this work, all of it).
  */
@@ -21,25 +22,28 @@ public final class ConvSideBySide {
             "convTranspose2d", "convTranspose2dInputGrad", "convTranspose2dWeightGrad"};
 
     public static void main(String[] args) {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5, threads = 2, batch = 64;
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5, threads = 2;
         String variant = args.length > 1 ? args[1] : "subpixel";
-        ConvGeometry[] shapes = SubPixelConvTest.rgb128Shapes(batch);
+        boolean mnist = args.length > 2 && args[2].equals("mnist-conv");
+        int batch = mnist ? 128 : 64;
+        ConvGeometry[] shapes = mnist ? mnistShapes(batch) : SubPixelConvTest.rgb128Shapes(batch);
+        int layers = shapes.length, half = layers / 2;
         Random r = new Random(1);
-        float[][] in = new float[10][], w = new float[10][], b = new float[10][], dOut = new float[10][], col = new float[10][];
-        for (int l = 0; l < 10; l++) {
+        float[][] in = new float[layers][], w = new float[layers][], b = new float[layers][], dOut = new float[layers][], col = new float[layers][];
+        for (int l = 0; l < layers; l++) {
             ConvGeometry g = shapes[l];
             in[l] = rand(r, g.inSize()); w[l] = rand(r, g.weightSize()); b[l] = rand(r, g.outC()); dOut[l] = rand(r, g.outSize());
             col[l] = new float[g.scratchFloats(g.transposed())];
         }
         float[] out = new float[maxOf(shapes)];
         double[] flops = new double[6];
-        for (int l = 0; l < 10; l++)
-            for (int op = 0; op < 3; op++) flops[(l < 5 ? 0 : 3) + op] += shapes[l].flops();
+        for (int l = 0; l < layers; l++)
+            for (int op = 0; op < 3; op++) flops[(l < half ? 0 : 3) + op] += shapes[l].flops();
         try (JvmKernels jvm = JvmKernels.create(threads)) {
             double[][][] ms = new double[2][6][rounds];
-            double[][][] perLayer = new double[2][30][rounds];
+            double[][][] perLayer = new double[2][3 * layers][rounds];
             for (int round = -2; round < rounds; round++) {   // two rounds of warm-up
-                for (int l = 0; l < 10; l++) {
+                for (int l = 0; l < layers; l++) {
                     ConvGeometry g = shapes[l];
                     for (int op = 0; op < 3; op++) {
                         for (int i = 0; i < 2; i++) {
@@ -48,17 +52,17 @@ public final class ConvSideBySide {
                             long t0 = System.nanoTime();
                             run(jvm, g, op, out, in[l], w[l], b[l], dOut[l], col[l]);
                             double t = (System.nanoTime() - t0) / 1e6;
-                            if (round >= 0) { ms[v][(l < 5 ? 0 : 3) + op][round] += t; perLayer[v][l * 3 + op][round] = t; }
+                            if (round >= 0) { ms[v][(l < half ? 0 : 3) + op][round] += t; perLayer[v][l * 3 + op][round] = t; }
                         }
                     }
                 }
             }
             if (Boolean.getBoolean("perLayer"))
-                for (int l = 0; l < 10; l++)
+                for (int l = 0; l < layers; l++)
                     for (int op = 0; op < 3; op++) {
                         double a = median(perLayer[0][l * 3 + op]), bb = median(perLayer[1][l * 3 + op]);
                         System.out.printf(Locale.ROOT, "%-34s %-26s A %7.2f ms %4.0f GFLOP/s   B %7.2f ms %4.0f GFLOP/s%n", shapes[l],
-                                OPS[(l < 5 ? 0 : 3) + op], a, shapes[l].flops() / a / 1e6, bb, shapes[l].flops() / bb / 1e6);
+                                OPS[(l < half ? 0 : 3) + op], a, shapes[l].flops() / a / 1e6, bb, shapes[l].flops() / bb / 1e6);
                     }
             set(jvm, variant, true);
             System.out.printf(Locale.ROOT, "variant %s, %d threads, batch %d, median of %d rounds (A, B interleaved)%n",
@@ -102,6 +106,12 @@ public final class ConvSideBySide {
                 default -> jvm.conv2dWeightGrad(out, 0, dOut, 0, in, 0, col, 0, n, g);
             }
         }
+    }
+
+    /** mnist-conv's two Conv2d and two ConvTranspose2d (kernel 3). */
+    private static ConvGeometry[] mnistShapes(int batch) {
+        return new ConvGeometry[]{ConvGeometry.conv2d(batch, 1, 28, 28, 32, 3, 2, 1), ConvGeometry.conv2d(batch, 32, 14, 14, 64, 3, 2, 1),
+                ConvGeometry.convTranspose2d(batch, 64, 7, 7, 32, 3, 2, 1, 1), ConvGeometry.convTranspose2d(batch, 32, 14, 14, 1, 3, 2, 1, 1)};
     }
 
     private static int maxOf(ConvGeometry[] shapes) {
