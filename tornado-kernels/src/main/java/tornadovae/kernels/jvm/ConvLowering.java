@@ -12,7 +12,8 @@ import tornadovae.kernels.plan.ConvGeometry;
  * the weight gradient. A ConvTranspose2d's weights [inC][outC][k][k] are exactly such a W with X
  * its output, so both layers share the same code.
  *
- * <p>Where X has few taps (Cx·k² ≤ {@link ThinConv#MAX_TAPS}: an encoder's first layer, a decoder's
+ * <p>Where X has few taps (Cx·k² ≤ {@link ThinConv#MAX_TAPS}, {@link ThinConv#MAX_TAPS_X_SIDE} for X from
+ * Y and the weight gradient: an encoder's first layer, a decoder's
  * last) the three primitives skip the lowering and the GEMM: one image a task, {@link ThinConv}'s
  * vector loops read Y where it lies and one image's col from a per-worker buffer. The forward and
  * input gradient keep the GEMM path's bits. The weight gradient sums per fixed chunk of
@@ -125,7 +126,7 @@ final class ConvLowering {
         cc.hasBias = b != null;
         cc.bias = cc.hasBias ? b : NO_ARRAY;
         try {
-            if (thin(cc)) {
+            if (thin(cc, task == yFromXGroups ? ThinConv.MAX_TAPS : thinXSide)) {
                 perImage(g, transposed, colLen);   // the same contract on the scratch, though unused
                 pool.forEach(cc.batch, thinTask);
             } else if (task == xFromYGroups && subPixelOn && SubPixelConv.applies(cc)) {
@@ -234,11 +235,14 @@ final class ConvLowering {
         }
     }
 
-    // ---- the thin path: X with at most ThinConv.MAX_TAPS taps, one image at a time, no GEMM ----
+    // ---- the thin path: X with at most ThinConv.MAX_TAPS (or MAX_TAPS_X_SIDE) taps, one image at a time, no GEMM ----
+
+    /** The most taps of thin X from Y and weight gradients: MAX_TAPS instead of MAX_TAPS_X_SIDE only to measure against it. */
+    static int thinXSide = ThinConv.MAX_TAPS_X_SIDE;
 
     /** X has few enough taps for ThinConv's direct loops (Y's channels within one k block: the SGEMM's bits). */
-    static boolean thin(ConvCall cc) {
-        return Sgemm.HAS_256_BIT_VECTORS && cc.taps() <= ThinConv.MAX_TAPS && cc.cy <= Sgemm.KC;
+    static boolean thin(ConvCall cc, int maxTaps) {
+        return Sgemm.HAS_256_BIT_VECTORS && cc.taps() <= maxTaps && cc.cy <= Sgemm.KC;
     }
 
     /** Image n of Y = W·col(X) (+ bias), straight into Y: the bits of YFromXGroups. */

@@ -55,7 +55,7 @@ final class ConvWeightGrad {
             grp = Math.max(1, Math.min(batch, SubPixelConv.GROUP_COLUMNS / pix));
         cc.x = xA; cc.xOff = xO; cc.y = yA; cc.yOff = yO; cc.col = colA; cc.colOff = colO;
         try {
-            if (ConvLowering.thin(cc)) {
+            if (ConvLowering.thin(cc, ConvLowering.thinXSide)) {
                 runThin(dw, dwO);
                 return;
             }

@@ -15,7 +15,8 @@ import tornadovae.kernels.plan.ConvGeometry;
  * tornado-kernels/target/classes:tornado-kernels/target/test-classes tornadovae.kernels.jvm.ConvSideBySide [rounds] [variant] [mnist-conv]}
  * (-DperLayer=true: each layer's op too).
  * Variants (A, then B): "subpixel" (X from Y by col2im, by phases); "runloads" (window panels by gathers
- * only, runs by loads); "widegroups" (Y from X in groups sized by the scratch, wide ones); "all" (main's kernels before this work, all of it).
+ * only, runs by loads); "widegroups" (Y from X in groups sized by the scratch, wide ones); "thin48" (thin X from Y and
+ * weight gradients up to 32 taps, 48); "all" (main's kernels before this work, all of it).
  */
 public final class ConvSideBySide {
     private static final String[] OPS = {"conv2d", "conv2dInputGrad", "conv2dWeightGrad",
@@ -86,7 +87,13 @@ public final class ConvSideBySide {
             case "subpixel" -> jvm.subPixelConv(b);
             case "runloads" -> WindowPanels.runLoads = b;
             case "widegroups" -> jvm.wideConvGroups(b);
-            case "all" -> { jvm.subPixelConv(b); WindowPanels.runLoads = b; jvm.wideConvGroups(b); }
+            case "thin48" -> ConvLowering.thinXSide = b ? ThinConv.MAX_TAPS_X_SIDE : ThinConv.MAX_TAPS;
+            case "all" -> {
+                jvm.subPixelConv(b);
+                WindowPanels.runLoads = b;
+                jvm.wideConvGroups(b);
+                ConvLowering.thinXSide = b ? ThinConv.MAX_TAPS_X_SIDE : ThinConv.MAX_TAPS;
+            }
             default -> throw new IllegalArgumentException("unknown variant " + variant);
         }
     }
