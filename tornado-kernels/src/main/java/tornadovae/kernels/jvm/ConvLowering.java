@@ -173,7 +173,7 @@ final class ConvLowering {
         pool.forEach(task.groups, task);
     }
 
-    /** Y from X in groups sized by the scratch, as before wideGroups; off only to measure against it. */
+    /** Whether Y from X takes wideGroups; off only to measure against the groups the scratch allows. */
     private boolean wideGroups = true;
 
     /** Wide groups (Y from X, the weight gradient) on or off: for side-by-side timing. */

@@ -34,7 +34,7 @@ final class SubPixelConv {
     private final WindowPanels[] windows;
     private int[] taps = new int[0];          // tap (cy, di, dj) → its offset from a window's corner
     private float[] phaseW = ConvLowering.NO_ARRAY;   // Wφ for the four phases, [4][Cx][Cy·4]
-    private int groups, most;
+    private int groups;
     private final WorkerPool.Task weights = this::phaseWeights, group = this::group;
 
     SubPixelConv(WorkerPool pool, Sgemm sgemm, ConvCall call) {
@@ -74,7 +74,7 @@ final class SubPixelConv {
         pool.forEach(4, weights);
         // groups of whole images of about GROUP_COLUMNS pixels, as many per worker (see ConvLowering.perWorkerGroups)
         int threads = pool.threads(), batch = cc.batch;
-        most = Math.max(1, Math.min(Sgemm.ceilDiv(batch, threads), GROUP_COLUMNS / cc.pixels()));
+        int most = Math.max(1, Math.min(Sgemm.ceilDiv(batch, threads), GROUP_COLUMNS / cc.pixels()));
         groups = Math.min(batch, Sgemm.ceilDiv(Sgemm.ceilDiv(batch, most), threads) * threads);
         pool.forEach(groups, group);
     }
