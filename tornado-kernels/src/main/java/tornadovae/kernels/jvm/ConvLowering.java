@@ -12,7 +12,8 @@ import tornadovae.kernels.plan.ConvGeometry;
  * the weight gradient. A ConvTranspose2d's weights [inC][outC][k][k] are exactly such a W with X
  * its output, so both layers share the same code.
  *
- * <p>Where X has few taps (Cx·k² ≤ {@link ThinConv#MAX_TAPS}: an encoder's first layer, a decoder's
+ * <p>Where X has few taps (Cx·k² ≤ {@link ThinConv#MAX_TAPS}, {@link ThinConv#MAX_TAPS_X_SIDE} for X from
+ * Y and the weight gradient: an encoder's first layer, a decoder's
  * last) the three primitives skip the lowering and the GEMM: one image a task, {@link ThinConv}'s
  * vector loops read Y where it lies and one image's col from a per-worker buffer. The forward and
  * input gradient keep the GEMM path's bits. The weight gradient sums per fixed chunk of
@@ -29,6 +30,11 @@ import tornadovae.kernels.plan.ConvGeometry;
  * packs its panels straight from the padded images ({@link WindowPanels}, an implicit im2col).
  * Writing col (~360 KB a group for mnist-conv's 64-channel layers, in rows of 49 floats) and
  * packing it again had cost about as much as the gathers; the two ops got ~7% and ~15% faster.
+ *
+ * <p>X from Y for 4×4 stride-2 layers of at least {@link SubPixelConv#MIN_CX} channels of X (rgb128-conv's)
+ * takes {@link SubPixelConv} instead: four sub-pixel phases, each a stride-1 2×2 convolution with its
+ * own GEMM, no col and no scatter-add. Y from X by the implicit im2col writes no col either, so its
+ * groups are sized by pixels ({@link #wideGroups}), not by the scratch.
  *
  * <p>Threads: Y from X and X from Y give every worker its own slice of the scratch and whole groups
  * to lower, multiply (on that worker alone) and store. Splitting one group across the cores instead
@@ -59,7 +65,10 @@ final class ConvLowering {
     private final ConvCall call = new ConvCall();
     private final ImageLowering images;
     private final ConvWeightGrad weightGrad;
-    private final YFromXGroups yFromXGroups = new YFromXGroups();
+    private final SubPixelConv subPixel;
+    /** Whether X from Y takes {@link SubPixelConv} where it applies; off only to measure against the col2im way. */
+    boolean subPixelOn = true;
+    private final YFromXGroups yFromXGroups;
     private final XFromYGroups xFromYGroups = new XFromYGroups();
     private final WorkerPool.Task yFromXThin = this::yFromXThin;
     private final WorkerPool.Task xFromYThin = this::xFromYThin;
@@ -69,6 +78,8 @@ final class ConvLowering {
         this.sgemm = sgemm;
         this.images = new ImageLowering(call, pool.threads());
         this.weightGrad = new ConvWeightGrad(pool, sgemm, call, images);
+        this.subPixel = new SubPixelConv(pool, sgemm, call);
+        this.yFromXGroups = new YFromXGroups(pool.threads());
     }
 
     /** Floats of scratch one image needs; throws if colLen is less. */
@@ -115,9 +126,15 @@ final class ConvLowering {
         cc.hasBias = b != null;
         cc.bias = cc.hasBias ? b : NO_ARRAY;
         try {
-            if (thin(cc)) {
+            if (thin(cc, task == yFromXGroups ? ThinConv.MAX_TAPS : thinXSide)) {
                 perImage(g, transposed, colLen);   // the same contract on the scratch, though unused
                 pool.forEach(cc.batch, thinTask);
+            } else if (task == xFromYGroups && subPixelOn && SubPixelConv.applies(cc)) {
+                perImage(g, transposed, colLen);   // the same contract: SubPixelConv keeps its own buffers
+                subPixel.run();
+            } else if (task == yFromXGroups && Sgemm.HAS_256_BIT_VECTORS && wideGroups) {
+                perImage(g, transposed, colLen);   // the same contract: the implicit im2col writes no col
+                wideGroups(task);
             } else {
                 perWorkerGroups(g, transposed, colLen, task);
             }
@@ -142,7 +159,27 @@ final class ConvLowering {
         else for (int gi = 0; gi < groups; gi++) task.run(gi, 0);   // too little scratch for a slice each
     }
 
-    /** A task per group of images, each worker in its own slice of slotLen floats of the scratch. */
+    /**
+     * Groups of about {@link SubPixelConv#GROUP_COLUMNS} pixels of Y, the same number per worker, each
+     * worker storing Yc in a buffer of its own (slotLen 0): for Y from X by the implicit im2col, whose
+     * col is never written. Sized by the scratch, as the col2im way needs, the groups of rgb128-conv's
+     * deep layers had one to four images: a GEMM of 16 to 64 columns repacked all of W (up to 8 MB) per image.
+     */
+    private void wideGroups(GroupTask task) {
+        int threads = pool.threads(), batch = call.batch;
+        int most = Math.max(1, Math.min(Sgemm.ceilDiv(batch, threads), SubPixelConv.GROUP_COLUMNS / call.pixels()));
+        task.slotLen = 0;
+        task.groups = Math.min(batch, Sgemm.ceilDiv(Sgemm.ceilDiv(batch, most), threads) * threads);
+        pool.forEach(task.groups, task);
+    }
+
+    /** Whether Y from X takes wideGroups; off only to measure against the groups the scratch allows. */
+    private boolean wideGroups = true;
+
+    /** Wide groups (Y from X, the weight gradient) on or off: for side-by-side timing. */
+    void wideGroups(boolean on) { wideGroups = on; weightGrad.wideGroups = on; }
+
+    /** A task per group of images, each worker in its own slice of slotLen floats of the scratch (or its own buffer: slotLen 0). */
     private abstract class GroupTask implements WorkerPool.Task {
         int groups, slotLen;
 
@@ -152,6 +189,10 @@ final class ConvLowering {
 
     /** Y from X for one group: one GEMM Yc = W·col, then Yc back into Y's images. */
     private final class YFromXGroups extends GroupTask {
+        private final float[][] own;   // per worker: Yc when slotLen is 0
+
+        YFromXGroups(int threads) { own = new float[threads][0]; }
+
         @Override
         public void run(int gi, int worker) {
             ConvCall cc = call;
@@ -161,16 +202,23 @@ final class ConvLowering {
                 // implicit im2col: the SGEMM packs B's panels straight from the padded images, so col is
                 // never written (writing it, ~360 KB a group in rows of 49 floats, and reading it back to
                 // pack cost about as much as the gathers themselves); Yc takes the slot's start
+                float[] dst = cc.col;
                 int yc = cols;
-                sgemm.sgemmOnWorker(worker, cc.col, yc, rowLen, cc.w, cc.wOff, images.windowsOf(n0, count, worker, 0, cc.cx, -1),
+                if (slotLen == 0) { dst = ownYc(worker, cc.cy * rowLen); yc = 0; }
+                sgemm.sgemmOnWorker(worker, dst, yc, rowLen, cc.w, cc.wOff, images.windowsOf(n0, count, worker, 0, cc.cx, -1),
                         cc.cy, rowLen, kk, false, false);
-                for (int i = 0; i < count; i++) images.fromChannelMajor(n0 + i, yc + i * pix, rowLen);
+                for (int i = 0; i < count; i++) images.fromChannelMajor(n0 + i, dst, yc + i * pix, rowLen);
                 return;
             }
             int yc = cols + count * pix * kk;
             for (int i = 0; i < count; i++) images.im2col(n0 + i, cols + i * pix, rowLen, worker);
             sgemm.sgemmOnWorker(worker, cc.col, yc, rowLen, cc.w, cc.wOff, cc.col, cols, cc.cy, rowLen, kk, false, false, false);
-            for (int i = 0; i < count; i++) images.fromChannelMajor(n0 + i, yc + i * pix, rowLen);
+            for (int i = 0; i < count; i++) images.fromChannelMajor(n0 + i, cc.col, yc + i * pix, rowLen);
+        }
+
+        private float[] ownYc(int worker, int need) {
+            if (own[worker].length < need) own[worker] = new float[need];
+            return own[worker];
         }
     }
 
@@ -187,11 +235,14 @@ final class ConvLowering {
         }
     }
 
-    // ---- the thin path: X with at most ThinConv.MAX_TAPS taps, one image at a time, no GEMM ----
+    // ---- the thin path: X with at most ThinConv.MAX_TAPS (or MAX_TAPS_X_SIDE) taps, one image at a time, no GEMM ----
+
+    /** The most taps of thin X from Y and weight gradients: MAX_TAPS instead of MAX_TAPS_X_SIDE only to measure against it. */
+    static int thinXSide = ThinConv.MAX_TAPS_X_SIDE;
 
     /** X has few enough taps for ThinConv's direct loops (Y's channels within one k block: the SGEMM's bits). */
-    static boolean thin(ConvCall cc) {
-        return Sgemm.HAS_256_BIT_VECTORS && cc.taps() <= ThinConv.MAX_TAPS && cc.cy <= Sgemm.KC;
+    static boolean thin(ConvCall cc, int maxTaps) {
+        return Sgemm.HAS_256_BIT_VECTORS && cc.taps() <= maxTaps && cc.cy <= Sgemm.KC;
     }
 
     /** Image n of Y = W·col(X) (+ bias), straight into Y: the bits of YFromXGroups. */

@@ -7,7 +7,8 @@ import static tornadovae.kernels.jvm.ConvLowering.NO_ARRAY;
 
 /**
  * {@link ConvLowering}'s weight gradient, dW[Cy][Cx·k²] = Σ over the images of Yc·colᵀ. It sums
- * over groups, so the group size depends on the scratch alone, never on the thread count: one group
+ * over groups, so the group size depends on the shape (the implicit im2col) or the scratch alone,
+ * never on the thread count: one group
  * at a time with the whole scratch, split by taps (dW's columns) where there are many, else lowered
  * in runs of images and multiplied by the pooled SGEMM. Thin X (see ConvLowering.thin) sums fixed
  * chunks of {@link #THIN_CHUNK} images with ThinConv instead.
@@ -28,6 +29,8 @@ final class ConvWeightGrad {
     private final TapsTask taps;
     private final LowerBothTask lowerBoth = new LowerBothTask();
     private final ThinDotsTask thinDots;
+    /** Groups sized by the shape where the implicit im2col runs (see run); off only to measure against the scratch's. */
+    boolean wideGroups = true;
 
     ConvWeightGrad(WorkerPool pool, Sgemm sgemm, ConvCall call, ImageLowering images) {
         this.pool = pool;
@@ -44,10 +47,15 @@ final class ConvWeightGrad {
         cc.set(g, transposed);
         int per = ConvLowering.perImage(g, transposed, colLen), batch = cc.batch;
         int grp = Math.min(batch, colLen / per), pix = cc.pixels(), kk = cc.taps();
-        cc.x = xA; cc.xOff = xO; cc.y = yA; cc.yOff = yO; cc.col = colA; cc.colOff = colO;
         int yc = colO + grp * pix * kk;
+        // The implicit im2col writes no col: its groups need not fit the scratch. Sized by it, rgb128-conv's
+        // 8×8- and 4×4-pixel layers summed 1 to 3 images a group, each group a pass over all of dW (2–8 MB).
+        // The group depends on the shape alone, so the bits still do not depend on the thread count.
+        if (Sgemm.HAS_256_BIT_VECTORS && kk >= TAP_SPLIT_MIN && wideGroups)
+            grp = Math.max(1, Math.min(batch, SubPixelConv.GROUP_COLUMNS / pix));
+        cc.x = xA; cc.xOff = xO; cc.y = yA; cc.yOff = yO; cc.col = colA; cc.colOff = colO;
         try {
-            if (ConvLowering.thin(cc)) {
+            if (ConvLowering.thin(cc, ConvLowering.thinXSide)) {
                 runThin(dw, dwO);
                 return;
             }

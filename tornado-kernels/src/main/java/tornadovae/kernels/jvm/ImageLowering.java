@@ -130,11 +130,11 @@ final class ImageLowering {
         for (int c = 0; c < cy; c++) System.arraycopy(y, cc.yOff + (n * cy + c) * pix, dst, at + c * rowLen, pix);
     }
 
-    /** Image n of Y from Yc (in the call's scratch, at `at` in each row), plus bias, then the epilogue. */
-    void fromChannelMajor(int n, int at, int rowLen) {
+    /** Image n of Y from Yc (in col, the scratch or a worker's own buffer, at `at` in each row), plus bias, then the epilogue. */
+    void fromChannelMajor(int n, float[] col, int at, int rowLen) {
         ConvCall cc = call;
         int pix = cc.pixels(), cy = cc.cy;
-        float[] y = cc.y, col = cc.col;
+        float[] y = cc.y;
         for (int c = 0; c < cy; c++) {
             float b = cc.bias(c);
             int src = at + c * rowLen, dst = cc.yOff + (n * cy + c) * pix;

@@ -55,6 +55,12 @@ public final class JvmKernels implements Kernels, AutoCloseable {
 
     public static JvmKernels create(int threads) { return new JvmKernels(threads); }
 
+    /** The col2im way for every X from Y instead of SubPixelConv where it applies: for tests and side-by-side timing. */
+    void subPixelConv(boolean on) { conv.subPixelOn = on; }
+
+    /** Y from X in groups sized by the scratch instead of wide ones: for side-by-side timing. */
+    void wideConvGroups(boolean on) { conv.wideGroups(on); }
+
     /** The JVM backend: these kernels over {@code threads} threads, with every {@link Fusion} rule (it has each fused kernel). */
     public static HostBackend backend(int threads) { return new HostBackend("jvm", new JvmKernels(threads), Fusion.ALL); }
 

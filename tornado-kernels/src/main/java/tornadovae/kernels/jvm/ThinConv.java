@@ -23,6 +23,12 @@ final class ThinConv {
 
     /** Wide sides with at most this many taps go direct (mnist-conv 9, mnist-conv4 16, RGB 3×3 27). */
     static final int MAX_TAPS = 32;
+    /**
+     * The same for X from Y and the weight gradient, which also take RGB at 4×4 (48 taps: rgb128-conv's
+     * image layers). There, at batch 64, direct loops took ~11 ms an op against ~16-18 for col2im or
+     * the lowered weight gradient; Y from X went the other way (~7 ms by the implicit im2col, ~9.5 direct).
+     */
+    static final int MAX_TAPS_X_SIDE = 48;
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** Lanes of the preferred vector (16 on AVX-512, 8 on AVX2): {@link #rows}' bits do not depend on it. */

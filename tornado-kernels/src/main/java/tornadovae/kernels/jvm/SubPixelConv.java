@@ -1,0 +1,147 @@
+package tornadovae.kernels.jvm;
+
+import java.util.Arrays;
+
+/**
+ * {@link ConvLowering}'s X from Y (Conv2d input gradient, ConvTranspose2d forward) for kernel 4,
+ * stride 2, padding 1 with X exactly twice Y's size: rgb128-conv's layers. X's pixels split into
+ * four sub-pixel phases (iy, ix) = (2a + φy, 2b + φx), and every pixel of a phase meets exactly
+ * 2×2 taps of the kernel: X at (2a + φy, 2b + φx) = Σ over cy, di, dj of
+ * W[cy][cx][3 − 2di − φy][3 − 2dj − φx] · Y[cy][a + φy + di − 1][b + φx + dj − 1]. So each phase is
+ * an ordinary stride-1 2×2 convolution of Y padded by one pixel: one GEMM per phase and group,
+ * Xφ[Cx][G·P] = Wφ[Cx][Cy·4] · B[Cy·4][G·P], with B's panels packed straight from the padded images
+ * ({@link WindowPanels}) and each element stored once, where it belongs.
+ *
+ * <p>The col2im way (col = Wᵀ·Yc, then scatter-add col into X) ran at ~58 GFLOP/s on rgb128-conv,
+ * against ~90 for the other directions: its GEMM has k = Cy only (32 to 512) and writes Cx·16
+ * values per pixel of Y, read back by a scatter-add of 16 taps per element of X. Here k = 4·Cy and
+ * the GEMM writes each element of X once.
+ *
+ * <p>Bits: an element of X is one fma chain over its phase's 4·Cy taps in (cy, di, dj) order, in
+ * the SGEMM's k blocks (which depend on k alone), plus the bias: neither the group size nor the
+ * thread count changes it. The sum differs in order from col2im's (taps summed after the GEMM),
+ * so its bits differ from the general path's (and the thin path's) for the same shapes.
+ */
+final class SubPixelConv {
+    /** B's columns per group of images: one SGEMM column block, so Wφ is packed once per group and phase. */
+    static final int GROUP_COLUMNS = 1024;
+
+    private final WorkerPool pool;
+    private final Sgemm sgemm;
+    private final ConvCall call;
+    private final float[][] paddedY, out;     // per worker: the group's images of Y padded by one pixel; a phase's Xφ
+    private final int[][] base;               // per worker: group pixel j (phase pixel (a, b) of an image) → its window
+    private final WindowPanels[] windows;
+    private int[] taps = new int[0];          // tap (cy, di, dj) → its offset from a window's corner
+    private float[] phaseW = ConvLowering.NO_ARRAY;   // Wφ for the four phases, [4][Cx][Cy·4]
+    private int groups;
+    private final WorkerPool.Task weights = this::phaseWeights, group = this::group;
+
+    SubPixelConv(WorkerPool pool, Sgemm sgemm, ConvCall call) {
+        this.pool = pool;
+        this.sgemm = sgemm;
+        this.call = call;
+        int t = pool.threads();
+        paddedY = new float[t][0];
+        out = new float[t][0];
+        base = new int[t][0];
+        windows = new WindowPanels[t];
+        for (int w = 0; w < t; w++) windows[w] = new WindowPanels();
+    }
+
+    /**
+     * X's channels below which the col2im way stays: a phase's GEMM has m = Cx rows, and B's packed
+     * panels serve only those. rgb128-conv's 3-channel layers (the image) ran ~3× slower by phases
+     * (~10 GFLOP/s against ~30), its 32-channel ones about as fast or faster.
+     */
+    static final int MIN_CX = 16;
+
+    /** Whether the call is a 4×4, stride-2, padding-1 convolution this class computes. */
+    static boolean applies(ConvCall cc) {
+        return Sgemm.HAS_256_BIT_VECTORS && cc.k == 4 && cc.stride == 2 && cc.pad == 1
+                && cc.hx == 2 * cc.hy && cc.wx == 2 * cc.wy && cc.cx >= MIN_CX;
+    }
+
+    /** X = convᵀ(Y, W) (+ bias) for the call set in `call`, then the call's epilogue. */
+    void run() {
+        ConvCall cc = call;
+        int taps4 = cc.cy * 4, hq = cc.hy + 2, wq = cc.wy + 2;
+        if (phaseW.length < 4 * cc.cx * taps4) phaseW = new float[4 * cc.cx * taps4];
+        if (taps.length < taps4) taps = new int[taps4];
+        for (int cy = 0, r = 0; cy < cc.cy; cy++)
+            for (int di = 0; di < 2; di++)
+                for (int dj = 0; dj < 2; dj++, r++) taps[r] = (cy * hq + di) * wq + dj;
+        pool.forEach(4, weights);
+        // groups of whole images of about GROUP_COLUMNS pixels, as many per worker (see ConvLowering.perWorkerGroups)
+        int threads = pool.threads(), batch = cc.batch;
+        int most = Math.max(1, Math.min(Sgemm.ceilDiv(batch, threads), GROUP_COLUMNS / cc.pixels()));
+        groups = Math.min(batch, Sgemm.ceilDiv(Sgemm.ceilDiv(batch, most), threads) * threads);
+        pool.forEach(groups, group);
+    }
+
+    /** Wφ of phase ph = (φy, φx): [Cx][Cy·4], tap (cy, di, dj) of row cx = W[cy][cx][3 − 2di − φy][3 − 2dj − φx]. */
+    private void phaseWeights(int ph, int worker) {
+        ConvCall cc = call;
+        int fy = ph >> 1, fx = ph & 1, cx = cc.cx, cyN = cc.cy, taps4 = cyN * 4;
+        float[] w = cc.w, dst = phaseW;
+        for (int c = 0; c < cx; c++) {
+            int d = (ph * cx + c) * taps4;
+            for (int cy = 0; cy < cyN; cy++) {
+                int src = cc.wOff + (cy * cx + c) * 16;
+                for (int di = 0; di < 2; di++)
+                    for (int dj = 0; dj < 2; dj++) dst[d++] = w[src + (3 - 2 * di - fy) * 4 + 3 - 2 * dj - fx];
+            }
+        }
+    }
+
+    /** Group gi's images: Y padded, then per phase one GEMM and its stores into X, then the epilogue. */
+    private void group(int gi, int worker) {
+        ConvCall cc = call;
+        int batch = cc.batch, n0 = (int) ((long) gi * batch / groups), count = (int) ((long) (gi + 1) * batch / groups) - n0;
+        int cyN = cc.cy, cx = cc.cx, hy = cc.hy, wy = cc.wy, hq = hy + 2, wq = wy + 2, pix = hy * wy, img = cyN * hq * wq;
+        int n = count * pix, taps4 = cyN * 4, hx = cc.hx, wx = cc.wx;
+        float[] pad = padY(worker, n0, count);
+        if (base[worker].length < n) base[worker] = new int[n];
+        if (out[worker].length < cx * n) out[worker] = new float[cx * n];
+        int[] b = base[worker];
+        float[] o = out[worker], x = cc.x;
+        WindowPanels panels = windows[worker];
+        panels.pad = pad;
+        panels.base = b;
+        panels.taps = taps;
+        panels.tap0 = -1;
+        for (int ph = 0; ph < 4; ph++) {
+            int fy = ph >> 1, fx = ph & 1;
+            for (int i = 0, j = 0; i < count; i++)
+                for (int a = 0; a < hy; a++)
+                    for (int bx = 0; bx < wy; bx++, j++) b[j] = i * img + (a + fy) * wq + bx + fx;
+            sgemm.sgemmOnWorker(worker, o, 0, n, phaseW, ph * cx * taps4, panels, cx, n, taps4, false, false);
+            for (int i = 0; i < count; i++) {
+                int xImg = cc.xOff + (n0 + i) * cx * hx * wx;
+                for (int c = 0; c < cx; c++) {
+                    float bias = cc.bias(c);
+                    for (int a = 0; a < hy; a++) {
+                        int src = c * n + i * pix + a * wy, dst = xImg + (c * hx + 2 * a + fy) * wx + fx;
+                        for (int bx = 0; bx < wy; bx++) x[dst + 2 * bx] = o[src + bx] + bias;
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < count; i++) cc.finish(x, cc.xOff + (n0 + i) * cx * hx * wx, cx * hx * wx);
+    }
+
+    /** Images [n0, n0 + count) of Y into this worker's planes [Cy][hy + 2][wy + 2], zero around each. */
+    private float[] padY(int worker, int n0, int count) {
+        ConvCall cc = call;
+        int cyN = cc.cy, hy = cc.hy, wy = cc.wy, hq = hy + 2, wq = wy + 2, need = count * cyN * hq * wq;
+        if (paddedY[worker].length < need) paddedY[worker] = new float[need];
+        float[] pad = paddedY[worker], y = cc.y;
+        Arrays.fill(pad, 0, need, 0f);
+        for (int i = 0; i < count; i++)
+            for (int c = 0; c < cyN; c++) {
+                int src = cc.yOff + ((n0 + i) * cyN + c) * hy * wy, dst = (i * cyN + c) * hq * wq + wq + 1;
+                for (int a = 0; a < hy; a++) System.arraycopy(y, src + a * wy, pad, dst + a * wq, wy);
+            }
+        return pad;
+    }
+}
