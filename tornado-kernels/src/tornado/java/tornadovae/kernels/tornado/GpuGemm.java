@@ -11,9 +11,10 @@ import uk.ac.manchester.tornado.api.WorkerGrid3D;
  *
  * <p>Per call it picks a variant and a number of parts ({@link #plan}). The rule it serves: a kernel of a step
  * launches at least {@value #MIN_WORK_ITEMS} work-items unless its whole work is under 1 MFLOP, so that a GPU
- * has enough work-groups in flight. The variant: of the blocks whose grid alone reaches that (128×64, 64×64,
- * 32×128 or 32×32), the one whose work-groups load least from global memory (only what lies inside A and B is
- * loaded; ties: the one padding C least); if none does, 32×32 where C is thin (m or n ≤ 32: a conv weight gradient,
+ * has enough work-groups in flight. The variant: of the blocks whose grid reaches that (128×64, 64×64, 32×128 or
+ * 32×32; a sum over batches, such as a weight gradient, may be split over them to get there), the one whose
+ * work-groups load least from global memory, a split's reduce included (only what lies inside A and B is loaded;
+ * ties: the one padding C least); if none does, 32×32 where C is thin (m or n ≤ 32: a conv weight gradient,
  * a latent head), else 64×64; then the batches and k-steps of each output are split into as many parts as it takes
  * (and 32×32 tried when even that falls short). A forced variant
  * ({@value #VARIANT_PROPERTY} = 1..5) is used for every call, to compare them side by side; the split still applies.
