@@ -5,6 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import static tornadovae.kernels.jvm.ConvLowering.NO_ARRAY;
 import static tornadovae.kernels.jvm.SgemmPacking.*;
 import static tornadovae.kernels.jvm.SgemmTiles.macroKernel;
+import static tornadovae.kernels.jvm.SgemmTiles.tiles512Direct;
 
 /**
  * Packed, register-blocked SGEMM on the Vector API, BLIS-style:
@@ -209,6 +210,16 @@ public final class Sgemm implements AutoCloseable {
     public interface Panels {
         /** B's columns [jc, jc + nc), k range [pc, pc + kc), into dst as {@link SgemmPacking#packB} lays them out (see panelWidth). */
         void pack(float[] dst, int jc, int nc, int pc, int kc, int nr);
+
+        /**
+         * Whether B's element (k = p, n = j) is {@code source()[rowOffsets()[p] + columnOffsets()[j]]} with every 16
+         * columns from a multiple of 16 in [j0, j1) consecutive in source: then the micro-kernel loads B's vectors
+         * where they lie ({@link SgemmTiles#tiles512Direct}) and nothing is packed.
+         */
+        default boolean direct(int j0, int j1) { return false; }
+        default float[] source() { return NO_ARRAY; }
+        default int[] rowOffsets() { return null; }
+        default int[] columnOffsets() { return null; }
     }
 
     /**
@@ -244,19 +255,24 @@ public final class Sgemm implements AutoCloseable {
         if (ap.length < mcMax * kcMax) aPack[worker] = ap = new float[mcMax * kcMax];
         if (bp.length < ncMax * kcMax) bPack[worker] = bp = new float[ncMax * kcMax];
         float[] tmp = edge[worker];
+        // B read in place: only whole 4×32 tiles (the edge tiles go through tmp from packed panels)
+        boolean direct = panels != null && nr == NR_512 && (i1 - i0) % MR == 0 && (j1 - j0) % nr == 0 && panels.direct(j0, j1);
         for (int jc = j0; jc < j1; jc += ncMax) {
             int nc = Math.min(ncMax, j1 - jc);
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
                 boolean overwrite = pc == 0 && !accumulate;
-                if (panels != null) panels.pack(bp, jc, nc, pc, kc, nr);
+                if (direct) { /* nothing to pack */ }
+                else if (panels != null) panels.pack(bp, jc, nc, pc, kc, nr);
                 else if (transB) packBTrans(bp, b, bOff, k, jc, nc, pc, kc, nr);
                 else packB(bp, b, bOff, n, jc, nc, pc, kc, nr);
                 for (int ic = i0; ic < i1; ic += mcMax) {
                     int mc = Math.min(mcMax, i1 - ic);
                     if (transA) packATrans(ap, a, aOff, m, ic, mc, pc, kc);
                     else packA(ap, a, aOff, k, ic, mc, pc, kc);
-                    macroKernel(c, cOff + ic * ldc + jc, ldc, mc, nc, kc, ap, bp, overwrite, tmp, nr);
+                    if (direct) tiles512Direct(c, cOff + ic * ldc + jc, ldc, mc, nc, kc, ap, panels.source(), panels.columnOffsets(), jc,
+                            panels.rowOffsets(), pc, overwrite);
+                    else macroKernel(c, cOff + ic * ldc + jc, ldc, mc, nc, kc, ap, bp, overwrite, tmp, nr);
                 }
             }
         }

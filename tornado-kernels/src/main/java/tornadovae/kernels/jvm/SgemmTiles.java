@@ -148,6 +148,63 @@ final class SgemmTiles {
     }
 
     /**
+     * {@link #tiles512} over all of an mc×nc block (multiples of MR and NR_512) with B read where it lies, not
+     * from packed panels: B's element (k = p, n = j) is src[rowOff[p0 + p] + colOff[j0 + j]], and each half of a
+     * 32-column tile (16 columns from a multiple of 16) is a run in src. The same values in the same FMA order as
+     * packing them first, so the same bits; what it saves is writing B's block and reading it back (a whole L2's
+     * worth on rgb128-conv's 32×32-pixel layers, whose m = 32 rows reuse each packed float only 32 times).
+     */
+    static void tiles512Direct(float[] c, int cOff, int ldc, int mc, int nc, int kc, float[] ap,
+                               float[] src, int[] colOff, int j0, int[] rowOff, int p0, boolean overwrite) {
+        for (int jr = 0; jr < nc; jr += NR_512) {
+            int h0 = colOff[j0 + jr], h1 = colOff[j0 + jr + 16];
+            for (int ir = 0; ir < mc; ir += MR) {
+                int ai = ir * kc;
+                FloatVector c00 = FloatVector.zero(S16), c01 = FloatVector.zero(S16);
+                FloatVector c10 = FloatVector.zero(S16), c11 = FloatVector.zero(S16);
+                FloatVector c20 = FloatVector.zero(S16), c21 = FloatVector.zero(S16);
+                FloatVector c30 = FloatVector.zero(S16), c31 = FloatVector.zero(S16);
+                for (int p = 0; p < kc; p++, ai += MR) {
+                    int t = rowOff[p0 + p];
+                    FloatVector b0 = FloatVector.fromArray(S16, src, t + h0);
+                    FloatVector b1 = FloatVector.fromArray(S16, src, t + h1);
+                    FloatVector a0 = FloatVector.broadcast(S16, ap[ai]);
+                    c00 = a0.fma(b0, c00);
+                    c01 = a0.fma(b1, c01);
+                    FloatVector a1 = FloatVector.broadcast(S16, ap[ai + 1]);
+                    c10 = a1.fma(b0, c10);
+                    c11 = a1.fma(b1, c11);
+                    FloatVector a2 = FloatVector.broadcast(S16, ap[ai + 2]);
+                    c20 = a2.fma(b0, c20);
+                    c21 = a2.fma(b1, c21);
+                    FloatVector a3 = FloatVector.broadcast(S16, ap[ai + 3]);
+                    c30 = a3.fma(b0, c30);
+                    c31 = a3.fma(b1, c31);
+                }
+                int r0 = cOff + ir * ldc + jr, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+                if (!overwrite) {
+                    c00 = c00.add(FloatVector.fromArray(S16, c, r0));
+                    c01 = c01.add(FloatVector.fromArray(S16, c, r0 + 16));
+                    c10 = c10.add(FloatVector.fromArray(S16, c, r1));
+                    c11 = c11.add(FloatVector.fromArray(S16, c, r1 + 16));
+                    c20 = c20.add(FloatVector.fromArray(S16, c, r2));
+                    c21 = c21.add(FloatVector.fromArray(S16, c, r2 + 16));
+                    c30 = c30.add(FloatVector.fromArray(S16, c, r3));
+                    c31 = c31.add(FloatVector.fromArray(S16, c, r3 + 16));
+                }
+                c00.intoArray(c, r0);
+                c01.intoArray(c, r0 + 16);
+                c10.intoArray(c, r1);
+                c11.intoArray(c, r1 + 16);
+                c20.intoArray(c, r2);
+                c21.intoArray(c, r2 + 16);
+                c30.intoArray(c, r3);
+                c31.intoArray(c, r3 + 16);
+            }
+        }
+    }
+
+    /**
      * The partial tiles: column panel [ncFull, nc) for every row panel (16 wide if it can be, see
      * panelWidth), and row panel [mcFull, mc) for the full column panels. Each is the full
      * micro-kernel over the zero-padded panels (an element sees the same FMAs in the same order),

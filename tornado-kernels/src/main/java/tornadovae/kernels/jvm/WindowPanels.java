@@ -97,6 +97,26 @@ final class WindowPanels implements Sgemm.Panels {
         }
     }
 
+    /** Whether B may be read in place (Sgemm.Panels#direct); off only to measure against packing. */
+    static boolean directLoads = true;
+
+    /** col itself, with every 16 columns of [j0, j1) from a multiple of 16 one run in pad (whole rows of ≥ 16 pixels). */
+    @Override
+    public boolean direct(int j0, int j1) {
+        if (!directLoads || !runLoads || tap0 >= 0 || j0 % 16 != 0) return false;
+        int[] base = this.base;
+        for (int j = j0; j < j1; j += 16) {
+            if (j + 16 > j1 || j + 16 > base.length) return false;
+            int b0 = base[j];
+            for (int q = 1; q < 16; q++) if (base[j + q] != b0 + q) return false;
+        }
+        return true;
+    }
+
+    @Override public float[] source() { return pad; }
+    @Override public int[] rowOffsets() { return taps; }
+    @Override public int[] columnOffsets() { return base; }
+
     /** How offsets[j], .., offsets[j + 7] lie: one run, a run of stride 2, two runs of 4, or none of these. */
     private static int layout(int[] offsets, int j) {
         int o0 = offsets[j], o4 = offsets[j + 4];

@@ -6,6 +6,8 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import tornadovae.kernels.ActivationKind;
 import tornadovae.kernels.plan.ConvGeometry;
 import tornadovae.kernels.plan.ReferenceKernels;
@@ -128,6 +130,44 @@ class SubPixelConvTest {
                 two.subPixelConv(true);
             }
         }
+    }
+
+    /**
+     * Where Y's rows are 16 or 32 pixels, the phases' SGEMM reads B where it lies in the padded images instead of
+     * packing it (WindowPanels.direct): the same bits as packing, and only where every 16 columns are one run.
+     */
+    @Test
+    void readingBInPlaceGivesThePackedBits() {
+        Random r = new Random(25);
+        ConvGeometry[] shapes = {
+                ConvGeometry.convTranspose2d(3, 32, 16, 16, 16, 4, 2, 1, 0),     // rows of 16 pixels
+                ConvGeometry.convTranspose2d(2, 24, 32, 32, 20, 4, 2, 1, 0),     // rows of 32 (one tile), 20 rows of X
+                ConvGeometry.conv2d(2, 16, 64, 64, 24, 4, 2, 1)};                // the input gradient's way
+        for (ConvGeometry g : shapes) {
+            float[] in = padded(r, 0, g.inSize(), -1, 1), w = padded(r, 0, g.weightSize(), -1, 1);
+            float[] bias = padded(r, 0, g.outC(), -1, 1), dOut = padded(r, 0, g.outSize(), -1, 1);
+            float[] col = new float[g.scratchFloats(g.transposed())];
+            float[] direct = xFromY(two, g, in, w, bias, dOut, col), packed;
+            WindowPanels.directLoads = false;
+            try {
+                packed = xFromY(two, g, in, w, bias, dOut, col);
+            } finally {
+                WindowPanels.directLoads = true;
+            }
+            assertBitsEqual(g + " read in place against packed", packed, direct);
+        }
+
+        WindowPanels p = new WindowPanels();
+        p.base = new int[64];
+        for (int j = 0; j < 64; j++) p.base[j] = (j / 16) * 18 + j % 16;   // rows of 16 in rows of 18 (padded)
+        assertTrue(p.direct(0, 64), "rows of 16 are runs of 16");
+        assertFalse(p.direct(0, 40), "a part of a run at the end");
+        assertFalse(p.direct(8, 40), "a start inside a run");
+        for (int j = 0; j < 64; j++) p.base[j] = (j / 8) * 10 + j % 8;      // rows of 8: too short
+        assertFalse(p.direct(0, 64), "rows of 8");
+        p.tap0 = 0;
+        for (int j = 0; j < 64; j++) p.base[j] = j;
+        assertFalse(p.direct(0, 64), "colᵀ is never read in place");
     }
 
     private static float[] xFromY(JvmKernels jvm, ConvGeometry g, float[] in, float[] w, float[] bias, float[] dOut, float[] col) {
