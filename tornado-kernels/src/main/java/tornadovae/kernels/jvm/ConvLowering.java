@@ -126,12 +126,12 @@ final class ConvLowering {
         cc.hasBias = b != null;
         cc.bias = cc.hasBias ? b : NO_ARRAY;
         try {
-            if (thin(cc, task == yFromXGroups ? ThinConv.MAX_TAPS : thinXSide)) {
-                perImage(g, transposed, colLen);   // the same contract on the scratch, though unused
-                pool.forEach(cc.batch, thinTask);
-            } else if (task == xFromYGroups && subPixelOn && SubPixelConv.applies(cc)) {
+            if (task == xFromYGroups && subPixelOn && SubPixelConv.applies(cc)) {
                 perImage(g, transposed, colLen);   // the same contract: SubPixelConv keeps its own buffers
                 subPixel.run();
+            } else if (thin(cc, task == yFromXGroups ? ThinConv.MAX_TAPS : thinXSide)) {
+                perImage(g, transposed, colLen);   // the same contract on the scratch, though unused
+                pool.forEach(cc.batch, thinTask);
             } else if (task == yFromXGroups && Sgemm.HAS_256_BIT_VECTORS && wideGroups) {
                 perImage(g, transposed, colLen);   // the same contract: the implicit im2col writes no col
                 wideGroups(task);

@@ -1,6 +1,9 @@
 package tornadovae.kernels.jvm;
 
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The per-image moves of a {@link ConvCall} between its tensors and the GEMM's operands: X's images
@@ -87,13 +90,31 @@ final class ImageLowering {
         ConvCall cc = call;
         int k = cc.k, kk2 = k * k, c0 = r0 / kk2, c1 = (r1 - 1) / kk2 + 1;
         float[] pad = padImage(n, worker, c0, c1);
-        int pix = cc.pixels(), hp = cc.hp, wp = cc.wp;
-        int[] corner = cc.pixelOffsets;
+        int hp = cc.hp, wp = cc.wp, hy = cc.hy, wy = cc.wy, stride = cc.stride, rowStep = stride * wp;
         for (int r = r0; r < r1; r++) {
             int c = r / kk2, i = r % kk2 / k, j = r % k;
             int dst = at + r * rowLen, src = (c * hp + i) * wp + j;
-            for (int q = 0; q < pix; q++) col[dst + q] = pad[src + corner[q]];
+            // a row of Y's pixels reads a run of stride `stride` (the pixelOffsets' pattern)
+            for (int oy = 0; oy < hy; oy++) strided(col, dst + oy * wy, pad, src + oy * rowStep, wy, stride);
         }
+    }
+
+    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+    /** Lanes 0, 2, .., 14 of two vectors: a stride-2 run of 8 from two plain loads. */
+    private static final VectorShuffle<Float> EVENS = VectorShuffle.fromValues(S8, 0, 2, 4, 6, 8, 10, 12, 14);
+
+    /**
+     * dst[d + q] = src[s + q·stride] for q < n: copies for stride 1, two loads and a shuffle per 8 for stride 2
+     * (the scalar gather had been most of rgb128-conv's thin weight gradients), the rest one by one.
+     */
+    private static void strided(float[] dst, int d, float[] src, int s, int n, int stride) {
+        if (stride == 1) { System.arraycopy(src, s, dst, d, n); return; }
+        int q = 0;
+        if (stride == 2 && Sgemm.HAS_256_BIT_VECTORS)
+            for (; q + 8 <= n && s + 2 * q + 16 <= src.length; q += 8)
+                FloatVector.fromArray(S8, src, s + 2 * q).rearrange(EVENS, FloatVector.fromArray(S8, src, s + 2 * q + 8))
+                        .intoArray(dst, d + q);
+        for (; q < n; q++) dst[d + q] = src[s + q * stride];
     }
 
     /**

@@ -50,23 +50,32 @@ final class SubPixelConv {
     }
 
     /**
-     * X's channels below which the col2im way stays: a phase's GEMM has m = Cx rows, and B's packed
-     * panels serve only those. rgb128-conv's 3-channel layers (the image) ran ~3× slower by phases
-     * (~10 GFLOP/s against ~30), its 32-channel ones about as fast or faster.
+     * X's channels below which the col2im way (or the thin loops) stays where B has to be packed: a phase's
+     * GEMM has m = Cx rows, and B's packed panels serve only those. rgb128-conv's 3-channel layers (the image)
+     * ran ~3× slower by phases with packing (~10 GFLOP/s against ~30), its 32-channel ones about as fast or faster.
      */
     static final int MIN_CX = 16;
 
-    /** Whether the call is a 4×4, stride-2, padding-1 convolution this class computes. */
+    /**
+     * Whether the call is a 4×4, stride-2, padding-1 convolution this class computes: with at least MIN_CX
+     * channels of X, or any number where the SGEMM reads B in place (512-bit tiles, rows of Y a multiple of 16
+     * pixels): then a 3-channel phase is a 4-row GEMM (one row of zeros) with nothing packed, and it beat the
+     * thin loops' col2im on rgb128-conv's decoder output (see BENCHMARKS).
+     */
     static boolean applies(ConvCall cc) {
         return Sgemm.HAS_256_BIT_VECTORS && cc.k == 4 && cc.stride == 2 && cc.pad == 1
-                && cc.hx == 2 * cc.hy && cc.wx == 2 * cc.wy && cc.cx >= MIN_CX;
+                && cc.hx == 2 * cc.hy && cc.wx == 2 * cc.wy
+                && (cc.cx >= MIN_CX || (Sgemm.PLATFORM_NR == Sgemm.NR_512 && cc.wy % 16 == 0));
     }
+
+    /** X's channels rounded up to whole rows of the SGEMM's tiles: the rows past Cx have zero weights and are not stored. */
+    private static int rows(int cx) { return (cx + Sgemm.MR - 1) / Sgemm.MR * Sgemm.MR; }
 
     /** X = convᵀ(Y, W) (+ bias) for the call set in `call`, then the call's epilogue. */
     void run() {
         ConvCall cc = call;
         int taps4 = cc.cy * 4, hq = cc.hy + 2, wq = cc.wy + 2;
-        if (phaseW.length < 4 * cc.cx * taps4) phaseW = new float[4 * cc.cx * taps4];
+        if (phaseW.length < 4 * rows(cc.cx) * taps4) phaseW = new float[4 * rows(cc.cx) * taps4];
         if (taps.length < taps4) taps = new int[taps4];
         for (int cy = 0, r = 0; cy < cc.cy; cy++)
             for (int di = 0; di < 2; di++)
@@ -82,10 +91,11 @@ final class SubPixelConv {
     /** Wφ of phase ph = (φy, φx): [Cx][Cy·4], tap (cy, di, dj) of row cx = W[cy][cx][3 − 2di − φy][3 − 2dj − φx]. */
     private void phaseWeights(int ph, int worker) {
         ConvCall cc = call;
-        int fy = ph >> 1, fx = ph & 1, cx = cc.cx, cyN = cc.cy, taps4 = cyN * 4;
+        int fy = ph >> 1, fx = ph & 1, cx = cc.cx, cxr = rows(cx), cyN = cc.cy, taps4 = cyN * 4;
         float[] w = cc.w, dst = phaseW;
+        Arrays.fill(dst, (ph * cxr + cx) * taps4, (ph + 1) * cxr * taps4, 0f);
         for (int c = 0; c < cx; c++) {
-            int d = (ph * cx + c) * taps4;
+            int d = (ph * cxr + c) * taps4;
             for (int cy = 0; cy < cyN; cy++) {
                 int src = cc.wOff + (cy * cx + c) * 16;
                 for (int di = 0; di < 2; di++)
@@ -99,10 +109,10 @@ final class SubPixelConv {
         ConvCall cc = call;
         int batch = cc.batch, n0 = (int) ((long) gi * batch / groups), count = (int) ((long) (gi + 1) * batch / groups) - n0;
         int cyN = cc.cy, cx = cc.cx, hy = cc.hy, wy = cc.wy, hq = hy + 2, wq = wy + 2, pix = hy * wy, img = cyN * hq * wq;
-        int n = count * pix, taps4 = cyN * 4, hx = cc.hx, wx = cc.wx;
+        int n = count * pix, taps4 = cyN * 4, hx = cc.hx, wx = cc.wx, cxr = rows(cx);
         float[] pad = padY(worker, n0, count);
         if (base[worker].length < n) base[worker] = new int[n];
-        if (out[worker].length < cx * n) out[worker] = new float[cx * n];
+        if (out[worker].length < cxr * n) out[worker] = new float[cxr * n];
         int[] b = base[worker];
         float[] o = out[worker], x = cc.x;
         WindowPanels panels = windows[worker];
@@ -115,7 +125,7 @@ final class SubPixelConv {
             for (int i = 0, j = 0; i < count; i++)
                 for (int a = 0; a < hy; a++)
                     for (int bx = 0; bx < wy; bx++, j++) b[j] = i * img + (a + fy) * wq + bx + fx;
-            sgemm.sgemmOnWorker(worker, o, 0, n, phaseW, ph * cx * taps4, panels, cx, n, taps4, false, false);
+            sgemm.sgemmOnWorker(worker, o, 0, n, phaseW, ph * cxr * taps4, panels, cxr, n, taps4, false, false);
             for (int i = 0; i < count; i++) {
                 int xImg = cc.xOff + (n0 + i) * cx * hx * wx;
                 for (int c = 0; c < cx; c++) {
