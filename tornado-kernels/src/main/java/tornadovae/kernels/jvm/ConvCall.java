@@ -18,6 +18,10 @@ final class ConvCall {
     int hp, wp;                              // X's planes padded so that every window fits: pad before, at least pad after
     int[] pixelOffsets = new int[0];         // Y pixel (oy, ox) → its window's corner in a padded plane
     int[] tapOffsets = new int[0];           // tap r = (c, i, j) → its offset from a window's corner
+    // Stride 2: a padded plane as its four phases (row parity, column parity), each hp2 × wp2, so that a row of
+    // Y's pixels reads a run of consecutive floats per tap (see ImageLowering.windowsOf)
+    int hp2, wp2;
+    int[] phasePixelOffsets = new int[0], phaseTapOffsets = new int[0];
 
     // The epilogue of the next yFromX or xFromY: f, or f' from actOut, on each stored element.
     private ActivationKind act = ActivationKind.IDENTITY;
@@ -50,6 +54,16 @@ final class ConvCall {
         for (int c = 0, r = 0; c < cx; c++)
             for (int i = 0; i < k; i++)
                 for (int j = 0; j < k; j++, r++) tapOffsets[r] = (c * hp + i) * wp + j;
+        if (stride != 2) return;
+        hp2 = (hp + 1) / 2;
+        wp2 = (wp + 1) / 2;
+        if (phasePixelOffsets.length < hy * wy) phasePixelOffsets = new int[hy * wy];
+        for (int oy = 0, q = 0; oy < hy; oy++)
+            for (int ox = 0; ox < wy; ox++, q++) phasePixelOffsets[q] = oy * wp2 + ox;
+        if (phaseTapOffsets.length < kk) phaseTapOffsets = new int[kk];
+        for (int c = 0, r = 0; c < cx; c++)
+            for (int i = 0; i < k; i++)
+                for (int j = 0; j < k; j++, r++) phaseTapOffsets[r] = ((c * 4 + (i & 1) * 2 + (j & 1)) * hp2 + (i >> 1)) * wp2 + (j >> 1);
     }
 
     /** Bias of channel c, 0 without one. */

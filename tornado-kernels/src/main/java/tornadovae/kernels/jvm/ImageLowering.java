@@ -32,19 +32,47 @@ final class ImageLowering {
      */
     WindowPanels windowsOf(int n0, int count, int worker, int c0, int c1, int tap0) {
         ConvCall cc = call;
-        int img = cc.cx * cc.hp * cc.wp, pix = cc.pixels();
+        // B = col at stride 2 with rows of Y a multiple of 16 pixels: the planes as their phases, so that every 16
+        // pixels of a tap are one run and the SGEMM reads B in place (WindowPanels.direct) instead of packing it
+        boolean phases = tap0 < 0 && cc.stride == 2 && cc.wy % 16 == 0 && WindowPanels.directLoads;
+        int img = phases ? cc.cx * 4 * cc.hp2 * cc.wp2 : cc.cx * cc.hp * cc.wp, pix = cc.pixels();
+        int[] pixels = phases ? cc.phasePixelOffsets : cc.pixelOffsets;
         if (pixelBase[worker].length < count * pix) pixelBase[worker] = new int[count * pix];
-        float[] pad = paddedPlanes(worker, count);
+        float[] pad = paddedPlanes(worker, count * img);
         int[] base = pixelBase[worker];
-        for (int i = 0; i < count; i++) padImageInto(pad, i * img, n0 + i, c0, c1);
+        for (int i = 0; i < count; i++) {
+            if (phases) padPhasesInto(pad, i * img, n0 + i, c0, c1);
+            else padImageInto(pad, i * img, n0 + i, c0, c1);
+        }
         for (int i = 0, j = 0; i < count; i++)
-            for (int q = 0; q < pix; q++, j++) base[j] = i * img + cc.pixelOffsets[q];
+            for (int q = 0; q < pix; q++, j++) base[j] = i * img + pixels[q];
         WindowPanels panels = windows[worker];
         panels.pad = pad;
         panels.base = base;
-        panels.taps = cc.tapOffsets;
+        panels.taps = phases ? cc.phaseTapOffsets : cc.tapOffsets;
         panels.tap0 = tap0;
         return panels;
+    }
+
+    /**
+     * Channels [c0, c1) of image n of X zero-padded into the four stride-2 phases of each plane at `at` in pad:
+     * padded element (y, x) of channel c at ((c·4 + (y & 1)·2 + (x & 1))·hp2 + y / 2)·wp2 + x / 2 (ConvCall).
+     */
+    private void padPhasesInto(float[] pad, int at, int n, int c0, int c1) {
+        ConvCall cc = call;
+        int hx = cc.hx, wx = cc.wx, p = cc.pad, hp2 = cc.hp2, wp2 = cc.wp2, phase = hp2 * wp2;
+        float[] x = cc.x;
+        Arrays.fill(pad, at + c0 * 4 * phase, at + c1 * 4 * phase, 0f);
+        int xImg = cc.xOff + n * cc.cx * hx * wx;
+        for (int c = c0; c < c1; c++)
+            for (int iy = 0; iy < hx; iy++) {
+                int y = iy + p, src = xImg + (c * hx + iy) * wx;
+                for (int x0 = 0; x0 < 2 && x0 < wx; x0++) {   // X's columns x0, x0 + 2, .. are padded columns x0 + p, x0 + p + 2, ..
+                    int px = (x0 + p) & 1;
+                    int dst = at + ((c * 4 + (y & 1) * 2 + px) * hp2 + (y >> 1)) * wp2 + ((x0 + p) >> 1);
+                    strided(pad, dst, x, src + x0, (wx - x0 + 1) / 2, 2);
+                }
+            }
     }
 
     /** This worker's buffer for one image's col, at least `need` floats. */
@@ -55,7 +83,7 @@ final class ImageLowering {
 
     /** Channels [c0, c1) of image n of X copied into this worker's zero-padded planes: every window then lies inside them. */
     private float[] padImage(int n, int worker, int c0, int c1) {
-        float[] pad = paddedPlanes(worker, 1);
+        float[] pad = paddedPlanes(worker, call.cx * call.hp * call.wp);
         padImageInto(pad, 0, n, c0, c1);
         return pad;
     }
@@ -72,9 +100,8 @@ final class ImageLowering {
                 System.arraycopy(x, xImg + (c * hx + iy) * wx, pad, at + (c * hp + iy + p) * wp + p, wx);
     }
 
-    /** This worker's padded planes, room for `images` images of X. */
-    private float[] paddedPlanes(int worker, int images) {
-        int need = images * call.cx * call.hp * call.wp;
+    /** This worker's padded planes, room for `need` floats. */
+    private float[] paddedPlanes(int worker, int need) {
         if (padded[worker].length < need) padded[worker] = new float[need];
         return padded[worker];
     }
@@ -124,7 +151,7 @@ final class ImageLowering {
      */
     void col2im(float[] col, int n, int at, int rowLen, int worker) {
         ConvCall cc = call;
-        float[] pad = paddedPlanes(worker, 1);
+        float[] pad = paddedPlanes(worker, call.cx * call.hp * call.wp);
         int pix = cc.pixels(), k = cc.k, cx = cc.cx, hp = cc.hp, wp = cc.wp, plane = hp * wp;
         int hx = cc.hx, wx = cc.wx, p = cc.pad;
         int[] corner = cc.pixelOffsets;

@@ -133,8 +133,9 @@ class SubPixelConvTest {
     }
 
     /**
-     * Where Y's rows are 16 or 32 pixels, the phases' SGEMM reads B where it lies in the padded images instead of
-     * packing it (WindowPanels.direct): the same bits as packing, and only where every 16 columns are one run.
+     * Where Y's rows are 16 or 32 pixels, the SGEMMs of X from Y (sub-pixel phases) and of Y from X (the implicit
+     * im2col over X's planes split into stride-2 phases) read B where it lies instead of packing it
+     * (WindowPanels.direct): the same bits as packing, and only where every 16 columns are one run.
      */
     @Test
     void readingBInPlaceGivesThePackedBits() {
@@ -142,19 +143,22 @@ class SubPixelConvTest {
         ConvGeometry[] shapes = {
                 ConvGeometry.convTranspose2d(3, 32, 16, 16, 16, 4, 2, 1, 0),     // rows of 16 pixels
                 ConvGeometry.convTranspose2d(2, 24, 32, 32, 20, 4, 2, 1, 0),     // rows of 32 (one tile), 20 rows of X
-                ConvGeometry.conv2d(2, 16, 64, 64, 24, 4, 2, 1)};                // the input gradient's way
+                ConvGeometry.conv2d(2, 16, 64, 64, 24, 4, 2, 1),                 // the input gradient's way
+                ConvGeometry.conv2d(2, 3, 128, 128, 8, 4, 2, 1)};                // an RGB image: 4-row GEMMs, rows of 64
         for (ConvGeometry g : shapes) {
             float[] in = padded(r, 0, g.inSize(), -1, 1), w = padded(r, 0, g.weightSize(), -1, 1);
             float[] bias = padded(r, 0, g.outC(), -1, 1), dOut = padded(r, 0, g.outSize(), -1, 1);
             float[] col = new float[g.scratchFloats(g.transposed())];
-            float[] direct = xFromY(two, g, in, w, bias, dOut, col), packed;
+            float[] direct = xFromY(two, g, in, w, bias, dOut, col), packed, directY = yFromX(two, g, in, w, bias, dOut, col), packedY;
             WindowPanels.directLoads = false;
             try {
                 packed = xFromY(two, g, in, w, bias, dOut, col);
+                packedY = yFromX(two, g, in, w, bias, dOut, col);
             } finally {
                 WindowPanels.directLoads = true;
             }
-            assertBitsEqual(g + " read in place against packed", packed, direct);
+            assertBitsEqual(g + " X from Y read in place against packed", packed, direct);
+            assertBitsEqual(g + " Y from X read in place against packed", packedY, directY);
         }
 
         WindowPanels p = new WindowPanels();
@@ -168,6 +172,17 @@ class SubPixelConvTest {
         p.tap0 = 0;
         for (int j = 0; j < 64; j++) p.base[j] = j;
         assertFalse(p.direct(0, 64), "colᵀ is never read in place");
+    }
+
+    private static float[] yFromX(JvmKernels jvm, ConvGeometry g, float[] in, float[] w, float[] bias, float[] dOut, float[] col) {
+        if (!g.transposed()) {
+            float[] out = new float[g.outSize()];
+            jvm.conv2d(out, 0, in, 0, w, 0, bias, 0, col, 0, col.length, g);
+            return out;
+        }
+        float[] dIn = new float[g.inSize()];
+        jvm.convTranspose2dInputGrad(dIn, 0, dOut, 0, w, 0, col, 0, col.length, g);
+        return dIn;
     }
 
     private static float[] xFromY(JvmKernels jvm, ConvGeometry g, float[] in, float[] w, float[] bias, float[] dOut, float[] col) {
