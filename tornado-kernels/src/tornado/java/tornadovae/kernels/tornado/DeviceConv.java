@@ -15,6 +15,8 @@ import tornadovae.kernels.plan.Slice;
  *   X from Y (ConvTranspose2d forward, Conv2d input gradient):  col_b = Wᵀ·Y_b;        X_b = col2im(col_b) (+ bias, f; or ·f')
  *   weight gradient:                                            colᵀ_b = im2colᵀ(X_b); dW = Σ_b Y_b·colᵀ_b  (split-K)
  * </pre>
+ * With the CPU family the weight gradient packs Y and col into panels first and runs one GEMM with k = images·P
+ * ({@link CpuWeightGrad}): the per-image form read its operands at power-of-two strides that defeated the caches.
  * Bias and activation ride in the GEMM's epilogue or col2im's; only a ConvTranspose2d's input gradient with
  * a derivative epilogue needs a pass of its own (the GEMM's epilogue applies f, not f' of another tensor).
  */
@@ -116,7 +118,7 @@ final class DeviceConv {
             case Op.Conv o -> gemmTasks(f, o.g(), o.g().transposed() ? 1 : 0, any) + groups(o.g()) * (o.g().transposed() ? 1 : lowering);
             case Op.ConvInputGrad o -> gemmTasks(f, o.g(), o.g().transposed() ? 0 : 1, any) + groups(o.g()) * (o.g().transposed() ? lowering : 1)
                     + (o.g().transposed() && o.epilogue().isDerivative() ? 1 : 0);
-            case Op.ConvWeightGrad o -> gemmTasks(f, o.g(), 2, any) + groups(o.g());
+            case Op.ConvWeightGrad o -> f instanceof CpuGemm ? cpuWeightGradTasks(o.g(), any) : gemmTasks(f, o.g(), 2, any) + groups(o.g());
             default -> throw new IllegalArgumentException(op.getClass().getSimpleName() + " is not a conv op");
         };
     }
@@ -126,6 +128,22 @@ final class DeviceConv {
         int n = 0, grp = group(g);
         for (int b0 = 0; b0 < g.batch(); b0 += grp) n += f.tasks(sample(f, g, kind, Math.min(grp, g.batch() - b0), any));
         return n;
+    }
+
+    private static int cpuWeightGradTasks(ConvGeometry g, float[] any) {
+        int n = 0, grp = group(g);
+        for (int b0 = 0; b0 < g.batch(); b0 += grp) n += CpuWeightGrad.tasks(weightGrad(g, any, 0, any, any, 0, Math.min(grp, g.batch() - b0), false));
+        return n;
+    }
+
+    /** Floats of col scratch the op needs with family f: a group's col, or with the CPU family a weight gradient's packed operands. */
+    static long colFloats(GemmFamily f, Op op) {
+        return switch (op) {
+            case Op.Conv o -> colFloats(o.g());
+            case Op.ConvInputGrad o -> colFloats(o.g());
+            case Op.ConvWeightGrad o -> f instanceof CpuGemm ? CpuWeightGrad.colFloats(o.g(), group(o.g())) : colFloats(o.g());
+            default -> 0;
+        };
     }
 
     /** The GEMM of a group (kind 0 Y from X, 1 X from Y, 2 weight gradient) over stand-in arrays: for sizes only. */
@@ -180,6 +198,13 @@ final class DeviceConv {
         Slice x = g.transposed() ? o.dOut() : o.in();
         Slice y = g.transposed() ? o.in() : o.dOut();
         forEachGroup(g, id, (gid, images, xAt, yAt) -> {
+            if (c.gemm() instanceof CpuGemm) {
+                GemmCall unpacked = weightGrad(g, c.arr(y), y.offset() + yAt, c.colScratch(), c.arr(o.dWeight()), o.dWeight().offset(),
+                        images, xAt > 0);
+                CpuWeightGrad.add(c, gid, g, c.arr(x), x.offset() + xAt, packX(g), packY(g), kps(g), c.arr(y), y.offset() + yAt,
+                        unpacked, images);
+                return;
+            }
             im2col(c, gid + "Im2colT", g, c.arr(x), x.offset() + xAt, images, 1);
             c.gemm().add(c, gid, weightGrad(g, c.arr(y), y.offset() + yAt, c.colScratch(), c.arr(o.dWeight()),
                     o.dWeight().offset(), images, xAt > 0), c.gemmScratch());

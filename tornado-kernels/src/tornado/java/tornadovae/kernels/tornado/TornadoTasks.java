@@ -49,12 +49,7 @@ final class TornadoTasks {
         long colScratchFloats(Op op) {
             if (op instanceof Op.ReconLoss o) return (long) o.batch() * o.dim();
             if (gemm == null) return 0;
-            return switch (op) {
-                case Op.Conv o -> DeviceConv.colFloats(o.g());
-                case Op.ConvInputGrad o -> DeviceConv.colFloats(o.g());
-                case Op.ConvWeightGrad o -> DeviceConv.colFloats(o.g());
-                default -> 0;
-            };
+            return DeviceConv.colFloats(gemm, op);
         }
     }
 
