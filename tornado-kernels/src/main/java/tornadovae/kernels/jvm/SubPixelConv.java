@@ -1,6 +1,9 @@
 package tornadovae.kernels.jvm;
 
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link ConvLowering}'s X from Y (Conv2d input gradient, ConvTranspose2d forward) for kernel 4,
@@ -80,7 +83,7 @@ final class SubPixelConv {
         for (int cy = 0, r = 0; cy < cc.cy; cy++)
             for (int di = 0; di < 2; di++)
                 for (int dj = 0; dj < 2; dj++, r++) taps[r] = (cy * hq + di) * wq + dj;
-        pool.forEach(4, weights);
+        pool.forEach(pool.threads(), weights);
         // groups of whole images of about GROUP_COLUMNS pixels, as many per worker (see ConvLowering.perWorkerGroups)
         int threads = pool.threads(), batch = cc.batch;
         int most = Math.max(1, Math.min(Sgemm.ceilDiv(batch, threads), GROUP_COLUMNS / cc.pixels()));
@@ -88,20 +91,29 @@ final class SubPixelConv {
         pool.forEach(groups, group);
     }
 
-    /** Wφ of phase ph = (φy, φx): [Cx][Cy·4], tap (cy, di, dj) of row cx = W[cy][cx][3 − 2di − φy][3 − 2dj − φx]. */
-    private void phaseWeights(int ph, int worker) {
+    /**
+     * Wφ for the four phases, X's channels [cx·part/parts, cx·(part + 1)/parts): Wφ[ph][cx][tap (cy, di, dj)] =
+     * W[cy][cx][3 − 2di − φy][3 − 2dj − φx]. W is read once, a 4×4 kernel (one cache line) at a time, each of its
+     * 16 weights going to its phase: reading it once per phase, in the phases' order, had cost ~1% of a step.
+     */
+    private void phaseWeights(int part, int worker) {
         ConvCall cc = call;
-        int fy = ph >> 1, fx = ph & 1, cx = cc.cx, cxr = rows(cx), cyN = cc.cy, taps4 = cyN * 4;
+        int cx = cc.cx, cxr = rows(cx), cyN = cc.cy, taps4 = cyN * 4, parts = pool.threads();
+        int c0 = (int) ((long) cx * part / parts), c1 = (int) ((long) cx * (part + 1) / parts);
         float[] w = cc.w, dst = phaseW;
-        Arrays.fill(dst, (ph * cxr + cx) * taps4, (ph + 1) * cxr * taps4, 0f);
-        for (int c = 0; c < cx; c++) {
-            int d = (ph * cxr + c) * taps4;
+        if (part == parts - 1)
+            for (int ph = 0; ph < 4; ph++) Arrays.fill(dst, (ph * cxr + cx) * taps4, (ph + 1) * cxr * taps4, 0f);
+        for (int c = c0; c < c1; c++)
             for (int cy = 0; cy < cyN; cy++) {
                 int src = cc.wOff + (cy * cx + c) * 16;
-                for (int di = 0; di < 2; di++)
-                    for (int dj = 0; dj < 2; dj++) dst[d++] = w[src + (3 - 2 * di - fy) * 4 + 3 - 2 * dj - fx];
+                for (int ky = 0; ky < 4; ky++) {
+                    int fy = (3 - ky) & 1, di = (3 - ky) >> 1;
+                    for (int kx = 0; kx < 4; kx++) {
+                        int fx = (3 - kx) & 1, dj = (3 - kx) >> 1;
+                        dst[((fy * 2 + fx) * cxr + c) * taps4 + cy * 4 + di * 2 + dj] = w[src + ky * 4 + kx];
+                    }
+                }
             }
-        }
     }
 
     /** Group gi's images: Y padded, then per phase one GEMM and its stores into X, then the epilogue. */
@@ -112,7 +124,7 @@ final class SubPixelConv {
         int n = count * pix, taps4 = cyN * 4, hx = cc.hx, wx = cc.wx, cxr = rows(cx);
         float[] pad = padY(worker, n0, count);
         if (base[worker].length < n) base[worker] = new int[n];
-        if (out[worker].length < cxr * n) out[worker] = new float[cxr * n];
+        if (out[worker].length < 2 * cxr * n) out[worker] = new float[2 * cxr * n];
         int[] b = base[worker];
         float[] o = out[worker], x = cc.x;
         WindowPanels panels = windows[worker];
@@ -120,24 +132,50 @@ final class SubPixelConv {
         panels.base = b;
         panels.taps = taps;
         panels.tap0 = -1;
-        for (int ph = 0; ph < 4; ph++) {
-            int fy = ph >> 1, fx = ph & 1;
-            for (int i = 0, j = 0; i < count; i++)
-                for (int a = 0; a < hy; a++)
-                    for (int bx = 0; bx < wy; bx++, j++) b[j] = i * img + (a + fy) * wq + bx + fx;
-            sgemm.sgemmOnWorker(worker, o, 0, n, phaseW, ph * cxr * taps4, panels, cxr, n, taps4, false, false);
+        for (int fy = 0; fy < 2; fy++) {
+            // phases (φy, 0) and (φy, 1) fill X's rows 2a + φy between them: computed both, then stored interleaved
+            for (int fx = 0; fx < 2; fx++) {
+                int ph = fy * 2 + fx;
+                for (int i = 0, j = 0; i < count; i++)
+                    for (int a = 0; a < hy; a++)
+                        for (int bx = 0; bx < wy; bx++, j++) b[j] = i * img + (a + fy) * wq + bx + fx;
+                sgemm.sgemmOnWorker(worker, o, fx * cxr * n, n, phaseW, ph * cxr * taps4, panels, cxr, n, taps4, false, false);
+            }
             for (int i = 0; i < count; i++) {
                 int xImg = cc.xOff + (n0 + i) * cx * hx * wx;
                 for (int c = 0; c < cx; c++) {
                     float bias = cc.bias(c);
-                    for (int a = 0; a < hy; a++) {
-                        int src = c * n + i * pix + a * wy, dst = xImg + (c * hx + 2 * a + fy) * wx + fx;
-                        for (int bx = 0; bx < wy; bx++) x[dst + 2 * bx] = o[src + bx] + bias;
-                    }
+                    for (int a = 0; a < hy; a++)
+                        interleave(x, xImg + (c * hx + 2 * a + fy) * wx, o, c * n + i * pix + a * wy, cxr * n, wy, bias);
                 }
             }
         }
         for (int i = 0; i < count; i++) cc.finish(x, cc.xOff + (n0 + i) * cx * hx * wx, cx * hx * wx);
+    }
+
+    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+    /** Lanes 0..3 of two vectors interleaved (a0 b0 a1 b1 ..), and lanes 4..7. */
+    private static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromValues(S8, 0, 8, 1, 9, 2, 10, 3, 11),
+            ZIP_HI = VectorShuffle.fromValues(S8, 4, 12, 5, 13, 6, 14, 7, 15);
+
+    /**
+     * x[dst + 2q] = o[src + q] + bias and x[dst + 2q + 1] = o[src + other + q] + bias for q < len: a row of X from
+     * its two column phases, by two shuffles and two stores per 8 pixels (one element at a time, two strided
+     * passes had cost ~2.5% of an rgb128-conv step).
+     */
+    private static void interleave(float[] x, int dst, float[] o, int src, int other, int len, float bias) {
+        int q = 0;
+        if (Sgemm.HAS_256_BIT_VECTORS)
+            for (; q + 8 <= len; q += 8) {
+                FloatVector e = FloatVector.fromArray(S8, o, src + q).add(bias);
+                FloatVector d = FloatVector.fromArray(S8, o, src + other + q).add(bias);
+                e.rearrange(ZIP_LO, d).intoArray(x, dst + 2 * q);
+                e.rearrange(ZIP_HI, d).intoArray(x, dst + 2 * q + 8);
+            }
+        for (; q < len; q++) {
+            x[dst + 2 * q] = o[src + q] + bias;
+            x[dst + 2 * q + 1] = o[src + other + q] + bias;
+        }
     }
 
     /** Images [n0, n0 + count) of Y into this worker's planes [Cy][hy + 2][wy + 2], zero around each. */
