@@ -31,6 +31,15 @@ final class ConvWeightGrad {
     private final ThinDotsTask thinDots;
     /** Groups sized by the shape where the implicit im2col runs (see run); off only to measure against the scratch's. */
     boolean wideGroups = true;
+    /**
+     * The most channels of Y for which the tap-split products read col in place (TapsTask): packing colᵀ costs
+     * 1/Cy of the arithmetic, and dWᵀ's transpose into dW grows with Cy. On rgb128-conv (batch 64, side by side)
+     * the Cy = 64 layers went from 31-34 to ~20.5 ms and the Cy = 128 ones from ~23 to ~19.3; Cy = 256 was
+     * ~1 ms slower and Cy = 512 ~8 ms slower.
+     */
+    static final int DIRECT_A_MAX_CY = 128;
+    /** Whether the tap-split products read col in place as A (see TapsTask); off only to measure against packing colᵀ as B. */
+    static boolean directA = true;
 
     ConvWeightGrad(WorkerPool pool, Sgemm sgemm, ConvCall call, ImageLowering images) {
         this.pool = pool;
@@ -60,6 +69,9 @@ final class ConvWeightGrad {
                 return;
             }
             taps.dW = dw; taps.dWOff = dwO;
+            taps.direct = directA && Sgemm.HAS_256_BIT_VECTORS && cc.cy <= DIRECT_A_MAX_CY && kk % Sgemm.MR == 0
+                    && sgemm.directA(Sgemm.MR, cc.cy);
+            if (taps.direct && taps.dWT.length < kk * cc.cy) taps.dWT = new float[kk * cc.cy];
             lowerBoth.group = grp;
             for (int n0 = 0; n0 < batch; n0 += grp) {
                 int count = Math.min(grp, batch - n0);
@@ -90,6 +102,8 @@ final class ConvWeightGrad {
     private final class TapsTask implements WorkerPool.Task {
         private final float[][] ycCopy;          // per worker: its own copy of the group's Yc
         float[] dW = NO_ARRAY;
+        float[] dWT = NO_ARRAY;                  // dWᵀ [taps][Cy], summed over the groups when direct
+        boolean direct;
         int dWOff, n0, count, tapStep;
 
         TapsTask(int threads) { this.ycCopy = new float[threads][0]; }
@@ -101,6 +115,19 @@ final class ConvWeightGrad {
             int r0 = part * tapStep, r1 = Math.min(kk, r0 + tapStep);
             float[] yc = ownYc(worker, cc.cy * rowLen);
             for (int i = 0; i < count; i++) images.toChannelMajor(n0 + i, yc, i * pix, rowLen);
+            if (direct) {
+                // dWᵀ = col·Ycᵀ with col read where it lies (A's elements are broadcast one by one anyway) and Ycᵀ packed
+                // as B: packing colᵀ as B (r1 − r0 taps × all pixels, each float used Cy times) had been ~20% of the
+                // op at Cy = 64. An element is the same fma chain over the pixels (fma(a, b, c) = fma(b, a, c)).
+                int kk2 = k * k, cy = cc.cy;
+                WindowPanels panels = images.windowsOf(n0, count, worker, r0 / kk2, (r1 - 1) / kk2 + 1, r0);
+                sgemm.sgemmOnWorkerDirectA(worker, dWT, r0 * cy, cy, panels.pad, panels.taps, r0, panels.base, yc, 0,
+                        r1 - r0, cy, rowLen, true, n0 > 0);
+                if (n0 + count == cc.batch)   // the last group: this part's taps into dW
+                    for (int r = r0; r < r1; r++)
+                        for (int c = 0; c < cy; c++) dW[dWOff + c * kk + r] = dWT[r * cy + c];
+                return;
+            }
             if (Sgemm.HAS_256_BIT_VECTORS) {   // implicit im2col, as in yFromX: B = colᵀ, k = pixels, n = taps
                 int kk2 = k * k;
                 WindowPanels panels = images.windowsOf(n0, count, worker, r0 / kk2, (r1 - 1) / kk2 + 1, r0);

@@ -243,6 +243,39 @@ public final class Sgemm implements AutoCloseable {
         block(worker, c, cOff, ldc, a, aOff, b, NO_ARRAY, 0, m, n, k, transA, false, accumulate, 0, m, 0, n);
     }
 
+    /**
+     * Whether {@link #sgemmOnWorkerDirectA} takes an m×n product: whole 4×32 tiles of 512-bit vectors only.
+     */
+    boolean directA(int m, int n) { return nr == NR_512 && m % MR == 0 && n % nr == 0; }
+
+    /**
+     * {@link #sgemmOnWorker} with op(A) read where it lies rather than packed: A's element (i, p) is
+     * src[rowOff[r0 + i] + colOff[p]] (a convolution's col: tap r0 + i at pixel p, in X's padded planes). The
+     * micro-kernel broadcasts A's elements one by one anyway, from any address, so packing them only cost a
+     * pass over m·k floats. The same FMAs in the same order as with A packed, so the same bits. Needs
+     * {@link #directA}(m, n).
+     */
+    void sgemmOnWorkerDirectA(int worker, float[] c, int cOff, int ldc, float[] src, int[] rowOff, int r0, int[] colOff,
+                              float[] b, int bOff, int m, int n, int k, boolean transB, boolean accumulate) {
+        if (!directA(m, n) || k <= 0) throw new IllegalArgumentException("not whole tiles: " + m + "×" + n + "×" + k);
+        if (ldc < n) throw new IllegalArgumentException("ldc " + ldc + " < n " + n);
+        checkRange("C", c, cOff, (long) (m - 1) * ldc + n);
+        checkRange("B", b, bOff, (long) k * n);
+        int kcMax = blockSize(k, KC, 1);             // as in block: the k blocks depend on k alone
+        int ncMax = Math.min(blockSize(n, NC, nr), ceilDiv(n, nr) * nr);
+        float[] bp = bPack[worker];
+        if (bp.length < ncMax * kcMax) bPack[worker] = bp = new float[ncMax * kcMax];
+        for (int jc = 0; jc < n; jc += ncMax) {
+            int nc = Math.min(ncMax, n - jc);
+            for (int pc = 0; pc < k; pc += kcMax) {
+                int kc = Math.min(kcMax, k - pc);
+                if (transB) packBTrans(bp, b, bOff, k, jc, nc, pc, kc, nr);
+                else packB(bp, b, bOff, n, jc, nc, pc, kc, nr);
+                SgemmTiles.tiles512DirectA(c, cOff + jc, ldc, m, nc, kc, src, rowOff, r0, colOff, pc, bp, pc == 0 && !accumulate);
+            }
+        }
+    }
+
     /** C rows [i0, i1) × columns [j0, j1) with worker {@code worker}'s packing buffers. */
     private void block(int worker, float[] c, int cOff, int ldc, float[] a, int aOff, float[] b, int bOff,
                        int m, int n, int k, boolean transA, boolean transB, boolean accumulate,

@@ -205,6 +205,62 @@ final class SgemmTiles {
     }
 
     /**
+     * {@link #tiles512} over an mc×nc block (multiples of MR and NR_512) with A read where it lies: A's element
+     * (i, p) is src[rowOff[r0 + i] + colOff[p0 + p]]. Each A element is broadcast, as from a packed panel, so the
+     * same FMAs in the same order: the same bits.
+     */
+    static void tiles512DirectA(float[] c, int cOff, int ldc, int mc, int nc, int kc, float[] src, int[] rowOff, int r0,
+                                int[] colOff, int p0, float[] bp, boolean overwrite) {
+        for (int jr = 0; jr < nc; jr += NR_512) {
+            int bBase = jr * kc;
+            for (int ir = 0; ir < mc; ir += MR) {
+                int t0 = rowOff[r0 + ir], t1 = rowOff[r0 + ir + 1], t2 = rowOff[r0 + ir + 2], t3 = rowOff[r0 + ir + 3];
+                int bi = bBase;
+                FloatVector c00 = FloatVector.zero(S16), c01 = FloatVector.zero(S16);
+                FloatVector c10 = FloatVector.zero(S16), c11 = FloatVector.zero(S16);
+                FloatVector c20 = FloatVector.zero(S16), c21 = FloatVector.zero(S16);
+                FloatVector c30 = FloatVector.zero(S16), c31 = FloatVector.zero(S16);
+                for (int p = 0; p < kc; p++, bi += NR_512) {
+                    int q = colOff[p0 + p];
+                    FloatVector b0 = FloatVector.fromArray(S16, bp, bi);
+                    FloatVector b1 = FloatVector.fromArray(S16, bp, bi + 16);
+                    FloatVector a0 = FloatVector.broadcast(S16, src[t0 + q]);
+                    c00 = a0.fma(b0, c00);
+                    c01 = a0.fma(b1, c01);
+                    FloatVector a1 = FloatVector.broadcast(S16, src[t1 + q]);
+                    c10 = a1.fma(b0, c10);
+                    c11 = a1.fma(b1, c11);
+                    FloatVector a2 = FloatVector.broadcast(S16, src[t2 + q]);
+                    c20 = a2.fma(b0, c20);
+                    c21 = a2.fma(b1, c21);
+                    FloatVector a3 = FloatVector.broadcast(S16, src[t3 + q]);
+                    c30 = a3.fma(b0, c30);
+                    c31 = a3.fma(b1, c31);
+                }
+                int r0c = cOff + ir * ldc + jr, r1c = r0c + ldc, r2c = r1c + ldc, r3c = r2c + ldc;
+                if (!overwrite) {
+                    c00 = c00.add(FloatVector.fromArray(S16, c, r0c));
+                    c01 = c01.add(FloatVector.fromArray(S16, c, r0c + 16));
+                    c10 = c10.add(FloatVector.fromArray(S16, c, r1c));
+                    c11 = c11.add(FloatVector.fromArray(S16, c, r1c + 16));
+                    c20 = c20.add(FloatVector.fromArray(S16, c, r2c));
+                    c21 = c21.add(FloatVector.fromArray(S16, c, r2c + 16));
+                    c30 = c30.add(FloatVector.fromArray(S16, c, r3c));
+                    c31 = c31.add(FloatVector.fromArray(S16, c, r3c + 16));
+                }
+                c00.intoArray(c, r0c);
+                c01.intoArray(c, r0c + 16);
+                c10.intoArray(c, r1c);
+                c11.intoArray(c, r1c + 16);
+                c20.intoArray(c, r2c);
+                c21.intoArray(c, r2c + 16);
+                c30.intoArray(c, r3c);
+                c31.intoArray(c, r3c + 16);
+            }
+        }
+    }
+
+    /**
      * The partial tiles: column panel [ncFull, nc) for every row panel (16 wide if it can be, see
      * panelWidth), and row panel [mcFull, mc) for the full column panels. Each is the full
      * micro-kernel over the zero-padded panels (an element sees the same FMAs in the same order),

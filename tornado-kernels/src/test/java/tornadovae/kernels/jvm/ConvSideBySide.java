@@ -16,7 +16,7 @@ import tornadovae.kernels.plan.ConvGeometry;
  * (-DperLayer=true: each layer's op too).
  * Variants (A, then B): "subpixel" (X from Y by col2im, by phases); "runloads" (window panels by gathers
  * only, runs by loads); "widegroups" (Y from X in groups sized by the scratch, wide ones); "thin48" (thin X from Y and
- * weight gradients up to 32 taps, 48); "direct" (the phases' B packed, read in place); "all" (main's kernels before this work, all of it).
+ * weight gradients up to 32 taps, 48); "direct" (the phases' B packed, read in place); "directa" (the weight gradients' col packed as B, read in place as A); "all" (main's kernels before this work, all of it).
  */
 public final class ConvSideBySide {
     private static final String[] OPS = {"conv2d", "conv2dInputGrad", "conv2dWeightGrad",
@@ -87,6 +87,7 @@ public final class ConvSideBySide {
             case "subpixel" -> jvm.subPixelConv(b);
             case "runloads" -> WindowPanels.runLoads = b;
             case "direct" -> WindowPanels.directLoads = b;
+            case "directa" -> ConvWeightGrad.directA = b;
             case "widegroups" -> jvm.wideConvGroups(b);
             case "thin48" -> ConvLowering.thinXSide = b ? ThinConv.MAX_TAPS_X_SIDE : ThinConv.MAX_TAPS;
             case "all" -> {

@@ -144,21 +144,27 @@ class SubPixelConvTest {
                 ConvGeometry.convTranspose2d(3, 32, 16, 16, 16, 4, 2, 1, 0),     // rows of 16 pixels
                 ConvGeometry.convTranspose2d(2, 24, 32, 32, 20, 4, 2, 1, 0),     // rows of 32 (one tile), 20 rows of X
                 ConvGeometry.conv2d(2, 16, 64, 64, 24, 4, 2, 1),                 // the input gradient's way
-                ConvGeometry.conv2d(2, 3, 128, 128, 8, 4, 2, 1)};                // an RGB image: 4-row GEMMs, rows of 64
+                ConvGeometry.conv2d(2, 3, 128, 128, 8, 4, 2, 1),                 // an RGB image: 4-row GEMMs, rows of 64
+                ConvGeometry.conv2d(3, 8, 32, 32, 64, 4, 2, 1)};                 // the weight gradient's col read in place
         for (ConvGeometry g : shapes) {
             float[] in = padded(r, 0, g.inSize(), -1, 1), w = padded(r, 0, g.weightSize(), -1, 1);
             float[] bias = padded(r, 0, g.outC(), -1, 1), dOut = padded(r, 0, g.outSize(), -1, 1);
             float[] col = new float[g.scratchFloats(g.transposed())];
             float[] direct = xFromY(two, g, in, w, bias, dOut, col), packed, directY = yFromX(two, g, in, w, bias, dOut, col), packedY;
+            float[] directW = weightGrad(two, g, in, dOut, col), packedW;
             WindowPanels.directLoads = false;
+            ConvWeightGrad.directA = false;
             try {
                 packed = xFromY(two, g, in, w, bias, dOut, col);
                 packedY = yFromX(two, g, in, w, bias, dOut, col);
+                packedW = weightGrad(two, g, in, dOut, col);
             } finally {
                 WindowPanels.directLoads = true;
+                ConvWeightGrad.directA = true;
             }
             assertBitsEqual(g + " X from Y read in place against packed", packed, direct);
             assertBitsEqual(g + " Y from X read in place against packed", packedY, directY);
+            assertBitsEqual(g + " weight gradient with col read in place against packed", packedW, directW);
         }
 
         WindowPanels p = new WindowPanels();
@@ -172,6 +178,13 @@ class SubPixelConvTest {
         p.tap0 = 0;
         for (int j = 0; j < 64; j++) p.base[j] = j;
         assertFalse(p.direct(0, 64), "colᵀ is never read in place");
+    }
+
+    private static float[] weightGrad(JvmKernels jvm, ConvGeometry g, float[] in, float[] dOut, float[] col) {
+        float[] dw = new float[g.weightSize()];
+        if (g.transposed()) jvm.convTranspose2dWeightGrad(dw, 0, dOut, 0, in, 0, col, 0, col.length, g);
+        else jvm.conv2dWeightGrad(dw, 0, dOut, 0, in, 0, col, 0, col.length, g);
+        return dw;
     }
 
     private static float[] yFromX(JvmKernels jvm, ConvGeometry g, float[] in, float[] w, float[] bias, float[] dOut, float[] col) {
