@@ -40,6 +40,8 @@ final class ConvWeightGrad {
     static final int DIRECT_A_MAX_CY = 128;
     /** Whether the tap-split products read col in place as A (see TapsTask); off only to measure against packing colᵀ as B. */
     static boolean directA = true;
+    /** Whether thin X goes that way too (see run); off only to measure against ThinConv's loops. */
+    static boolean directThin = true;
 
     ConvWeightGrad(WorkerPool pool, Sgemm sgemm, ConvCall call, ImageLowering images) {
         this.pool = pool;
@@ -60,26 +62,30 @@ final class ConvWeightGrad {
         // The implicit im2col writes no col: its groups need not fit the scratch. Sized by it, rgb128-conv's
         // 8×8- and 4×4-pixel layers summed 1 to 3 images a group, each group a pass over all of dW (2–8 MB).
         // The group depends on the shape alone, so the bits still do not depend on the thread count.
-        if (Sgemm.HAS_256_BIT_VECTORS && kk >= TAP_SPLIT_MIN && wideGroups)
+        // col read in place (TapsTask) also takes thin X with a multiple of 4 taps (rgb128-conv's RGB layers, 48)
+        boolean direct = directA && Sgemm.HAS_256_BIT_VECTORS && cc.cy <= DIRECT_A_MAX_CY && kk % Sgemm.MR == 0
+                && sgemm.directA(Sgemm.MR, cc.cy) && (kk >= TAP_SPLIT_MIN || directThin);
+        boolean tapSplit = kk >= TAP_SPLIT_MIN || direct;
+        if (Sgemm.HAS_256_BIT_VECTORS && tapSplit && wideGroups)
             grp = Math.max(1, Math.min(batch, SubPixelConv.GROUP_COLUMNS / pix));
         cc.x = xA; cc.xOff = xO; cc.y = yA; cc.yOff = yO; cc.col = colA; cc.colOff = colO;
         try {
-            if (ConvLowering.thin(cc, ConvLowering.thinXSide)) {
+            if (!direct && ConvLowering.thin(cc, ConvLowering.thinXSide)) {
                 runThin(dw, dwO);
                 return;
             }
             taps.dW = dw; taps.dWOff = dwO;
-            taps.direct = directA && Sgemm.HAS_256_BIT_VECTORS && cc.cy <= DIRECT_A_MAX_CY && kk % Sgemm.MR == 0
-                    && sgemm.directA(Sgemm.MR, cc.cy);
-            if (taps.direct && taps.dWT.length < kk * cc.cy) taps.dWT = new float[kk * cc.cy];
+            taps.direct = direct;
+            if (direct && taps.dWT.length < kk * cc.cy) taps.dWT = new float[kk * cc.cy];
             lowerBoth.group = grp;
             for (int n0 = 0; n0 < batch; n0 += grp) {
                 int count = Math.min(grp, batch - n0);
-                if (kk >= TAP_SPLIT_MIN) {
+                if (tapSplit) {
                     taps.n0 = n0; taps.count = count;
                     // in 16s whatever the tile: a 16-column last panel runs 16 wide (SgemmPacking.panelWidth), and
-                    // 288 taps split 144 + 144, where 32s would give 160 + 128
-                    taps.tapStep = Sgemm.ceilDiv(Sgemm.ceilDiv(kk, Sgemm.NR_256), pool.threads()) * Sgemm.NR_256;
+                    // 288 taps split 144 + 144, where 32s would give 160 + 128; taps are rows of 4 when col is read in place
+                    int unit = direct ? Sgemm.MR : Sgemm.NR_256;
+                    taps.tapStep = Sgemm.ceilDiv(Sgemm.ceilDiv(kk, unit), pool.threads()) * unit;
                     pool.forEach(Sgemm.ceilDiv(kk, taps.tapStep), taps);
                 } else {
                     // runs of consecutive images: images dealt out one by one made the cores trade col's lines

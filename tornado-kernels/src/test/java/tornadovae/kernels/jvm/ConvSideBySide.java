@@ -88,6 +88,7 @@ public final class ConvSideBySide {
             case "runloads" -> WindowPanels.runLoads = b;
             case "direct" -> WindowPanels.directLoads = b;
             case "directa" -> ConvWeightGrad.directA = b;
+            case "directthin" -> ConvWeightGrad.directThin = b;
             case "widegroups" -> jvm.wideConvGroups(b);
             case "thin48" -> ConvLowering.thinXSide = b ? ThinConv.MAX_TAPS_X_SIDE : ThinConv.MAX_TAPS;
             case "all" -> {
