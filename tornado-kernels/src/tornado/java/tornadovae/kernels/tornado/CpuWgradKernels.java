@@ -148,7 +148,7 @@ public final class CpuWgradKernels {
      * Stores a block's row (lanes at columns j0 + e) where it is inside C. (Not {@code CpuGemmKernels.storeRow}: its
      * test that a lane is not the previous block's would read j0 ≥ j0 here, which TornadoVM folds to a constant it cannot emit.)
      */
-    private static void storeRow(float[] c, int row, boolean rowOk, int j0, int n, Float16 v, int accumulate) {
+    static void storeRow(float[] c, int row, boolean rowOk, int j0, int n, Float16 v, int accumulate) {
         if (rowOk) {
             if (j0 + 0 < n) c[row + j0 + 0] = (accumulate != 0 ? c[row + j0 + 0] : 0f) + v.get(0);
             if (j0 + 1 < n) c[row + j0 + 1] = (accumulate != 0 ? c[row + j0 + 1] : 0f) + v.get(1);

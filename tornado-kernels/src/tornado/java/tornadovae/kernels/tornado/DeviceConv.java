@@ -114,10 +114,14 @@ final class DeviceConv {
     static int tasks(GemmFamily f, Op op, float[] any) {
         // each group adds its im2col or col2im task, except an implicit GEMM's (no im2col)
         int lowering = implicit(f) ? 0 : 1;
+        // the CPU family's packs of W (and of Y) into panels (CpuConvGemm)
+        boolean cpu = f instanceof CpuGemm;
         return switch (op) {
-            case Op.Conv o -> gemmTasks(f, o.g(), o.g().transposed() ? 1 : 0, any) + groups(o.g()) * (o.g().transposed() ? 1 : lowering);
+            case Op.Conv o -> gemmTasks(f, o.g(), o.g().transposed() ? 1 : 0, any) + groups(o.g()) * (o.g().transposed() ? 1 : lowering)
+                    + (cpu ? groups(o.g()) * CpuConvGemm.extraTasks(!o.g().transposed()) : 0);
             case Op.ConvInputGrad o -> gemmTasks(f, o.g(), o.g().transposed() ? 0 : 1, any) + groups(o.g()) * (o.g().transposed() ? lowering : 1)
-                    + (o.g().transposed() && o.epilogue().isDerivative() ? 1 : 0);
+                    + (o.g().transposed() && o.epilogue().isDerivative() ? 1 : 0)
+                    + (cpu ? groups(o.g()) * CpuConvGemm.extraTasks(o.g().transposed()) : 0);
             case Op.ConvWeightGrad o -> f instanceof CpuGemm ? cpuWeightGradTasks(o.g(), any) : gemmTasks(f, o.g(), 2, any) + groups(o.g());
             default -> throw new IllegalArgumentException(op.getClass().getSimpleName() + " is not a conv op");
         };
@@ -139,8 +143,10 @@ final class DeviceConv {
     /** Floats of col scratch the op needs with family f: a group's col, or with the CPU family a weight gradient's packed operands. */
     static long colFloats(GemmFamily f, Op op) {
         return switch (op) {
-            case Op.Conv o -> colFloats(o.g());
-            case Op.ConvInputGrad o -> colFloats(o.g());
+            // Y from X with the CPU family: col's panels (pixels padded to whole panels) and W's
+            case Op.Conv o -> f instanceof CpuGemm && !o.g().transposed() ? CpuConvGemm.yFromXColFloats(o.g(), group(o.g())) : colFloats(o.g());
+            case Op.ConvInputGrad o -> f instanceof CpuGemm && o.g().transposed() ? CpuConvGemm.yFromXColFloats(o.g(), group(o.g()))
+                    : colFloats(o.g());
             case Op.ConvWeightGrad o -> f instanceof CpuGemm ? CpuWeightGrad.colFloats(o.g(), group(o.g())) : colFloats(o.g());
             default -> 0;
         };
@@ -166,6 +172,9 @@ final class DeviceConv {
         };
         if (g == null) return 0;
         long most = 0;
+        // X from Y with the CPU family packs Y and Wᵀ into the GEMM scratch (CpuConvGemm)
+        boolean xFromY = op instanceof Op.Conv ? g.transposed() : op instanceof Op.ConvInputGrad && !g.transposed();
+        if (f instanceof CpuGemm && xFromY) most = CpuConvGemm.xFromYGemmFloats(g, group(g));
         for (int kind = 0; kind < 3; kind++) most = Math.max(most, f.scratchFloats(sample(f, g, kind, group(g), any)));
         return most;
     }
@@ -216,6 +225,11 @@ final class DeviceConv {
                                     float[] bias, int biasOff, int biasMode, int act, float slope) {
         boolean implicit = implicit(c.gemm());
         forEachGroup(g, id, (gid, images, xAt, yAt) -> {
+            if (c.gemm() instanceof CpuGemm) {
+                CpuConvGemm.yFromX(c, gid, g, c.arr(x), x.offset() + xAt, packX(g), packY(g), kps(g), c.arr(w), w.offset(), c.arr(y),
+                        y.offset() + yAt, images, bias, biasOff, biasMode, act, slope);
+                return;
+            }
             GemmCall call;
             if (implicit) {
                 call = yFromXImplicit(g, c.arr(w), w.offset(), c.arr(x), x.offset() + xAt, c.arr(y), y.offset() + yAt, images,
@@ -234,8 +248,11 @@ final class DeviceConv {
                                float[] aux, int auxOff, int act, float slope) {
         int[] d = xy(g);
         forEachGroup(g, id, (gid, images, xAt, yAt) -> {
-            c.gemm().add(c, gid + "Gemm", colFromY(g, c.gemm().groupsColumns(), c.arr(w), w.offset(), c.arr(y), y.offset() + yAt, c.colScratch(), images),
-                    c.gemmScratch());
+            if (c.gemm() instanceof CpuGemm)
+                CpuConvGemm.xFromY(c, gid, g, c.arr(y), y.offset() + yAt, c.arr(w), w.offset(), images);
+            else
+                c.gemm().add(c, gid + "Gemm", colFromY(g, c.gemm().groupsColumns(), c.arr(w), w.offset(), c.arr(y), y.offset() + yAt,
+                        c.colScratch(), images), c.gemmScratch());
             int auxAt = mode == 2 ? auxOff + xAt : auxOff;
             if (c.gemm() instanceof CpuGemm)
                 c.tg().task(gid, ConvGemmKernels::col2imRows, c.colScratch(), 0, aux, auxAt, c.arr(x), x.offset() + xAt,

@@ -49,22 +49,32 @@ final class GraphLayout {
         return size - 1024;
     }
 
+    /**
+     * Bytes of a graph's high-level code (TornadoTaskGraph's sketch of its tasks, a fixed 8,192-byte buffer whatever
+     * maxbytecodesize says; an overflow is a BufferOverflowException while tasks are added) its tasks may spend:
+     * 15 a task plus 5 an argument, less room for the graph's transfers and the read-back task.
+     */
+    static final int HIGH_LEVEL_BUDGET = 8192 - 1024 - READBACK_TASK_BYTES;
+
     static List<List<Integer>> split(TornadoTasks.Choice kernels, List<Op> ops, int budget, int maxTasks) {
         List<List<Integer>> parts = new ArrayList<>();
         List<Integer> cur = new ArrayList<>();
-        int used = 0, tasks = 0;
+        int used = 0, usedHigh = 0, tasks = 0;
         for (int i = 0; i < ops.size(); i++) {
             Op op = ops.get(i);
             int cost = TornadoTasks.bytes(kernels, op);
             int n = TornadoTasks.tasks(kernels, op);
-            if (!cur.isEmpty() && (used + cost > budget || tasks + n > maxTasks)) {
+            int high = n * 15 + 20 * n * 5;   // at most 20 arguments a task
+            if (!cur.isEmpty() && (used + cost > budget || usedHigh + high > HIGH_LEVEL_BUDGET || tasks + n > maxTasks)) {
                 parts.add(cur);
                 cur = new ArrayList<>();
                 used = 0;
+                usedHigh = 0;
                 tasks = 0;
             }
             cur.add(i);
             used += cost;
+            usedHigh += high;
             tasks += n;
         }
         if (!cur.isEmpty() || parts.isEmpty()) parts.add(cur);
