@@ -153,6 +153,7 @@ final class SgemmTiles {
      * 32-column tile (16 columns from a multiple of 16) is a run in src. The same values in the same FMA order as
      * packing them first, so the same bits; what it saves is writing B's block and reading it back (a whole L2's
      * worth on rgb128-conv's 32×32-pixel layers, whose m = 32 rows reuse each packed float only 32 times).
+     * A copy of tiles512's body with other loads, for tiles512's reason: the vectors must stay in one method.
      */
     static void tiles512Direct(float[] c, int cOff, int ldc, int mc, int nc, int kc, float[] ap,
                                float[] src, int[] colOff, int j0, int[] rowOff, int p0, boolean overwrite) {
@@ -207,7 +208,7 @@ final class SgemmTiles {
     /**
      * {@link #tiles512} over an mc×nc block (multiples of MR and NR_512) with A read where it lies: A's element
      * (i, p) is src[rowOff[r0 + i] + colOff[p0 + p]]. Each A element is broadcast, as from a packed panel, so the
-     * same FMAs in the same order: the same bits.
+     * same FMAs in the same order: the same bits. A copy of tiles512's body, for the same reason as above.
      */
     static void tiles512DirectA(float[] c, int cOff, int ldc, int mc, int nc, int kc, float[] src, int[] rowOff, int r0,
                                 int[] colOff, int p0, float[] bp, boolean overwrite) {
