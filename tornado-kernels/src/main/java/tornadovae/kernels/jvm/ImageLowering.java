@@ -2,8 +2,6 @@ package tornadovae.kernels.jvm;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShuffle;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The per-image moves of a {@link ConvCall} between its tensors and the GEMM's operands: X's images
@@ -34,7 +32,7 @@ final class ImageLowering {
         ConvCall cc = call;
         // B = col at stride 2 with rows of Y a multiple of 16 pixels: the planes as their phases, so that every 16
         // pixels of a tap are one run and the SGEMM reads B in place (WindowPanels.direct) instead of packing it
-        boolean phases = tap0 < 0 && cc.stride == 2 && cc.wy % 16 == 0 && WindowPanels.directLoads;
+        boolean phases = tap0 < 0 && cc.stride == 2 && cc.wy % 16 == 0 && WindowPanels.directLoads && Sgemm.mayReadBInPlace(cc.cy);
         int img = phases ? cc.cx * 4 * cc.hp2 * cc.wp2 : cc.cx * cc.hp * cc.wp, pix = cc.pixels();
         int[] pixels = phases ? cc.phasePixelOffsets : cc.pixelOffsets;
         if (pixelBase[worker].length < count * pix) pixelBase[worker] = new int[count * pix];
@@ -126,20 +124,18 @@ final class ImageLowering {
         }
     }
 
-    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
-    /** Lanes 0, 2, .., 14 of two vectors: a stride-2 run of 8 from two plain loads. */
-    private static final VectorShuffle<Float> EVENS = VectorShuffle.fromValues(S8, 0, 2, 4, 6, 8, 10, 12, 14);
-
     /**
      * dst[d + q] = src[s + q·stride] for q < n: copies for stride 1, two loads and a shuffle per 8 for stride 2
-     * (the scalar gather had been most of rgb128-conv's thin weight gradients), the rest one by one.
+     * (WindowPanels.EVENS; the scalar gather had been most of rgb128-conv's thin weight gradients), the rest
+     * one by one.
      */
     private static void strided(float[] dst, int d, float[] src, int s, int n, int stride) {
         if (stride == 1) { System.arraycopy(src, s, dst, d, n); return; }
         int q = 0;
         if (stride == 2 && Sgemm.HAS_256_BIT_VECTORS)
             for (; q + 8 <= n && s + 2 * q + 16 <= src.length; q += 8)
-                FloatVector.fromArray(S8, src, s + 2 * q).rearrange(EVENS, FloatVector.fromArray(S8, src, s + 2 * q + 8))
+                FloatVector.fromArray(WindowPanels.GATHER, src, s + 2 * q)
+                        .rearrange(WindowPanels.EVENS, FloatVector.fromArray(WindowPanels.GATHER, src, s + 2 * q + 8))
                         .intoArray(dst, d + q);
         for (; q < n; q++) dst[d + q] = src[s + q * stride];
     }

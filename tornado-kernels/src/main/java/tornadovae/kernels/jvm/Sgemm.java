@@ -59,6 +59,13 @@ public final class Sgemm implements AutoCloseable {
      * ones ~10% slower.
      */
     static final int DIRECT_MAX_ROWS = 64;
+
+    /**
+     * Whether a product of `rows` rows of C may read B in place on this platform (512-bit tiles, few rows): for
+     * callers that lay B out for it (ImageLowering's stride-2 phases, SubPixelConv's narrow X), where packing
+     * would read it anyway. block() asks the same of its own tile width.
+     */
+    static boolean mayReadBInPlace(int rows) { return PLATFORM_NR == NR_512 && rows <= DIRECT_MAX_ROWS; }
     /** Below this many multiply-adds a plain loop wins over packing. */
     static final long SMALL_MACS = 32 * 1024;
     /** Below this many multiply-adds waking other threads costs more than it saves. */

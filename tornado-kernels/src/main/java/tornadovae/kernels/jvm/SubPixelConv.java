@@ -68,7 +68,7 @@ final class SubPixelConv {
     static boolean applies(ConvCall cc) {
         return Sgemm.HAS_256_BIT_VECTORS && cc.k == 4 && cc.stride == 2 && cc.pad == 1
                 && cc.hx == 2 * cc.hy && cc.wx == 2 * cc.wy
-                && (cc.cx >= MIN_CX || (Sgemm.PLATFORM_NR == Sgemm.NR_512 && cc.wy % 16 == 0));
+                && (cc.cx >= MIN_CX || (Sgemm.mayReadBInPlace(rows(cc.cx)) && cc.wy % 16 == 0));
     }
 
     /** X's channels rounded up to whole rows of the SGEMM's tiles: the rows past Cx have zero weights and are not stored. */

@@ -18,9 +18,9 @@ final class WindowPanels implements Sgemm.Panels {
      * at a time, before), the weight gradients ~3-8% and the whole training step ~4% (in-process A/B).
      * The scatter-add of col2im was tried the same way and was ~13% slower than its scalar loop.
      */
-    private static final VectorSpecies<Float> GATHER = FloatVector.SPECIES_256;
+    static final VectorSpecies<Float> GATHER = FloatVector.SPECIES_256;
     /** Lanes 0, 2, .., 14 of two vectors: a stride-2 run of 8 from two plain loads. */
-    private static final VectorShuffle<Float> EVENS = VectorShuffle.fromValues(GATHER, 0, 2, 4, 6, 8, 10, 12, 14);
+    static final VectorShuffle<Float> EVENS = VectorShuffle.fromValues(GATHER, 0, 2, 4, 6, 8, 10, 12, 14);
     /** Lanes 0..3 of two vectors: two runs of 4 (two rows of a 4×4 kernel's taps, or of 4-pixel images) from two plain loads. */
     private static final VectorShuffle<Float> HALF_LO = VectorShuffle.fromValues(GATHER, 0, 1, 2, 3, 8, 9, 10, 11);
     /**
