@@ -15,19 +15,22 @@ package tornadovae.kernels.jvm;
  * Why written out in the loops rather than called: a vector passed to a method that the JIT does
  * not inline gets boxed, and helpers this size are not inlined reliably (too large, node-count
  * cutoffs, or already compiled standalone).
+ *
+ * The constants are public because the TornadoVM backend's reconstruction loss evaluates the same
+ * log1p polynomial on the device (its {@code log} was the slowest part of that pass on PoCL).
  */
-final class VectorMath {
+public final class VectorMath {
     private VectorMath() {}
 
     static final float LOG2E = 1.44269504088896341f;
-    static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;   // ln 2 = HI + LO, HI exact in few bits
+    public static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;   // ln 2 = HI + LO, HI exact in few bits
     static final float ROUND_MAGIC = 12582912f;                            // 1.5·2^23: (t + M) - M rounds t
     static final float EXP_MIN = -87.0f;                                   // exp stays a normal float above
-    static final float SQRT2 = 1.41421356237f;
+    public static final float SQRT2 = 1.41421356237f;
 
     static final float E0 = 1.9875691500e-4f, E1 = 1.3981999507e-3f, E2 = 8.3334519073e-3f,
             E3 = 4.1665795894e-2f, E4 = 1.6666665459e-1f, E5 = 5.0000001201e-1f;
-    static final float L0 = 7.0376836292e-2f, L1 = -1.1514610310e-1f, L2 = 1.1676998740e-1f,
+    public static final float L0 = 7.0376836292e-2f, L1 = -1.1514610310e-1f, L2 = 1.1676998740e-1f,
             L3 = -1.2420140846e-1f, L4 = 1.4249322787e-1f, L5 = -1.6668057665e-1f,
             L6 = 2.0000714765e-1f, L7 = -2.4999993993e-1f, L8 = 3.3333331174e-1f;
     static final float T0 = -5.70498872745e-3f, T1 = 2.06390887954e-2f, T2 = -5.37397155531e-2f,

@@ -46,6 +46,21 @@ class TornadoKernelsTest {
                 new Op.BiasGrad(a.take(Buf.GRADS, 1), a.take(Buf.ACTS, 129), 129, 1)), 2, TOL);
     }
 
+    /**
+     * A conv layer's bias gradient (a sum per image and channel plane, then per channel): planes of a tail only (7),
+     * of whole sixteen-lane steps (16), and of both (37); one channel and several; with both kernel families.
+     */
+    @ParameterizedTest(name = "kernels {0}")
+    @CsvSource({"2", "4", "5"})
+    void channelBiasGrad(int kernels) {
+        var a = new Harness.Alloc(9);
+        assertMatchesReference("channel-bias", ws(9), List.of(
+                new Op.ChannelBiasGrad(a.take(Buf.GRADS, 3), a.take(Buf.ACTS, 5 * 3 * 7), 5, 3, 7),
+                new Op.ChannelBiasGrad(a.take(Buf.GRADS, 4), a.take(Buf.ACTS, 3 * 4 * 16), 3, 4, 16),
+                new Op.ChannelBiasGrad(a.take(Buf.GRADS, 1), a.take(Buf.ACTS, 6 * 37), 6, 1, 37),
+                new Op.ChannelBiasGrad(a.take(Buf.GRADS, 9), a.take(Buf.ACTS, 2 * 9 * 37), 2, 9, 37)), kernels, TOL);
+    }
+
     @ParameterizedTest
     @EnumSource(ActivationKind.class)
     void activations(ActivationKind kind) {

@@ -31,6 +31,35 @@ final class GraphLayout {
         return streams.toArray();
     }
 
+    /** The streams that graph {@code part} of a plan is the first to read (streams[g]: what graph g reads). */
+    static Object[] firstReadIn(Object[][] streams, int part) {
+        List<Object> first = new ArrayList<>();
+        for (Object a : streams[part]) if (firstReader(streams, a) == part) first.add(a);
+        return first.toArray();
+    }
+
+    /** The streams an earlier graph copied in that graph {@code part} or a later one still reads: it carries them on. */
+    static Object[] carriedInto(Object[][] streams, int part) {
+        List<Object> carried = new ArrayList<>();
+        if (part >= streams.length) return carried.toArray();
+        for (Object[] graph : streams)
+            for (Object a : graph) {
+                int first = firstReader(streams, a), last = lastReader(streams, a);
+                if (first < part && part <= last && carried.stream().noneMatch(c -> c == a)) carried.add(a);
+            }
+        return carried.toArray();
+    }
+
+    private static int firstReader(Object[][] streams, Object a) {
+        for (int g = 0; g < streams.length; g++) for (Object b : streams[g]) if (b == a) return g;
+        return -1;
+    }
+
+    private static int lastReader(Object[][] streams, Object a) {
+        for (int g = streams.length - 1; g >= 0; g--) for (Object b : streams[g]) if (b == a) return g;
+        return -1;
+    }
+
     /** Bytecode of the read-back task plus its on-demand transfer (see {@link TornadoTasks#bytes}), rounded up. */
     static final int READBACK_TASK_BYTES = 128;
 

@@ -36,7 +36,8 @@ import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
  * persists them; every plan's graph consumes them from the device and persists them again, so
  * that all graphs work on ONE device copy (two graphs that each upload a FIRST_EXECUTION copy
  * would silently train two models). Per step only INPUT, NOISE and SCALARS go in
- * (EVERY_EXECUTION, and only those the graph reads) and the plan's read-back slice of OUT comes back
+ * (EVERY_EXECUTION, only those the plan reads, each with the plan's first graph that reads it; later graphs
+ * consume that copy) and the plan's read-back slice of OUT comes back
  * (a last task copies it into a small array, fetched on demand). A plan too big for
  * TornadoVM's bytecode buffer is split into a few chained graphs.
  *
@@ -202,13 +203,19 @@ public final class TornadoBackend implements Backend {
             String base = GraphLayout.graphName(plan.name());
             int tasks = 0;
             long bytesIn = 0;
+            Object[][] streamsOfPart = new Object[parts.size()][];
+            for (int part = 0; part < parts.size(); part++) streamsOfPart[part] = GraphLayout.streamsOf(ws, ops, parts.get(part));
             for (int part = 0; part < parts.size(); part++) {
                 String gname = parts.size() == 1 ? base : base + "_" + part;
                 while (!graphNames.add(gname)) gname = gname + "_";
                 TaskGraph tg = new TaskGraph(gname).consumeFromDevice(resident);
-                Object[] streams = GraphLayout.streamsOf(ws, ops, parts.get(part));
-                if (streams.length > 0) tg.transferToDevice(DataTransferMode.EVERY_EXECUTION, streams);
-                for (Object a : streams) bytesIn += 4L * ((float[]) a).length;
+                // A stream goes in with the plan's first graph that reads it; later graphs use that copy, and every graph
+                // up to its last reader carries it (TornadoVM hands a consumed buffer over from the graph run just before).
+                // rgb128-conv reads the images in its first graph and again, as the loss's targets, in a later one.
+                Object[] fresh = GraphLayout.firstReadIn(streamsOfPart, part), carried = GraphLayout.carriedInto(streamsOfPart, part);
+                if (carried.length > 0) tg.consumeFromDevice(carried);
+                if (fresh.length > 0) tg.transferToDevice(DataTransferMode.EVERY_EXECUTION, fresh);
+                for (Object a : fresh) bytesIn += 4L * ((float[]) a).length;
                 TornadoTasks.Context context = new TornadoTasks.Context(tg, gname, ws, scratch, sgemmVariant, grids,
                         kernels.gemm(), gemmScratch, colScratch);
                 List<Integer> members = parts.get(part);
@@ -233,6 +240,8 @@ public final class TornadoBackend implements Backend {
                     tasks++;
                 }
                 tg.persistOnDevice(resident);
+                Object[] handedOn = GraphLayout.carriedInto(streamsOfPart, part + 1);
+                if (handedOn.length > 0) tg.persistOnDevice(handedOn);
                 indices[part] = graphs.size();
                 graphs.add(tg.snapshot());
             }
@@ -340,8 +349,8 @@ public final class TornadoBackend implements Backend {
     }
 
     /**
-     * Per run of the plan: one launch per task; in, the whole INPUT, NOISE and SCALARS arrays each
-     * graph of the plan streams (TornadoVM copies whole arrays, sized for the largest batch); out,
+     * Per run of the plan: one launch per task; in, the whole INPUT, NOISE and SCALARS arrays the
+     * plan reads, once each (TornadoVM copies whole arrays, sized for the largest batch); out,
      * the plan's read-back slice of OUT (for a training step, the per-sample losses and the gradient norm).
      */
     @Override

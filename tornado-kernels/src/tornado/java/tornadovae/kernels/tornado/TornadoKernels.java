@@ -60,16 +60,6 @@ public final class TornadoKernels {
         }
     }
 
-    /** dbias[c] = Σ_{n,p} dout[n][c][p]: one work-item per channel (no @Reduce). */
-    public static void channelBiasGrad(float[] dout, int doutOff, float[] dbias, int dbOff, int batch, int channels, int plane) {
-        for (@Parallel int c = 0; c < channels; c++) {
-            float acc = 0f;
-            for (int n = 0; n < batch; n++)
-                for (int q = 0; q < plane; q++) acc += dout[doutOff + (n * channels + c) * plane + q];
-            dbias[dbOff + c] = acc;
-        }
-    }
-
     /** dst[i] = src[srcOff + i] for i < n: the slice of OUT a plan reads back, gathered into a small array. */
     public static void copySlice(float[] src, int srcOff, float[] dst, int n) {
         for (@Parallel int i = 0; i < n; i++) dst[i] = src[srcOff + i];

@@ -45,9 +45,10 @@ final class TornadoTasks {
             return DeviceConv.gemmScratchFloats(gemm, op, ANY);
         }
 
-        /** Floats of im2col scratch the op needs (the reconstruction loss's elements use it too). */
+        /** Floats of im2col scratch the op needs (the reconstruction loss's elements and the bias gradients' parts use it too). */
         long colScratchFloats(Op op) {
             if (op instanceof Op.ReconLoss o) return (long) o.batch() * o.dim();
+            if (op instanceof Op.ChannelBiasGrad o) return (long) o.batch() * o.channels();
             if (gemm == null) return 0;
             return DeviceConv.colFloats(gemm, op);
         }
@@ -157,8 +158,13 @@ final class TornadoTasks {
         register(Op.ConvWeightGrad.class, TornadoTasks::convTasks, o -> 12, (c, id, o) -> {
             if (c.gemm() != null) DeviceConv.weightGrad(c, id, o); else convWeightGrad(c, id, o);
         });
-        register(Op.ChannelBiasGrad.class, 7, (c, id, o) -> c.tg().task(id, TornadoKernels::channelBiasGrad, c.arr(o.dout()),
-                o.dout().offset(), c.arr(o.dbias()), o.dbias().offset(), o.batch(), o.channels(), o.plane()));
+        register(Op.ChannelBiasGrad.class, (k, o) -> 2, o -> 11, (c, id, o) -> {
+            // a sum per (image, channel) plane into the col scratch (Choice.colScratchFloats), then per channel
+            c.tg().task(id + "Planes", ReductionKernels::planeSums, c.arr(o.dout()), o.dout().offset(), c.colScratch(),
+                    o.batch(), o.channels(), o.plane());
+            c.tg().task(id, ReductionKernels::channelSums, c.colScratch(), c.arr(o.dbias()), o.dbias().offset(), o.batch(),
+                    o.channels());
+        });
         register(Op.Replicate.class, 6, (c, id, o) -> c.tg().task(id, TornadoKernels::replicate, c.arr(o.in()), o.in().offset(),
                 c.arr(o.out()), o.out().offset(), o.in().length(), o.out().length()));
         register(Op.SumCopies.class, 7, (c, id, o) -> c.tg().task(id, TornadoKernels::sumCopies, c.arr(o.in()), o.in().offset(),
