@@ -37,7 +37,7 @@ final class CpuPanelBench {
             int group = CpuGemm.rowGroup(cy, pixels, IMAGES);
             int mode = CpuGemmKernels.mode(false, 1, TornadoActivations.ACT_RELU, false, false, group);
             double pa = time(tg -> tg.task("t", CpuPanelKernels::packA, w, 0, taps, 1, packed, bpY, (cy + 7) / 8 * taps, cy, taps), packed, w);
-            double pb = time(tg -> tg.task("t", CpuPanelKernels::im2colPanels, x, 0, packed, 0, IMAGES * taps * (l[2] / 2), xDims, yDims, kps),
+            double pb = time(tg -> tg.task("t", CpuPanelKernels::im2colPanelLines, x, 0, packed, 0, IMAGES * (nPad / 16) * l[0], xDims, yDims, kps),
                     packed, x);
             double gm = time(tg -> tg.task("t", CpuPanelKernels::gemm, packed, bpY, 0, nPad * taps, bias, 0, out, 0, cy * pixels, cy, pixels,
                     taps, IMAGES, mode, 0f, (cy + 8 * group - 1) / (8 * group), nPad / 16), out, packed, bias);

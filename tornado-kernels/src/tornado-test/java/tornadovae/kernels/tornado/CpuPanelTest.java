@@ -68,14 +68,14 @@ class CpuPanelTest {
         boolean[] written = new boolean[bp.length];
         for (int b = 0; b < images; b++)
             for (int t = 0; t < taps; t++)
-                for (int q = 0; q < pixels; q++) {
+                for (int q = 0; q < nb * L; q++) {   // lanes past the last pixel are written as 0
                     int c = t / (k * k), iy = q / wy * s - p + t / k % k, ix = q % wy * s - p + t % k;
-                    boolean inside = iy >= 0 && iy < hx && ix >= 0 && ix < wx;
+                    boolean inside = q < pixels && iy >= 0 && iy < hx && ix >= 0 && ix < wx;
                     int at = bpOff + ((b * nb + q / L) * taps + t) * L + q % L;
                     expected[at] = inside ? x[xOff + ((b * cx + c) * hx + iy) * wx + ix] : 0f;
                     written[at] = true;
                 }
-        run(tg -> tg.task("t", CpuPanelKernels::im2colPanels, x, xOff, bp, bpOff, images * taps * hy,
+        run(tg -> tg.task("t", CpuPanelKernels::im2colPanelLines, x, xOff, bp, bpOff, images * nb * cx,
                 TornadoConvKernels.packDims(cx, hx, wx), TornadoConvKernels.packDims(1, hy, wy),
                 TornadoConvKernels.packKernel(k, s, p)), bp, x);
         assertWritten("Bp", expected, bp, 0, bp.length, written);

@@ -50,7 +50,8 @@ final class CpuConvGemm {
         float[] col = ctx.colScratch();
         int hy = (yDims >> 10) & 1023;
         ctx.tg().task(gid + "PackW", CpuPanelKernels::packA, w, wOff, taps, 1, col, bpFloats, roundUp(cy, R) / R * taps, cy, taps);
-        ctx.tg().task(gid + "Im2col", CpuPanelKernels::im2colPanels, x, xOff, col, 0, images * taps * hy, xDims, yDims, kps);
+        ctx.tg().task(gid + "Im2col", CpuPanelKernels::im2colPanelLines, x, xOff, col, 0, images * (roundUp(pixels, L) / L) * (xDims >> 20),
+                xDims, yDims, kps);
         gemm(ctx, gid, col, bpFloats, 0, roundUp(pixels, L) * taps, bias == null ? ctx.scratch() : bias, biasOff, y, yOff,
                 cy * pixels, cy, pixels, taps, images, biasMode, act, slope);
     }
