@@ -1,12 +1,8 @@
 package tornadovae.kernels.tornado;
 
-import java.util.Arrays;
-import java.util.function.Consumer;
+import static tornadovae.kernels.tornado.KernelTimer.medianMs;
 
 import tornadovae.kernels.plan.ConvGeometry;
-import uk.ac.manchester.tornado.api.TaskGraph;
-import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
-import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 
 /**
  * The tasks of {@link CpuConvGemm} one at a time for each of rgb128-conv's layers at batch 64 (a Conv2d and its
@@ -36,10 +32,10 @@ final class CpuPanelBench {
             float[] out = new float[IMAGES * cy * pixels];
             int group = CpuGemm.rowGroup(cy, pixels, IMAGES);
             int mode = CpuGemmKernels.mode(false, 1, TornadoActivations.ACT_RELU, false, false, group);
-            double pa = time(tg -> tg.task("t", CpuPanelKernels::packA, w, 0, taps, 1, packed, bpY, (cy + 7) / 8 * taps, cy, taps), packed, w);
-            double pb = time(tg -> tg.task("t", CpuPanelKernels::im2colPanelLines, x, 0, packed, 0, IMAGES * (nPad / 16) * l[0], xDims, yDims, kps),
+            double pa = medianMs(tg -> tg.task("t", CpuPanelKernels::packA, w, 0, taps, 1, packed, bpY, (cy + 7) / 8 * taps, cy, taps), packed, w);
+            double pb = medianMs(tg -> tg.task("t", CpuPanelKernels::im2colPanelLines, x, 0, packed, 0, IMAGES * (nPad / 16) * l[0], xDims, yDims, kps),
                     packed, x);
-            double gm = time(tg -> tg.task("t", CpuPanelKernels::gemm, packed, bpY, 0, nPad * taps, bias, 0, out, 0, cy * pixels, cy, pixels,
+            double gm = medianMs(tg -> tg.task("t", CpuPanelKernels::gemm, packed, bpY, 0, nPad * taps, bias, 0, out, 0, cy * pixels, cy, pixels,
                     taps, IMAGES, mode, 0f, (cy + 8 * group - 1) / (8 * group), nPad / 16), out, packed, bias);
             row(l, "Y from X", cy, pixels, taps, pa, pb, gm);
             // X from Y: packed = [Bp (Y's panels)][Ap (Wᵀ)], C = col
@@ -48,9 +44,9 @@ final class CpuPanelBench {
             float[] col = new float[IMAGES * taps * pixels];
             int group2 = CpuGemm.rowGroup(taps, pixels, IMAGES);
             int mode2 = CpuGemmKernels.mode(false, 0, TornadoActivations.ACT_IDENTITY, false, false, group2);
-            double qa = time(tg -> tg.task("t", CpuPanelKernels::packA, w, 0, 1, taps, packed2, bpX, (taps + 7) / 8 * cy, taps, cy), packed2, w);
-            double qb = time(tg -> tg.task("t", CpuPanelKernels::packRows, y, 0, packed2, 0, IMAGES * cy, cy, pixels), packed2, y);
-            double qm = time(tg -> tg.task("t", CpuPanelKernels::gemm, packed2, bpX, 0, nPad * cy, bias, 0, col, 0, taps * pixels, taps, pixels,
+            double qa = medianMs(tg -> tg.task("t", CpuPanelKernels::packA, w, 0, 1, taps, packed2, bpX, (taps + 7) / 8 * cy, taps, cy), packed2, w);
+            double qb = medianMs(tg -> tg.task("t", CpuPanelKernels::packRows, y, 0, packed2, 0, IMAGES * cy, cy, pixels), packed2, y);
+            double qm = medianMs(tg -> tg.task("t", CpuPanelKernels::gemm, packed2, bpX, 0, nPad * cy, bias, 0, col, 0, taps * pixels, taps, pixels,
                     cy, IMAGES, mode2, 0f, (taps + 8 * group2 - 1) / (8 * group2), nPad / 16), col, packed2, bias);
             row(l, "X from Y", taps, pixels, cy, qa, qb, qm);
         }
@@ -66,25 +62,5 @@ final class CpuPanelBench {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (i % 7) * 0.1f;
         return a;
-    }
-
-    private static double time(Consumer<TaskGraph> tasks, float[] out, float[]... in) {
-        TaskGraph tg = new TaskGraph("p").transferToDevice(DataTransferMode.FIRST_EXECUTION, (Object[]) in)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, out);
-        tasks.accept(tg);
-        tg.transferToHost(DataTransferMode.UNDER_DEMAND, out);
-        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(tg.snapshot())) {
-            double[] ms = new double[6];
-            for (int r = 0; r < ms.length; r++) {
-                long t0 = System.nanoTime();
-                plan.execute();
-                ms[r] = (System.nanoTime() - t0) / 1e6;
-            }
-            double[] timed = Arrays.copyOfRange(ms, 1, ms.length);
-            Arrays.sort(timed);
-            return timed[timed.length / 2];
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

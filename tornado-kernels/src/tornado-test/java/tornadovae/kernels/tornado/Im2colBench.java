@@ -1,14 +1,9 @@
 package tornadovae.kernels.tornado;
 
-import java.util.Arrays;
-import java.util.function.Consumer;
+import static tornadovae.kernels.tornado.KernelTimer.medianMs;
 
 import tornadovae.kernels.plan.ConvGeometry;
-import uk.ac.manchester.tornado.api.TaskGraph;
-import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
-import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
-import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 
 /**
  * The CPU family's im2col into the conv GEMMs' column panels for each of rgb128-conv's layers at batch 64, variant 2
@@ -62,8 +57,8 @@ final class Im2colBench {
             float[] x = new float[IMAGES * l[0] * l[2] * l[2]];
             for (int i = 0; i < x.length; i++) x[i] = (i % 13) * 0.1f - 0.5f;
             float[] panels = new float[IMAGES * nb * L * taps], panels2 = panels.clone();
-            double a1 = time(tg -> tg.task("t", Im2colBench::panelRows1, x, 0, panels, 0, IMAGES * taps * hy, xDims, yDims, kps), panels, x);
-            double a2 = time(tg -> tg.task("t", CpuPanelKernels::im2colPanelLines, x, 0, panels2, 0, IMAGES * nb * l[0], xDims, yDims, kps),
+            double a1 = medianMs(tg -> tg.task("t", Im2colBench::panelRows1, x, 0, panels, 0, IMAGES * taps * hy, xDims, yDims, kps), panels, x);
+            double a2 = medianMs(tg -> tg.task("t", CpuPanelKernels::im2colPanelLines, x, 0, panels2, 0, IMAGES * nb * l[0], xDims, yDims, kps),
                     panels2, x);
             same(l, "column panels", panels, panels2);
             System.out.printf("| %d→%d | %.2f | %.2f |%n", l[0], l[1], a1, a2);
@@ -75,27 +70,5 @@ final class Im2colBench {
         for (int i = 0; i < a.length; i++)
             if (Float.floatToRawIntBits(a[i]) != Float.floatToRawIntBits(b[i]))
                 throw new IllegalStateException(l[0] + "→" + l[1] + " " + what + ": variant 2 differs at " + i + ": " + b[i] + " vs " + a[i]);
-    }
-
-    private static double time(Consumer<TaskGraph> tasks, float[] out, float[]... in) {
-        TaskGraph tg = new TaskGraph("p").transferToDevice(DataTransferMode.FIRST_EXECUTION, (Object[]) in)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, out);
-        tasks.accept(tg);
-        tg.transferToHost(DataTransferMode.UNDER_DEMAND, out);
-        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(tg.snapshot())) {
-            double[] ms = new double[6];
-            TornadoExecutionResult last = null;
-            for (int r = 0; r < ms.length; r++) {
-                long t0 = System.nanoTime();
-                last = plan.execute();
-                ms[r] = (System.nanoTime() - t0) / 1e6;
-            }
-            last.transferToHost(out);
-            double[] timed = Arrays.copyOfRange(ms, 1, ms.length);
-            Arrays.sort(timed);
-            return timed[timed.length / 2];
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

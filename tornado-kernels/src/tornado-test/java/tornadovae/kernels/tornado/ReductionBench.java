@@ -1,16 +1,12 @@
 package tornadovae.kernels.tornado;
 
-import java.util.Arrays;
+import static tornadovae.kernels.tornado.KernelTimer.medianMs;
+
 import java.util.Random;
-import java.util.function.Consumer;
 
 import tornadovae.kernels.ref.ConvRef;
 import tornadovae.kernels.ref.LossRef;
-import uk.ac.manchester.tornado.api.TaskGraph;
-import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
-import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
-import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 
 /**
@@ -59,9 +55,9 @@ final class ReductionBench {
         }
         System.out.println("| kernel | shape | variant 1 ms | variant 2 ms |");
         System.out.println("|---|---|---:|---:|");
-        double v1 = time(tg -> tg.task("t", ReductionBench::reconElements1, logits, 0, target, 0, out, total, 1f, 1f), out, logits, target);
+        double v1 = medianMs(tg -> tg.task("t", ReductionBench::reconElements1, logits, 0, target, 0, out, total, 1f, 1f), out, logits, target);
         check("reconLoss elements, variant 1", rowSums(out, dim), expected, 1e-5);
-        double v2 = time(tg -> tg.task("t", ReductionKernels::reconLossElements, logits, 0, target, 0, out, total, 1f, 1f), out, logits, target);
+        double v2 = medianMs(tg -> tg.task("t", ReductionKernels::reconLossElements, logits, 0, target, 0, out, total, 1f, 1f), out, logits, target);
         check("reconLoss elements, variant 2", rowSums(out, dim), expected, 1e-5);
         System.out.printf("| reconLoss elements | %d×%d | %.2f | %.2f |%n", BATCH, dim, v1, v2);
 
@@ -73,9 +69,9 @@ final class ReductionBench {
             ConvRef.channelBiasGrad(ref, 0, dout, 0, BATCH, ch, plane);
             double[] want = new double[ch];
             for (int c = 0; c < ch; c++) want[c] = ref[c];
-            double a = time(tg -> tg.task("t", ReductionBench::channelBiasGrad1, dout, 0, db, 0, BATCH, ch, plane), db, dout);
+            double a = medianMs(tg -> tg.task("t", ReductionBench::channelBiasGrad1, dout, 0, db, 0, BATCH, ch, plane), db, dout);
             check("channelBiasGrad variant 1 " + ch + "×" + plane, db, want, 1e-4);
-            double b = time(tg -> tg.task("p", ReductionKernels::planeSums, dout, 0, parts, BATCH, ch, plane)
+            double b = medianMs(tg -> tg.task("p", ReductionKernels::planeSums, dout, 0, parts, BATCH, ch, plane)
                     .task("s", ReductionKernels::channelSums, parts, db, 0, BATCH, ch), db, dout, parts);
             check("channelBiasGrad variant 2 " + ch + "×" + plane, db, want, 1e-4);
             System.out.printf("| channelBiasGrad | %d×%d×%d | %.2f | %.2f |%n", BATCH, ch, plane, a, b);
@@ -105,27 +101,5 @@ final class ReductionBench {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = scale * (2 * r.nextFloat() - 1);
         return a;
-    }
-
-    private static double time(Consumer<TaskGraph> tasks, float[] out, float[]... in) {
-        TaskGraph tg = new TaskGraph("p").transferToDevice(DataTransferMode.FIRST_EXECUTION, (Object[]) in)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, out);
-        tasks.accept(tg);
-        tg.transferToHost(DataTransferMode.UNDER_DEMAND, out);
-        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(tg.snapshot())) {
-            double[] ms = new double[6];
-            TornadoExecutionResult last = null;
-            for (int r = 0; r < ms.length; r++) {
-                long t0 = System.nanoTime();
-                last = plan.execute();
-                ms[r] = (System.nanoTime() - t0) / 1e6;
-            }
-            last.transferToHost(out);   // for the check, after the timed runs
-            double[] timed = Arrays.copyOfRange(ms, 1, ms.length);
-            Arrays.sort(timed);
-            return timed[timed.length / 2];
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
