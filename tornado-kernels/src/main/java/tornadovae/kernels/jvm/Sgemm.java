@@ -261,6 +261,12 @@ public final class Sgemm implements AutoCloseable {
      * micro-kernel broadcasts A's elements one by one anyway, from any address, so packing them only cost a
      * pass over m·k floats. The same FMAs in the same order as with A packed, so the same bits. Needs
      * {@link #directA}(m, n).
+     *
+     * <p>Its loop nest repeats {@code block}'s on purpose: {@code block} taking A in place as a third source (a
+     * record beside {@code Panels}) gave the same bits, but the weight gradients that read col in place then ran 8×
+     * slower (ConvSideBySide directa, conv2dWeightGrad over rgb128-conv's five layers: 776.6 ms, against 91.3 before
+     * the change): with a third micro-kernel call in the loop nest the JIT no longer inlined this one into it, and
+     * un-inlined vectors are boxed.
      */
     void sgemmOnWorkerDirectA(int worker, float[] c, int cOff, int ldc, float[] src, int[] rowOff, int r0, int[] colOff,
                               float[] b, int bOff, int m, int n, int k, boolean transB, boolean accumulate) {
