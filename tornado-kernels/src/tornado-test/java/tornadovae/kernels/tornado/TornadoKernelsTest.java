@@ -48,7 +48,8 @@ class TornadoKernelsTest {
 
     /**
      * A conv layer's bias gradient (a sum per image and channel plane, then per channel): planes of a tail only (7),
-     * of whole sixteen-lane steps (16), and of both (37); one channel and several; with both kernel families.
+     * of whole sixteen-lane steps (16), of both (37), and longer than a GPU work-group's 256 lanes (300); one channel
+     * and several; with the legacy kernels and both families.
      */
     @ParameterizedTest(name = "kernels {0}")
     @CsvSource({"2", "4", "5"})
@@ -58,7 +59,8 @@ class TornadoKernelsTest {
                 new Op.ChannelBiasGrad(a.take(Buf.GRADS, 3), a.take(Buf.ACTS, 5 * 3 * 7), 5, 3, 7),
                 new Op.ChannelBiasGrad(a.take(Buf.GRADS, 4), a.take(Buf.ACTS, 3 * 4 * 16), 3, 4, 16),
                 new Op.ChannelBiasGrad(a.take(Buf.GRADS, 1), a.take(Buf.ACTS, 6 * 37), 6, 1, 37),
-                new Op.ChannelBiasGrad(a.take(Buf.GRADS, 9), a.take(Buf.ACTS, 2 * 9 * 37), 2, 9, 37)), kernels, TOL);
+                new Op.ChannelBiasGrad(a.take(Buf.GRADS, 9), a.take(Buf.ACTS, 2 * 9 * 37), 2, 9, 37),
+                new Op.ChannelBiasGrad(a.take(Buf.GRADS, 2), a.take(Buf.ACTS, 2 * 2 * 300), 2, 2, 300)), kernels, TOL);
     }
 
     @ParameterizedTest
@@ -113,18 +115,19 @@ class TornadoKernelsTest {
                 new Op.KlBackwardFreeBits(a.take(Buf.GRADS, 2 * batch * latent), ml, 0.25f, batch, latent)), 2, TOL);
     }
 
-    @ParameterizedTest
-    @CsvSource({"1,0", "0,1", "1,1", "0.5,2"})
-    void reconstructionLoss(float wBce, float wMse) {
+    /** The loss with the legacy kernels, the CPU class's (a vector loop per sample) and the GPU class's (a work-group each). */
+    @ParameterizedTest(name = "wBce {0}, wMse {1}, kernels {2}")
+    @CsvSource({"1,0,2", "0,1,2", "1,1,2", "0.5,2,2", "1,0,4", "0.5,2,4", "1,0,5", "0.5,2,5"})
+    void reconstructionLoss(float wBce, float wMse, int kernels) {
         var a = new Harness.Alloc(6);
         Workspace w = ws(6);
         for (int i = 0; i < w.array(Buf.ACTS).length; i++) w.array(Buf.ACTS)[i] *= 6f; // logits in [-6, 6]
-        int batch = 6, dim = 199;
+        int batch = 6, dim = 599;   // more than a work-group's 256 lanes and not a multiple of them
         Slice logits = a.take(Buf.ACTS, batch * dim), target = a.take(Buf.INPUT, batch * dim);
         assertMatchesReference("recon", w, List.of(
                 new Op.ReconLoss(a.take(Buf.OUT, batch), logits, target, wBce, wMse, batch, dim),
                 new Op.ReconLossBackward(a.take(Buf.GRADS, batch * dim), logits, target, wBce, wMse, batch, dim)),
-                2, TOL);
+                kernels, TOL);
     }
 
     @Test

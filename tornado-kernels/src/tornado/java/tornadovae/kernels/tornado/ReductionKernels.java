@@ -13,6 +13,7 @@ import static tornadovae.kernels.jvm.VectorMath.LN2_HI;
 import static tornadovae.kernels.jvm.VectorMath.LN2_LO;
 import static tornadovae.kernels.jvm.VectorMath.SQRT2;
 
+import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.vectors.Float16;
@@ -110,8 +111,8 @@ public final class ReductionKernels {
     }
 
     /**
-     * First pass of a conv layer's bias gradient: parts[c·batch + n] = Σ_q dout[n][c][q], one work-item per (image,
-     * channel) plane, sixteen lanes at a time (then the tail); {@link #channelSums} adds the images in order. One
+     * First pass of a conv layer's bias gradient on CPUs: parts[n·channels + c] = Σ_q dout[n][c][q], one work-item per
+     * (image, channel) plane, sixteen lanes at a time (then the tail); {@link #channelSums} adds the images in order. One
      * work-item per channel walking batch·plane floats left the device idle (3 work-items for an RGB layer): rgb128-conv's
      * ten bias gradients took ~43 ms of a PoCL step that way, ~15 in two passes (ReductionBench).
      */
@@ -130,17 +131,40 @@ public final class ReductionKernels {
             }
             float s = lanes(acc);
             for (int q = full; q < plane; q++) s += dout[start + q];
-            parts[c * batch + n] = s;
+            parts[g] = s;
         }
     }
 
-    /** Second pass: dbias[c] = Σ_n parts[c·batch + n], in image order. */
+    /** Second pass: dbias[c] = Σ_n parts[n·channels + c], in image order. */
     public static void channelSums(float[] parts, float[] dbias, int dbOff, int batch, int channels) {
         for (@Parallel int c = 0; c < channels; c++) {
             float acc = 0f;
-            for (int n = 0; n < batch; n++) acc += parts[c * batch + n];
+            for (int n = 0; n < batch; n++) acc += parts[n * channels + c];
             dbias[dbOff + c] = acc;
         }
+    }
+
+    /** Work-items a work-group of {@link #segmentSums}: its local array's size, a power of two. */
+    public static final int TREE = 256;
+
+    /**
+     * sums[sOff + g] = Σ_{i < len} x[xOff + g·len + i] for GPUs: work-group g sums segment g, each of its {@link #TREE}
+     * work-items a strided share (neighbours read neighbours), then a tree in local memory, halves added in a fixed
+     * order, so the result does not depend on scheduling. The grid is segments·TREE work-items in groups of TREE.
+     */
+    public static void segmentSums(KernelContext ctx, float[] x, int xOff, int len, float[] sums, int sOff) {
+        int lid = ctx.localIdx;
+        int g = ctx.groupIdx;
+        float[] part = ctx.allocateFloatLocalArray(TREE);
+        int base = xOff + g * len;
+        float acc = 0f;
+        for (int i = lid; i < len; i += TREE) acc += x[base + i];
+        part[lid] = acc;
+        for (int half = TREE / 2; half > 0; half /= 2) {
+            ctx.localBarrier();
+            if (lid < half) part[lid] += part[lid + half];
+        }
+        if (lid == 0) sums[sOff + g] = part[0];
     }
 
     /** The sixteen lanes summed in a fixed order. */

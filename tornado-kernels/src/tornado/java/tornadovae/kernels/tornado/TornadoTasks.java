@@ -14,6 +14,7 @@ import tornadovae.kernels.plan.Workspace;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
 
 /**
@@ -135,11 +136,12 @@ final class TornadoTasks {
         register(Op.KlBackwardFreeBits.class, 8, (c, id, o) -> c.tg().task(id, TornadoKernels::klBackwardFreeBits,
                 c.arr(o.muLogvar()), o.muLogvar().offset(), c.ws().scalars(), c.arr(o.dMuLogvar()), o.dMuLogvar().offset(),
                 o.freeBits(), o.batch(), o.latent()));
-        register(Op.ReconLoss.class, (k, o) -> 2, o -> 13, (c, id, o) -> {
+        register(Op.ReconLoss.class, (k, o) -> 2, o -> 14, (c, id, o) -> {
             // element-wise into the col scratch (sized for it, Choice.colScratchFloats), then a sum per sample
             c.tg().task(id + "Elements", ReductionKernels::reconLossElements, c.arr(o.logits()), o.logits().offset(),
                     c.arr(o.target()), o.target().offset(), c.colScratch(), o.batch() * o.dim(), o.wBce(), o.wMse());
-            c.tg().task(id, ReductionKernels::rowSums, c.colScratch(), o.batch(), o.dim(), c.arr(o.perSample()),
+            if (gpuClass(c)) segmentSums(c, id, c.colScratch(), 0, o.dim(), o.batch(), c.arr(o.perSample()), o.perSample().offset());
+            else c.tg().task(id, ReductionKernels::rowSums, c.colScratch(), o.batch(), o.dim(), c.arr(o.perSample()),
                     o.perSample().offset());
         });
         register(Op.ReconLossBackward.class, 9, (c, id, o) -> c.tg().task(id, TornadoKernels::reconLossBackward,
@@ -160,7 +162,9 @@ final class TornadoTasks {
         });
         register(Op.ChannelBiasGrad.class, (k, o) -> 2, o -> 11, (c, id, o) -> {
             // a sum per (image, channel) plane into the col scratch (Choice.colScratchFloats), then per channel
-            c.tg().task(id + "Planes", ReductionKernels::planeSums, c.arr(o.dout()), o.dout().offset(), c.colScratch(),
+            if (gpuClass(c)) segmentSums(c, id + "Planes", c.arr(o.dout()), o.dout().offset(), o.plane(), o.batch() * o.channels(),
+                    c.colScratch(), 0);
+            else c.tg().task(id + "Planes", ReductionKernels::planeSums, c.arr(o.dout()), o.dout().offset(), c.colScratch(),
                     o.batch(), o.channels(), o.plane());
             c.tg().task(id, ReductionKernels::channelSums, c.colScratch(), c.arr(o.dbias()), o.dbias().offset(), o.batch(),
                     o.channels());
@@ -189,6 +193,17 @@ final class TornadoTasks {
                 o.m(), o.n(), o.k(), o.transA(), o.transB(), false).withColumnBias(c.arr(bias.bias()), bias.bias().offset());
         c.gemm().add(c, prefix + "sgemm", call, c.gemmScratch());
         return c.gemm().tasks(call);
+    }
+
+    /** Whether the tasks go to the GPU class's kernels (work-group reductions), not the CPU class's or the legacy ones. */
+    private static boolean gpuClass(Context c) { return c.gemm() != null && !(c.gemm() instanceof CpuGemm); }
+
+    /** {@link ReductionKernels#segmentSums} over {@code segments} runs of {@code len} floats, one work-group each. */
+    private static void segmentSums(Context c, String id, float[] x, int xOff, int len, int segments, float[] sums, int sOff) {
+        c.tg().task(id, ReductionKernels::segmentSums, new KernelContext(), x, xOff, len, sums, sOff);
+        WorkerGrid1D grid = new WorkerGrid1D(segments * ReductionKernels.TREE);
+        grid.setLocalWork(ReductionKernels.TREE, 1, 1);
+        c.grids().addWorkerGrid(c.graph() + "." + id, grid);
     }
 
     /** The norm is a reduction: partial sums into the scratch array, then one task combines them. */
