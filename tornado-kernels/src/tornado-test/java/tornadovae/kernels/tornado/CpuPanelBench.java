@@ -35,8 +35,8 @@ final class CpuPanelBench {
             double pa = medianMs(tg -> tg.task("t", CpuPanelKernels::packA, w, 0, taps, 1, packed, bpY, (cy + 7) / 8 * taps, cy, taps), packed, w);
             double pb = medianMs(tg -> tg.task("t", CpuPanelKernels::im2colPanelLines, x, 0, packed, 0, IMAGES * (nPad / 16) * l[0], xDims, yDims, kps),
                     packed, x);
-            double gm = medianMs(tg -> tg.task("t", CpuPanelKernels::gemm, packed, bpY, 0, nPad * taps, bias, 0, out, 0, cy * pixels, cy, pixels,
-                    taps, IMAGES, mode, 0f, (cy + 8 * group - 1) / (8 * group), nPad / 16), out, packed, bias);
+            double gm = medianMs(tg -> tg.task("t", CpuPanelKernels::gemm, packed, bpY, 0, nPad * taps, 0, bias, 0, out, 0, cy * pixels, cy, pixels,
+                    taps, taps, IMAGES, mode, 0f, (cy + 8 * group - 1) / (8 * group), nPad / 16), out, packed, bias);
             row(l, "Y from X", cy, pixels, taps, pa, pb, gm);
             // X from Y: packed = [Bp (Y's panels)][Ap (Wᵀ)], C = col
             int bpX = IMAGES * nPad * cy;
@@ -46,8 +46,8 @@ final class CpuPanelBench {
             int mode2 = CpuGemmKernels.mode(false, 0, TornadoActivations.ACT_IDENTITY, false, false, group2);
             double qa = medianMs(tg -> tg.task("t", CpuPanelKernels::packA, w, 0, 1, taps, packed2, bpX, (taps + 7) / 8 * cy, taps, cy), packed2, w);
             double qb = medianMs(tg -> tg.task("t", CpuPanelKernels::packRows, y, 0, packed2, 0, IMAGES * cy, cy, pixels), packed2, y);
-            double qm = medianMs(tg -> tg.task("t", CpuPanelKernels::gemm, packed2, bpX, 0, nPad * cy, bias, 0, col, 0, taps * pixels, taps, pixels,
-                    cy, IMAGES, mode2, 0f, (taps + 8 * group2 - 1) / (8 * group2), nPad / 16), col, packed2, bias);
+            double qm = medianMs(tg -> tg.task("t", CpuPanelKernels::gemm, packed2, bpX, 0, nPad * cy, 0, bias, 0, col, 0, taps * pixels, taps, pixels,
+                    cy, cy, IMAGES, mode2, 0f, (taps + 8 * group2 - 1) / (8 * group2), nPad / 16), col, packed2, bias);
             row(l, "X from Y", taps, pixels, cy, qa, qb, qm);
         }
         System.exit(0);

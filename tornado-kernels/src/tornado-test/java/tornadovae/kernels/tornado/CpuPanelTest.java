@@ -107,8 +107,8 @@ class CpuPanelTest {
                 }
         int rowGroups = (m + R * group - 1) / (R * group), colBlocks = (n + L - 1) / L;
         int mode = CpuGemmKernels.mode(accumulate, biasMode, biasMode != 0 ? act : TornadoActivations.ACT_IDENTITY, false, false, group);
-        run(tg -> tg.task("t", CpuPanelKernels::gemm, packed, apOff, bpOff, sBz, bias, biasOff, c, cOff, sCz, m, n, k, images,
-                mode, slope, rowGroups, colBlocks), c, packed, bias);
+        run(tg -> tg.task("t", CpuPanelKernels::gemm, packed, apOff, bpOff, sBz, 0, bias, biasOff, c, cOff, sCz, m, n, k, k,
+                images, mode, slope, rowGroups, colBlocks), c, packed, bias);
         Harness.assertClose("panel GEMM", expected, c, 1e-5);
     }
 

@@ -36,9 +36,10 @@ final class CpuWgradBench {
             for (int i = 0; i < packed.length; i++) packed[i] = (i % 7) * 0.1f;
             float[] c = new float[parts * m * n];
             int mode = CpuGemmKernels.mode(false, 0, TornadoActivations.ACT_IDENTITY, false, false, group);
-            TaskGraph tg = new TaskGraph("w").transferToDevice(DataTransferMode.FIRST_EXECUTION, packed, c)
-                    .task("t", CpuWgradKernels::gemm, packed, cols * 16 * kt, 0, c, 0, m * n, m, n, kt, imagesPer * pixels,
-                            parts, mode, rowGroups, cols)
+            float[] bias = new float[1];   // no epilogue: never read
+            TaskGraph tg = new TaskGraph("w").transferToDevice(DataTransferMode.FIRST_EXECUTION, packed, bias, c)
+                    .task("t", CpuPanelKernels::gemm, packed, cols * 16 * kt, 0, 0, imagesPer * pixels, bias, 0, c, 0, m * n,
+                            m, n, kt, imagesPer * pixels, parts, mode, 0f, rowGroups, cols)
                     .transferToHost(DataTransferMode.UNDER_DEMAND, c);
             try (TornadoExecutionPlan plan = new TornadoExecutionPlan(tg.snapshot())) {
                 double[] ms = new double[6];

@@ -73,7 +73,7 @@ final class CpuConvGemm {
         int group = CpuGemm.rowGroup(m, n, images);
         int rowGroups = (m + R * group - 1) / (R * group), colBlocks = (n + L - 1) / L;
         int mode = CpuGemmKernels.mode(false, biasMode, act, false, false, group);
-        ctx.tg().task(id, CpuPanelKernels::gemm, packed, apOff, bpOff, sBz, bias, biasOff, c, cOff, sCz, m, n, k, images, mode,
-                slope, rowGroups, colBlocks);
+        ctx.tg().task(id, CpuPanelKernels::gemm, packed, apOff, bpOff, sBz, 0, bias, biasOff, c, cOff, sCz, m, n, k, k, images,
+                mode, slope, rowGroups, colBlocks);
     }
 }

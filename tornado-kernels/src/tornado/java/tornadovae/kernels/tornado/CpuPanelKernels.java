@@ -91,23 +91,31 @@ public final class CpuPanelKernels {
     }
 
     /**
-     * C_z (+)= op(A)·B_z, then bias and activation, for z &lt; outputs, over work-items (z, row group, column block):
-     * Ap at apOff and Bp_z at bpOff + z·sBz, both in {@code packed} (TornadoVM is not given one array twice); C_z at
-     * cOff + z·sCz with rows n apart. mode as {@link CpuGemmKernels#mode} (bits 0-5 and the row group; no
-     * transposes: the packs took them); rowGroups = ceil(ceil(m / R) / group), colBlocks = ceil(n / L).
+     * C_z (+)= Σ_{p from z·kStep, per of them, below kt} Ap[·][p]·Bp_z[·][p], then bias and activation, for z &lt; outputs,
+     * over work-items (z, row group, column block): Ap's row panels (kt steps each) at apOff and Bp_z's column panels at
+     * bpOff + z·sBz, both in {@code packed} (TornadoVM is not given one array twice); C_z at cOff + z·sCz with rows n
+     * apart. Two uses: the per-image products of {@link CpuConvGemm} (kStep = 0, per = kt = k, Bp_z image z's panels)
+     * and the weight gradient's split-K parts of {@link CpuWeightGrad} (sBz = 0, kStep = per: part z takes its images'
+     * (image, pixel) steps). mode as {@link CpuGemmKernels#mode} (bits 0-5 and the row group; no transposes: the packs
+     * took them); rowGroups = ceil(ceil(m / R) / group), colBlocks = ceil(n / L). Steps are added in order p = k0, k0+1,
+     * …, so the bits do not depend on the device.
      */
-    public static void gemm(float[] packed, int apOff, int bpOff, int sBz, float[] bias, int biasOff, float[] c, int cOff,
-                            int sCz, int m, int n, int k, int outputs, int mode, float slope, int rowGroups, int colBlocks) {
+    public static void gemm(float[] packed, int apOff, int bpOff, int sBz, int kStep, float[] bias, int biasOff, float[] c,
+                            int cOff, int sCz, int m, int n, int kt, int per, int outputs, int mode, float slope, int rowGroups,
+                            int colBlocks) {
         for (@Parallel int z = 0; z < outputs; z++) {
             for (@Parallel int ig = 0; ig < rowGroups; ig++) {
                 for (@Parallel int jb = 0; jb < colBlocks; jb++) {
                     int group = (mode >> 8) & 255;
                     for (int gi = 0; gi < group; gi++) {
                         int ib = ig * group + gi;
-                        // (not ib·R < m: see CpuWgradKernels.gemm, the compiler folds it with row 0's store test)
+                        // (not ib·R < m: the same node as row 0's store test below, which the compiler would then fold
+                        // to a constant that TornadoVM cannot emit)
                         if (ib < (m + R - 1) / R) {
-                            int aBase = apOff + ib * k * R;
-                            int bBase = bpOff + z * sBz + jb * k * L;
+                            int k0 = z * kStep;
+                            int k1 = Math.min(k0 + per, kt);
+                            int aBase = apOff + ib * kt * R;
+                            int bBase = bpOff + z * sBz + jb * kt * L;
                             Float16 c0 = new Float16(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
                             Float16 c1 = new Float16(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
                             Float16 c2 = new Float16(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
@@ -116,7 +124,7 @@ public final class CpuPanelKernels {
                             Float16 c5 = new Float16(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
                             Float16 c6 = new Float16(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
                             Float16 c7 = new Float16(0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f);
-                            for (int p = 0; p < k; p++) {
+                            for (int p = k0; p < k1; p++) {
                                 int o = bBase + p * L;
                                 Float16 bv = new Float16(packed[o], packed[o + 1], packed[o + 2], packed[o + 3], packed[o + 4], packed[o + 5],
                                         packed[o + 6], packed[o + 7], packed[o + 8], packed[o + 9], packed[o + 10], packed[o + 11],
@@ -142,14 +150,14 @@ public final class CpuPanelKernels {
                             int cz = cOff + z * sCz;
                             int i0 = ib * R, j0 = jb * L;
                             int accumulate = mode & 1;
-                            CpuWgradKernels.storeRow(c, cz + (i0 + 0) * n, i0 + 0 < m, j0, n, c0, accumulate);
-                            CpuWgradKernels.storeRow(c, cz + (i0 + 1) * n, i0 + 1 < m, j0, n, c1, accumulate);
-                            CpuWgradKernels.storeRow(c, cz + (i0 + 2) * n, i0 + 2 < m, j0, n, c2, accumulate);
-                            CpuWgradKernels.storeRow(c, cz + (i0 + 3) * n, i0 + 3 < m, j0, n, c3, accumulate);
-                            CpuWgradKernels.storeRow(c, cz + (i0 + 4) * n, i0 + 4 < m, j0, n, c4, accumulate);
-                            CpuWgradKernels.storeRow(c, cz + (i0 + 5) * n, i0 + 5 < m, j0, n, c5, accumulate);
-                            CpuWgradKernels.storeRow(c, cz + (i0 + 6) * n, i0 + 6 < m, j0, n, c6, accumulate);
-                            CpuWgradKernels.storeRow(c, cz + (i0 + 7) * n, i0 + 7 < m, j0, n, c7, accumulate);
+                            storeRow(c, cz + (i0 + 0) * n, i0 + 0 < m, j0, n, c0, accumulate);
+                            storeRow(c, cz + (i0 + 1) * n, i0 + 1 < m, j0, n, c1, accumulate);
+                            storeRow(c, cz + (i0 + 2) * n, i0 + 2 < m, j0, n, c2, accumulate);
+                            storeRow(c, cz + (i0 + 3) * n, i0 + 3 < m, j0, n, c3, accumulate);
+                            storeRow(c, cz + (i0 + 4) * n, i0 + 4 < m, j0, n, c4, accumulate);
+                            storeRow(c, cz + (i0 + 5) * n, i0 + 5 < m, j0, n, c5, accumulate);
+                            storeRow(c, cz + (i0 + 6) * n, i0 + 6 < m, j0, n, c6, accumulate);
+                            storeRow(c, cz + (i0 + 7) * n, i0 + 7 < m, j0, n, c7, accumulate);
                             if ((mode & 0x3e) != 0) {
                                 // bias and activation in a second pass over the block, in cache (as CpuGemmKernels.gemm)
                                 int biasMode = (mode >> 1) & 3;
@@ -177,6 +185,31 @@ public final class CpuPanelKernels {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Stores a block's row (lanes at columns j0 + e) where it is inside C. (Not {@code CpuGemmKernels.storeRow}: its
+     * test that a lane is not the previous block's would read j0 ≥ j0 here, which TornadoVM folds to a constant it cannot emit.)
+     */
+    static void storeRow(float[] c, int row, boolean rowOk, int j0, int n, Float16 v, int accumulate) {
+        if (rowOk) {
+            if (j0 + 0 < n) c[row + j0 + 0] = (accumulate != 0 ? c[row + j0 + 0] : 0f) + v.get(0);
+            if (j0 + 1 < n) c[row + j0 + 1] = (accumulate != 0 ? c[row + j0 + 1] : 0f) + v.get(1);
+            if (j0 + 2 < n) c[row + j0 + 2] = (accumulate != 0 ? c[row + j0 + 2] : 0f) + v.get(2);
+            if (j0 + 3 < n) c[row + j0 + 3] = (accumulate != 0 ? c[row + j0 + 3] : 0f) + v.get(3);
+            if (j0 + 4 < n) c[row + j0 + 4] = (accumulate != 0 ? c[row + j0 + 4] : 0f) + v.get(4);
+            if (j0 + 5 < n) c[row + j0 + 5] = (accumulate != 0 ? c[row + j0 + 5] : 0f) + v.get(5);
+            if (j0 + 6 < n) c[row + j0 + 6] = (accumulate != 0 ? c[row + j0 + 6] : 0f) + v.get(6);
+            if (j0 + 7 < n) c[row + j0 + 7] = (accumulate != 0 ? c[row + j0 + 7] : 0f) + v.get(7);
+            if (j0 + 8 < n) c[row + j0 + 8] = (accumulate != 0 ? c[row + j0 + 8] : 0f) + v.get(8);
+            if (j0 + 9 < n) c[row + j0 + 9] = (accumulate != 0 ? c[row + j0 + 9] : 0f) + v.get(9);
+            if (j0 + 10 < n) c[row + j0 + 10] = (accumulate != 0 ? c[row + j0 + 10] : 0f) + v.get(10);
+            if (j0 + 11 < n) c[row + j0 + 11] = (accumulate != 0 ? c[row + j0 + 11] : 0f) + v.get(11);
+            if (j0 + 12 < n) c[row + j0 + 12] = (accumulate != 0 ? c[row + j0 + 12] : 0f) + v.get(12);
+            if (j0 + 13 < n) c[row + j0 + 13] = (accumulate != 0 ? c[row + j0 + 13] : 0f) + v.get(13);
+            if (j0 + 14 < n) c[row + j0 + 14] = (accumulate != 0 ? c[row + j0 + 14] : 0f) + v.get(14);
+            if (j0 + 15 < n) c[row + j0 + 15] = (accumulate != 0 ? c[row + j0 + 15] : 0f) + v.get(15);
         }
     }
 }

@@ -49,14 +49,15 @@ final class CpuWeightGrad {
         int rowGroups = (m + R * group - 1) / (R * group), colBlocks = (n + L - 1) / L;
         if (parts == 1) {
             int mode = CpuGemmKernels.mode(unpacked.accumulate(), 0, TornadoActivations.ACT_IDENTITY, false, false, group);
-            ctx.tg().task(gid, CpuWgradKernels::gemm, col, bpFloats, 0, unpacked.c(), unpacked.cOff(), 0, m, n, kt, kt, 1,
-                    mode, rowGroups, colBlocks);
+            ctx.tg().task(gid, CpuPanelKernels::gemm, col, bpFloats, 0, 0, kt, ctx.scratch(), 0, unpacked.c(), unpacked.cOff(), 0,
+                    m, n, kt, kt, 1, mode, 0f, rowGroups, colBlocks);
             return;
         }
         float[] scratch = ctx.gemmScratch();
         int plain = CpuGemmKernels.mode(false, 0, TornadoActivations.ACT_IDENTITY, false, false, group);
-        ctx.tg().task(gid + "Parts", CpuWgradKernels::gemm, col, bpFloats, 0, scratch, 0, m * n, m, n, kt, imagesPer * pixels,
-                parts, plain, rowGroups, colBlocks);
+        int per = imagesPer * pixels;
+        ctx.tg().task(gid + "Parts", CpuPanelKernels::gemm, col, bpFloats, 0, 0, per, ctx.scratch(), 0, scratch, 0, m * n, m, n,
+                kt, per, parts, plain, 0f, rowGroups, colBlocks);
         int mode = CpuGemmKernels.mode(unpacked.accumulate(), 0, TornadoActivations.ACT_IDENTITY, false, false);
         ctx.tg().task(gid, ConvGemmKernels::sumParts, scratch, ctx.scratch(), 0, unpacked.c(), unpacked.cOff(), m * n, n, parts,
                 mode, 0f);
