@@ -2,14 +2,10 @@ package tornadovae.kernels.tornado;
 
 import java.util.Arrays;
 import java.util.Random;
-import java.util.function.Consumer;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import uk.ac.manchester.tornado.api.TaskGraph;
-import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
-import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 
 /**
  * The CPU family's panel kernels for a convolution's per-image GEMMs ({@link CpuPanelKernels}) one at a time against
@@ -26,13 +22,13 @@ class CpuPanelTest {
         Random r = new Random(m * 7L + k);
         int aOff = 3, apOff = 5, mPad = (m + R - 1) / R * R;
         int sAi = transposed ? 1 : k, sAp = transposed ? m : 1;
-        float[] a = random(r, aOff + m * k + 2);
+        float[] a = Harness.random(r, aOff + m * k + 2);
         float[] ap = new float[apOff + mPad * k + 3];
         float[] expected = ap.clone();
         for (int i = 0; i < mPad; i++)
             for (int p = 0; p < k; p++)
                 expected[apOff + ((i / R) * k + p) * R + i % R] = a[aOff + Math.min(i, m - 1) * sAi + p * sAp];
-        run(tg -> tg.task("t", CpuPanelKernels::packA, a, aOff, sAi, sAp, ap, apOff, mPad / R * k, m, k), ap, a);
+        Harness.runOnce(tg -> tg.task("t", CpuPanelKernels::packA, a, aOff, sAi, sAp, ap, apOff, mPad / R * k, m, k), ap, a);
         assertWritten("Ap", expected, ap, apOff, mPad * k, null);
     }
 
@@ -41,7 +37,7 @@ class CpuPanelTest {
     void packRowsPutsColumnsInPanels(int images, int k, int n) {
         Random r = new Random(n * 13L + k);
         int bOff = 2, bpOff = 4, nb = (n + L - 1) / L;
-        float[] b = random(r, bOff + images * k * n + 3);
+        float[] b = Harness.random(r, bOff + images * k * n + 3);
         float[] bp = new float[bpOff + images * nb * L * k + 2];
         float[] expected = bp.clone();
         boolean[] written = new boolean[bp.length];
@@ -52,7 +48,7 @@ class CpuPanelTest {
                     expected[at] = b[bOff + (z * k + p) * n + j];
                     written[at] = true;
                 }
-        run(tg -> tg.task("t", CpuPanelKernels::packRows, b, bOff, bp, bpOff, images * k, k, n), bp, b);
+        Harness.runOnce(tg -> tg.task("t", CpuPanelKernels::packRows, b, bOff, bp, bpOff, images * k, k, n), bp, b);
         assertWritten("Bp", expected, bp, 0, bp.length, written);
     }
 
@@ -62,7 +58,7 @@ class CpuPanelTest {
         Random r = new Random(cx * 31L + hx);
         int hy = (hx + 2 * p - k) / s + 1, wy = (wx + 2 * p - k) / s + 1, pixels = hy * wy, nb = (pixels + L - 1) / L;
         int taps = cx * k * k, xOff = 2, bpOff = 7;
-        float[] x = random(r, xOff + images * cx * hx * wx + 3);
+        float[] x = Harness.random(r, xOff + images * cx * hx * wx + 3);
         float[] bp = new float[bpOff + images * nb * L * taps + 4];
         float[] expected = bp.clone();
         boolean[] written = new boolean[bp.length];
@@ -75,7 +71,7 @@ class CpuPanelTest {
                     expected[at] = inside ? x[xOff + ((b * cx + c) * hx + iy) * wx + ix] : 0f;
                     written[at] = true;
                 }
-        run(tg -> tg.task("t", CpuPanelKernels::im2colPanelLines, x, xOff, bp, bpOff, images * nb * cx,
+        Harness.runOnce(tg -> tg.task("t", CpuPanelKernels::im2colPanelLines, x, xOff, bp, bpOff, images * nb * cx,
                 TornadoConvKernels.packDims(cx, hx, wx), TornadoConvKernels.packDims(1, hy, wy),
                 TornadoConvKernels.packKernel(k, s, p)), bp, x);
         assertWritten("Bp", expected, bp, 0, bp.length, written);
@@ -88,9 +84,9 @@ class CpuPanelTest {
         Random r = new Random(m * 131L + n);
         int mPad = (m + R - 1) / R * R, nPad = (n + L - 1) / L * L;
         int bpOff = 3, sBz = nPad * k + 1, apOff = bpOff + images * sBz + 2, cOff = 4, sCz = m * n + 3, biasOff = 1;
-        float[] packed = random(r, apOff + mPad * k + 5);
-        float[] bias = random(r, biasOff + Math.max(m, n) + 1);
-        float[] c = random(r, cOff + images * sCz + 6);
+        float[] packed = Harness.random(r, apOff + mPad * k + 5);
+        float[] bias = Harness.random(r, biasOff + Math.max(m, n) + 1);
+        float[] c = Harness.random(r, cOff + images * sCz + 6);
         float slope = 0.1f;
         int act = TornadoActivations.code(tornadovae.kernels.ActivationKind.LEAKY_RELU);
         float[] expected = c.clone();
@@ -107,7 +103,7 @@ class CpuPanelTest {
                 }
         int rowGroups = (m + R * group - 1) / (R * group), colBlocks = (n + L - 1) / L;
         int mode = CpuGemmKernels.mode(accumulate, biasMode, biasMode != 0 ? act : TornadoActivations.ACT_IDENTITY, false, false, group);
-        run(tg -> tg.task("t", CpuPanelKernels::gemm, packed, apOff, bpOff, sBz, 0, bias, biasOff, c, cOff, sCz, m, n, k, k,
+        Harness.runOnce(tg -> tg.task("t", CpuPanelKernels::gemm, packed, apOff, bpOff, sBz, 0, bias, biasOff, c, cOff, sCz, m, n, k, k,
                 images, mode, slope, rowGroups, colBlocks), c, packed, bias);
         Harness.assertClose("panel GEMM", expected, c, 1e-5);
     }
@@ -121,23 +117,5 @@ class CpuPanelTest {
         if (written != null)
             for (int i = 0; i < length; i++) if (!written[from + i]) a[i] = e[i];
         Harness.assertClose(what, e, a, 0);
-    }
-
-    private static void run(Consumer<TaskGraph> tasks, float[] out, float[]... in) {
-        TaskGraph tg = new TaskGraph("panels").transferToDevice(DataTransferMode.FIRST_EXECUTION, (Object[]) in)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, out);
-        tasks.accept(tg);
-        tg.transferToHost(DataTransferMode.EVERY_EXECUTION, out);
-        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(tg.snapshot())) {
-            plan.execute();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private static float[] random(Random r, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = 2 * r.nextFloat() - 1;
-        return x;
     }
 }

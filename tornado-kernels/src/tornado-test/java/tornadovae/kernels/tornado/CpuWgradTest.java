@@ -2,14 +2,10 @@ package tornadovae.kernels.tornado;
 
 import java.util.Arrays;
 import java.util.Random;
-import java.util.function.Consumer;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import uk.ac.manchester.tornado.api.TaskGraph;
-import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
-import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 
 /**
  * The CPU family's weight-gradient kernels ({@link CpuWgradKernels}) one at a time against plain loops: the packs
@@ -25,14 +21,14 @@ class CpuWgradTest {
     void packRowsPutsChannelsInPanels(int images, int cy, int pixels) {
         Random r = new Random(cy);
         int yOff = 3, apOff = 5, kt = images * pixels, cyPad = (cy + R - 1) / R * R;
-        float[] y = random(r, yOff + images * cy * pixels + 2);
+        float[] y = Harness.random(r, yOff + images * cy * pixels + 2);
         float[] ap = new float[apOff + cyPad * kt + 3];
         float[] expected = ap.clone();
         for (int b = 0; b < images; b++)
             for (int c = 0; c < cyPad; c++)
                 for (int q = 0; q < pixels; q++)
                     expected[apOff + ((c / R) * kt + b * pixels + q) * R + c % R] = c < cy ? y[yOff + (b * cy + c) * pixels + q] : 0f;
-        run(tg -> tg.task("t", CpuWgradKernels::packRows, y, yOff, ap, apOff, images * cyPad, cy, pixels, kt), ap, y);
+        Harness.runOnce(tg -> tg.task("t", CpuWgradKernels::packRows, y, yOff, ap, apOff, images * cyPad, cy, pixels, kt), ap, y);
         assertWritten("Ap", expected, ap, apOff, cyPad * kt);
     }
 
@@ -42,7 +38,7 @@ class CpuWgradTest {
         Random r = new Random(cx * 31L + hx);
         int hy = (hx + 2 * p - k) / s + 1, wy = (wx + 2 * p - k) / s + 1, pixels = hy * wy;
         int taps = cx * k * k, tapsPad = (taps + L - 1) / L * L, kt = images * pixels, xOff = 2, bpOff = 7;
-        float[] x = random(r, xOff + images * cx * hx * wx + 3);
+        float[] x = Harness.random(r, xOff + images * cx * hx * wx + 3);
         float[] bp = new float[bpOff + tapsPad * kt + 4];
         float[] expected = bp.clone();
         for (int b = 0; b < images; b++)
@@ -52,7 +48,7 @@ class CpuWgradTest {
                     boolean inside = t < taps && iy >= 0 && iy < hx && ix >= 0 && ix < wx;
                     expected[bpOff + ((t / L) * kt + b * pixels + q) * L + t % L] = inside ? x[xOff + ((b * cx + c) * hx + iy) * wx + ix] : 0f;
                 }
-        run(tg -> tg.task("t", CpuWgradKernels::im2colPanels, x, xOff, bp, bpOff, images * tapsPad * hy,
+        Harness.runOnce(tg -> tg.task("t", CpuWgradKernels::im2colPanels, x, xOff, bp, bpOff, images * tapsPad * hy,
                 TornadoConvKernels.packDims(cx, hx, wx), TornadoConvKernels.packDims(1, hy, wy),
                 TornadoConvKernels.packKernel(k, s, p), kt), bp, x);
         assertWritten("Bp", expected, bp, bpOff, tapsPad * kt);
@@ -65,8 +61,8 @@ class CpuWgradTest {
         Random r = new Random(m * 131L + n);
         int mPad = (m + R - 1) / R * R, nPad = (n + L - 1) / L * L, parts = (kt + per - 1) / per;
         int apOff = 3, bpOff = apOff + mPad * kt + 2, cOff = 4, size = m * n;
-        float[] packed = random(r, bpOff + nPad * kt + 5);
-        float[] c = random(r, cOff + parts * size + 6);
+        float[] packed = Harness.random(r, bpOff + nPad * kt + 5);
+        float[] c = Harness.random(r, cOff + parts * size + 6);
         float[] dummyBias = new float[1];   // the weight gradient has no epilogue; the kernel's bias is never read
         float[] expected = c.clone();
         for (int z = 0; z < parts; z++)
@@ -80,7 +76,7 @@ class CpuWgradTest {
                 }
         int rowGroups = (m + R * group - 1) / (R * group), colBlocks = (n + L - 1) / L;
         int mode = CpuGemmKernels.mode(accumulate, 0, TornadoActivations.ACT_IDENTITY, false, false, group);
-        run(tg -> tg.task("t", CpuPanelKernels::gemm, packed, apOff, bpOff, 0, per, dummyBias, 0, c, cOff, size, m, n, kt,
+        Harness.runOnce(tg -> tg.task("t", CpuPanelKernels::gemm, packed, apOff, bpOff, 0, per, dummyBias, 0, c, cOff, size, m, n, kt,
                 per, parts, mode, 0f, rowGroups, colBlocks), c, packed, dummyBias);
         Harness.assertClose("panel GEMM", Arrays.copyOfRange(expected, cOff, cOff + parts * size),
                 Arrays.copyOfRange(c, cOff, cOff + parts * size), 1e-5);
@@ -92,23 +88,5 @@ class CpuWgradTest {
      */
     private static void assertWritten(String what, float[] expected, float[] actual, int from, int length) {
         Harness.assertClose(what, Arrays.copyOfRange(expected, from, from + length), Arrays.copyOfRange(actual, from, from + length), 0);
-    }
-
-    private static void run(Consumer<TaskGraph> tasks, float[] out, float[]... in) {
-        TaskGraph tg = new TaskGraph("wgrad").transferToDevice(DataTransferMode.FIRST_EXECUTION, (Object[]) in)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, out);
-        tasks.accept(tg);
-        tg.transferToHost(DataTransferMode.EVERY_EXECUTION, out);
-        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(tg.snapshot())) {
-            plan.execute();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private static float[] random(Random r, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = 2 * r.nextFloat() - 1;
-        return x;
     }
 }

@@ -82,8 +82,8 @@ class GemmFamilyTest {
         Random r = new Random(seed);
         int batches = outputs * inner;
         int aOff = 3, bOff = 5, cOff = 7, biasOff = 2;
-        float[] a = random(r, aOff + batches * m * k + 4), b = random(r, bOff + batches * k * n + 4);
-        float[] c = random(r, cOff + outputs * m * n + 4), bias = random(r, biasOff + Math.max(m, n) + 1);
+        float[] a = Harness.random(r, aOff + batches * m * k + 4), b = Harness.random(r, bOff + batches * k * n + 4);
+        float[] c = Harness.random(r, cOff + outputs * m * n + 4), bias = Harness.random(r, biasOff + Math.max(m, n) + 1);
         GemmCall device = call(a, aOff, b, bOff, c, cOff, bias, biasOff, m, n, k, tA, tB, outputs, inner, acc, biasMode, act);
         float[] expected = c.clone();
         call(a, aOff, b, bOff, expected, cOff, bias, biasOff, m, n, k, tA, tB, outputs, inner, acc, biasMode, act).reference();
@@ -110,11 +110,5 @@ class GemmFamilyTest {
                                  int biasMode, int act) {
         return new GemmCall(a, aOff, m * k, tA ? 1 : k, tA ? m : 1, b, bOff, k * n, tB ? 1 : n, tB ? k : 1, c, cOff, m * n, n,
                 m, n, k, outputs, inner, acc, biasMode == 0 ? null : bias, biasOff, biasMode, act, 0.1f);
-    }
-
-    private static float[] random(Random r, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = 2 * r.nextFloat() - 1;
-        return x;
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 
 import tornadovae.kernels.plan.Buf;
 import tornadovae.kernels.plan.HostBackend;
@@ -11,6 +12,9 @@ import tornadovae.kernels.plan.Op;
 import tornadovae.kernels.plan.Slice;
 import tornadovae.kernels.plan.StepPlan;
 import tornadovae.kernels.plan.Workspace;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 
 /** Runs ops on TornadoVM and on the reference kernels over copies of one workspace, and compares. */
 final class Harness {
@@ -89,6 +93,26 @@ final class Harness {
             double e = expected[i], a = actual[i];
             if (!(Math.abs(a - e) <= tol * Math.max(floor, Math.abs(e))))
                 fail(what + "[" + i + "]: expected " + e + " but TornadoVM gave " + a);
+        }
+    }
+
+    /** n floats uniform in [-1, 1). */
+    static float[] random(Random r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = 2 * r.nextFloat() - 1;
+        return x;
+    }
+
+    /** Runs the tasks once on the default device, the inputs and {@code out} copied in, {@code out} copied back. */
+    static void runOnce(Consumer<TaskGraph> tasks, float[] out, float[]... in) {
+        TaskGraph tg = new TaskGraph("once").transferToDevice(DataTransferMode.FIRST_EXECUTION, (Object[]) in)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, out);
+        tasks.accept(tg);
+        tg.transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(tg.snapshot())) {
+            plan.execute();
+        } catch (Exception e) {
+            throw new AssertionError(e);
         }
     }
 }
